@@ -1,0 +1,156 @@
+// Package auth decides who a bearer token belongs to and what that principal may do.
+// Tokens are kept only as SHA-256 hashes; roles are integrator (ingest, transcripts),
+// agent (the calls assigned to them), supervisor (all calls, trends) and admin.
+//
+// Stage: at the edge, in the HTTP layer, before any handler touches a call.
+package auth
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Role of a token.
+type Role string
+
+// Roles.
+const (
+	Integrator Role = "integrator"
+	AgentRole  Role = "agent"
+	Supervisor Role = "supervisor"
+	Admin      Role = "admin"
+)
+
+// ParseRole accepts the role names above.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case Integrator, AgentRole, Supervisor, Admin:
+		return r, nil
+	}
+	return "", fmt.Errorf("auth: role %q: %w", s, ErrRole)
+}
+
+// Principal is who a request acts as.
+type Principal struct {
+	Role  Role
+	Agent string   // agent id, for agent tokens that are bound to one agent
+	Teams []string // supervisor scope; empty = all teams
+	Name  string   // for logs: never the token itself
+}
+
+// Action is something a principal may be allowed to do.
+type Action int
+
+// Actions checked by the HTTP layer.
+const (
+	Ingest     Action = iota // publish audio, push transcripts
+	ViewCall                 // watch one call's events (agents: own calls only)
+	ListCalls                // list calls (agents see their own)
+	ViewAll                  // wallboard, trends, every call
+	Administer               // tokens, config
+	Feedback                 // rate hints
+)
+
+// Can reports whether p may do a on a call assigned to callAgent ("" = unassigned).
+// Agent tokens bound to an agent id see that agent's calls and unassigned calls; unbound
+// agent tokens (development) see every call.
+func (p Principal) Can(a Action, callAgent string) bool {
+	switch p.Role {
+	case Admin:
+		return true
+	case Integrator:
+		return a == Ingest
+	case Supervisor:
+		return a == ViewCall || a == ListCalls || a == ViewAll || a == Feedback
+	case AgentRole:
+		if a != ViewCall && a != ListCalls && a != Feedback {
+			return false
+		}
+		return p.Agent == "" || callAgent == "" || callAgent == p.Agent
+	}
+	return false
+}
+
+// Errors.
+var (
+	ErrNoToken = errors.New("missing bearer token")
+	ErrToken   = errors.New("invalid token")
+	ErrRole    = errors.New("unknown role")
+	ErrSpec    = errors.New("malformed token list")
+)
+
+// Authenticator resolves a presented token.
+type Authenticator interface {
+	Authenticate(token string) (Principal, error)
+}
+
+// Hash is the stored form of a token.
+func Hash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
+
+// Static is an in-memory token table, e.g. from UNDERTONE_TOKENS. Only hashes are kept.
+type Static struct {
+	mu sync.RWMutex
+	by map[[32]byte]Principal
+}
+
+var _ Authenticator = (*Static)(nil)
+
+// ParseTokens reads comma-separated "role:token" or "role:token:agentid" pairs.
+// Tokens shorter than 8 characters are refused.
+func ParseTokens(spec string) (*Static, error) {
+	s := &Static{by: map[[32]byte]Principal{}}
+	for i, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		parts := strings.Split(item, ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			return nil, fmt.Errorf("auth: token %d: want role:token[:agent]: %w", i+1, ErrSpec)
+		}
+		role, err := ParseRole(parts[0])
+		if err != nil {
+			return nil, fmt.Errorf("auth: token %d: %w", i+1, err)
+		}
+		if len(parts[1]) < 8 {
+			return nil, fmt.Errorf("auth: token %d (%s): shorter than 8 characters: %w", i+1, role, ErrSpec)
+		}
+		p := Principal{Role: role, Name: fmt.Sprintf("%s#%d", role, i+1)}
+		if len(parts) == 3 {
+			p.Agent = parts[2]
+		}
+		s.Add(parts[1], p)
+	}
+	return s, nil
+}
+
+// Add registers a token.
+func (s *Static) Add(token string, p Principal) {
+	s.mu.Lock()
+	s.by[Hash(token)] = p
+	s.mu.Unlock()
+}
+
+// Len returns the number of tokens.
+func (s *Static) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.by)
+}
+
+// Authenticate implements Authenticator.
+func (s *Static) Authenticate(token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, ErrNoToken
+	}
+	s.mu.RLock()
+	p, ok := s.by[Hash(token)]
+	s.mu.RUnlock()
+	if !ok {
+		return Principal{}, ErrToken
+	}
+	return p, nil
+}
