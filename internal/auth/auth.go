@@ -52,6 +52,7 @@ const (
 	ViewAll                  // wallboard, trends, every call
 	Administer               // tokens, config
 	Feedback                 // rate hints
+	Metrics                  // scrape /metrics
 )
 
 // Can reports whether p may do a on a call assigned to callAgent ("" = unassigned).
@@ -62,9 +63,9 @@ func (p Principal) Can(a Action, callAgent string) bool {
 	case Admin:
 		return true
 	case Integrator:
-		return a == Ingest
+		return a == Ingest || a == Metrics
 	case Supervisor:
-		return a == ViewCall || a == ListCalls || a == ViewAll || a == Feedback
+		return a == ViewCall || a == ListCalls || a == ViewAll || a == Feedback || a == Metrics
 	case AgentRole:
 		if a != ViewCall && a != ListCalls && a != Feedback {
 			return false

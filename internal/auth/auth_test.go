@@ -1,0 +1,59 @@
+package auth
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseTokensAndAuthenticate(t *testing.T) {
+	s, err := ParseTokens("integrator:int-token-1, agent:agent-token-1:A17 ,supervisor:sup-token-1,admin:adm-token-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Authenticate("agent-token-1")
+	if err != nil || p.Role != AgentRole || p.Agent != "A17" {
+		t.Fatalf("agent token: %+v %v", p, err)
+	}
+	if _, err := s.Authenticate("nope-nope-nope"); !errors.Is(err, ErrToken) {
+		t.Fatalf("unknown token: %v", err)
+	}
+	if _, err := s.Authenticate(""); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("empty token: %v", err)
+	}
+	for _, bad := range []string{"root:abcdefghij", "agent", "agent:short", "a:b:c:d"} {
+		if _, err := ParseTokens(bad); err == nil {
+			t.Errorf("ParseTokens(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRoleMatrix(t *testing.T) {
+	agent := Principal{Role: AgentRole, Agent: "A17"}
+	cases := []struct {
+		p         Principal
+		a         Action
+		callAgent string
+		want      bool
+	}{
+		{Principal{Role: Integrator}, Ingest, "", true},
+		{Principal{Role: Integrator}, ViewCall, "", false},
+		{Principal{Role: Integrator}, ViewAll, "", false},
+		{agent, ViewCall, "A17", true},
+		{agent, ViewCall, "B02", false},
+		{agent, Ingest, "A17", false},
+		{agent, ViewAll, "", false},
+		{agent, Metrics, "", false},
+		{Principal{Role: Supervisor}, ViewCall, "B02", true},
+		{Principal{Role: Supervisor}, ViewAll, "", true},
+		{Principal{Role: Supervisor}, Ingest, "", false},
+		{Principal{Role: Supervisor}, Administer, "", false},
+		{Principal{Role: Admin}, Administer, "", true},
+		{Principal{Role: Admin}, Ingest, "", true},
+		{Principal{}, ViewCall, "", false},
+	}
+	for _, c := range cases {
+		if got := c.p.Can(c.a, c.callAgent); got != c.want {
+			t.Errorf("%+v Can(%d, %q) = %v, want %v", c.p, c.a, c.callAgent, got, c.want)
+		}
+	}
+}
