@@ -1,0 +1,71 @@
+package dsp
+
+import "math"
+
+// Floor is the lowest level LevelDB reports, in dBFS (digital silence).
+const Floor = -100.0
+
+// Int16ToFloat appends src scaled to ±1 (x/32768) to dst and returns the
+// extended slice; pass buf[:0] to reuse a buffer.
+func Int16ToFloat(dst []float32, src []int16) []float32 {
+	dst = grow(dst, len(src))
+	out := dst[len(dst)-len(src):]
+	for i, s := range src {
+		out[i] = float32(s) * (1.0 / 32768)
+	}
+	return dst
+}
+
+// FloatToInt16 appends src (±1 full scale) to dst as 16-bit samples,
+// rounding and saturating, and returns the extended slice.
+func FloatToInt16(dst []int16, src []float32) []int16 {
+	dst = grow(dst, len(src))
+	out := dst[len(dst)-len(src):]
+	for i, x := range src {
+		v := math.Round(float64(x) * 32768)
+		switch {
+		case v > math.MaxInt16:
+			v = math.MaxInt16
+		case v < math.MinInt16:
+			v = math.MinInt16
+		}
+		out[i] = int16(v)
+	}
+	return dst
+}
+
+// LevelDB returns the RMS level and the peak level of x in dBFS
+// (20·log10 of sqrt(Σx²/N) and of max|x|, full scale = 1.0), each floored at
+// Floor (-100). An empty x is at the floor.
+func LevelDB(x []float32) (rmsDB, peakDB float64) {
+	if len(x) == 0 {
+		return Floor, Floor
+	}
+	var sum float64
+	var peak float32
+	for _, v := range x {
+		sum += float64(v) * float64(v)
+		if v < 0 {
+			v = -v
+		}
+		if v > peak {
+			peak = v
+		}
+	}
+	return toDB(math.Sqrt(sum / float64(len(x)))), toDB(float64(peak))
+}
+
+func toDB(a float64) float64 {
+	if a <= 0 {
+		return Floor
+	}
+	return max(20*math.Log10(a), Floor)
+}
+
+// grow extends s by n elements, reallocating only when capacity is short.
+func grow[T any](s []T, n int) []T {
+	if need := len(s) + n; need <= cap(s) {
+		return s[:need]
+	}
+	return append(s, make([]T, n)...)
+}
