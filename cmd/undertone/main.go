@@ -1,0 +1,83 @@
+// Command undertone is the real-time speech emotion analytics and agent-assist server,
+// and its tools. main only parses the subcommand, wires signals and exits; each
+// subcommand lives in its own file with a Run function that tests can call.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `undertone — real-time speech emotion analytics and agent assist
+
+Usage:
+  undertone [serve] [flags]                  run the server (default)
+  undertone replay FILE.wav --server URL --token T [--call ID]
+                                             publish a WAV file as a live call over WHIP
+  undertone loadgen --server URL --token T --calls N FILE.wav
+                                             N concurrent replayed calls, with latency figures
+  undertone version
+
+Run "undertone COMMAND -h" for a command's flags.
+`
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signalContext()
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "undertone:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args, stdout, stderr)
+	case "loadgen":
+		return runLoadgen(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "undertone", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// signalContext is cancelled by the first SIGINT/SIGTERM (graceful drain); a second
+// signal exits at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-ch
+		cancel()
+		<-ch
+		fmt.Fprintln(os.Stderr, "undertone: second signal, exiting without draining")
+		os.Exit(2)
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/server"
+)
+
+// runServe starts the server and blocks until ctx is cancelled (SIGTERM), then drains:
+// readiness fails, live calls are ended with their summaries written, websockets close.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	tokens, err := auth.ParseTokens(cfg.Tokens)
+	if err != nil {
+		return err
+	}
+	var devToken string
+	if tokens.Len() == 0 {
+		devToken = randomToken()
+		tokens.Add(devToken, auth.Principal{Role: auth.Admin, Name: "ephemeral-admin"})
+		log.Warn("no tokens configured (UNDERTONE_TOKENS); using an ephemeral admin token for this run only")
+	}
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens, Recorder: st.recorder(),
+		Lister: st.lister(), Analyzers: st.analyzers(), Web: webFS()})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(nil); err != nil {
+		return err
+	}
+	base := srv.URL()
+	if cfg.PublicURL != "" {
+		base = strings.TrimRight(cfg.PublicURL, "/")
+	}
+	log.Info("undertone serving", "url", base, "data_dir", cfg.DataDir, "version", version)
+	printURLs(stdout, base, devToken)
+
+	select {
+	case <-ctx.Done():
+	case err := <-srv.Done():
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("shutting down: draining calls", "live", srv.Registry.Live(), "timeout", cfg.DrainTimeout)
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(dctx); err != nil {
+		log.Error("shutdown incomplete", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func printURLs(w io.Writer, base, devToken string) {
+	tok := devToken
+	if tok == "" {
+		tok = "<your token>"
+	}
+	fmt.Fprintf(w, "\nUndertone is running at %s\n", base)
+	fmt.Fprintf(w, "  dashboard:  %s/?token=%s\n", base, tok)
+	if devToken != "" {
+		fmt.Fprintf(w, "  (ephemeral admin token for this run: %s)\n", devToken)
+	}
+	fmt.Fprintln(w)
+}
+
+func randomToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

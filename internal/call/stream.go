@@ -1,0 +1,305 @@
+package call
+
+import (
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/dsp"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Stream is one party's audio path in a call: decode → resample to 16 kHz → 10 ms hops →
+// level, pitch, voice activity → analyzers → live cue events.
+//
+// A Stream is fed by exactly one goroutine (its ingest loop, started with Call.Go); its
+// methods are not safe for concurrent use, and after the call's goroutines have stopped the
+// call itself flushes it. Steady state does not allocate per packet or per hop.
+type Stream struct {
+	c      *Call
+	party  event.Party
+	codec  string
+	offset time.Duration // media time of the stream's first sample, since the call started
+
+	dec     codec.Decoder
+	seq     codec.SeqTracker
+	pcm     []int16 // decode buffer
+	lastLen int     // samples in the last decoded packet, for concealment
+	rs      *dsp.Resampler
+	rsRate  int
+	pend    []float32 // 16 kHz samples not yet a full hop
+	win     []float32 // the last WindowSamples samples
+	pitch   *dsp.Pitch
+	vad     *dsp.VAD
+	hop     Hop
+	an      []Analyzer
+
+	samples uint64 // 16 kHz samples processed
+	last    atomic.Int64
+	left    atomic.Bool // set by the feeding goroutine, read by the others' Leave
+
+	// live cue aggregation over one CueInterval
+	hopsPerCue int
+	nHops      int
+	pow        float64
+	peak       float64
+	voicedHz   []float64
+	confSum    float64
+	speech     bool
+	vadSent    bool // a vad event has been sent at least once
+	vadSentAt  uint64
+	vadPending bool
+	pitchWasOn bool
+
+	// summary
+	talkHops, levelHops, pitchHops uint64
+	levelSum, pitchSum             float64
+	packets, lost, decErr          uint64
+
+	mPackets, mLost, mDecErr, mFrames prometheus.Counter
+	mDecode, mAnalysis                prometheus.Observer
+}
+
+func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *Stream {
+	s := &Stream{c: c, party: p, codec: codecName, offset: offset,
+		pcm:   make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
+		pend:  make([]float32, 0, 4096),
+		win:   make([]float32, WindowSamples),
+		pitch: dsp.NewPitch(SampleRate, 60, 500, WindowSamples),
+		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
+	}
+	s.hopsPerCue = max(1, int(c.cfg.CueInterval/(10*time.Millisecond)))
+	s.voicedHz = make([]float64, 0, s.hopsPerCue)
+	s.hop.Party = p
+	s.peak = -100
+	for _, f := range c.cfg.Analyzers {
+		if a := f(c.id, p); a != nil {
+			s.an = append(s.an, a)
+		}
+	}
+	m := c.cfg.Metrics
+	s.mPackets = m.Packets.WithLabelValues(codecName)
+	s.mLost = m.PacketsLost.WithLabelValues(codecName)
+	s.mDecErr = m.DecodeErrors.WithLabelValues(codecName)
+	s.mFrames = m.Frames
+	s.mDecode = m.StageLatency.WithLabelValues("decode")
+	s.mAnalysis = m.StageLatency.WithLabelValues("analysis")
+	s.last.Store(c.cfg.Now().UnixNano())
+	return s
+}
+
+// Party returns the party this stream carries.
+func (s *Stream) Party() event.Party { return s.party }
+
+// SetDecoder sets the codec of the packets passed to WriteRTP and WriteFrame.
+func (s *Stream) SetDecoder(d codec.Decoder) { s.dec = d }
+
+// WriteRTP decodes one RTP payload with its sequence number: duplicates and late packets
+// are dropped, gaps are concealed by the decoder (zero-fill or fade) and counted.
+func (s *Stream) WriteRTP(seq uint16, payload []byte) {
+	lost, ok := s.seq.Push(seq)
+	if !ok {
+		return
+	}
+	if lost > 0 {
+		s.lost += uint64(lost)
+		s.mLost.Add(float64(lost))
+		n := s.lastLen
+		if n == 0 && s.dec != nil {
+			n = s.dec.SampleRate() / 50 // 20 ms
+		}
+		for i := 0; i < lost && i < 10 && s.dec != nil; i++ { // at most 200 ms of concealment
+			k := s.dec.Conceal(s.pcm, n)
+			s.process(s.pcm[:k], s.dec.SampleRate())
+		}
+	}
+	s.WriteFrame(payload)
+}
+
+// WriteFrame decodes one payload that carries no sequence number (e.g. websocket media).
+func (s *Stream) WriteFrame(payload []byte) {
+	s.touch()
+	s.packets++
+	s.mPackets.Inc()
+	if s.dec == nil {
+		s.countDecodeError(errNoDecoder)
+		return
+	}
+	start := time.Now()
+	n, err := s.dec.Decode(payload, s.pcm)
+	s.mDecode.Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.countDecodeError(err)
+		return
+	}
+	if n == 0 {
+		return // e.g. an RTP padding-only packet
+	}
+	s.lastLen = n
+	s.process(s.pcm[:n], s.dec.SampleRate())
+}
+
+// WritePCM feeds signed 16-bit mono samples at rate Hz (e.g. AudioSocket slin).
+func (s *Stream) WritePCM(pcm []int16, rate int) {
+	s.touch()
+	s.packets++
+	s.mPackets.Inc()
+	s.process(pcm, rate)
+}
+
+func (s *Stream) touch() { s.last.Store(s.c.cfg.Now().UnixNano()) }
+
+func (s *Stream) lastInput() time.Time { return time.Unix(0, s.last.Load()) }
+
+func (s *Stream) countDecodeError(err error) {
+	s.decErr++
+	s.mDecErr.Inc()
+	if s.decErr == 1 || s.decErr%500 == 0 {
+		s.c.log.Warn("audio decode error", "party", s.party, "codec", s.codec, "count", s.decErr, "err", err)
+	}
+}
+
+func (s *Stream) process(pcm []int16, rate int) {
+	if s.left.Load() || len(pcm) == 0 {
+		return
+	}
+	if s.rs == nil || s.rsRate != rate {
+		rs, err := dsp.NewResampler(rate, SampleRate)
+		if err != nil {
+			s.countDecodeError(err)
+			return
+		}
+		s.rs, s.rsRate = rs, rate
+	}
+	start := time.Now()
+	s.pend = s.rs.Process(s.pend, pcm)
+	i := 0
+	for ; i+HopSamples <= len(s.pend); i += HopSamples {
+		s.step(s.pend[i : i+HopSamples])
+	}
+	s.pend = s.pend[:copy(s.pend, s.pend[i:])]
+	s.mAnalysis.Observe(time.Since(start).Seconds())
+}
+
+// step analyses one 10 ms hop.
+func (s *Stream) step(x []float32) {
+	copy(s.win, s.win[HopSamples:])
+	copy(s.win[WindowSamples-HopSamples:], x)
+	s.samples += HopSamples
+	s.mFrames.Inc()
+
+	h := &s.hop
+	h.T = s.offset + time.Duration(s.samples)*time.Second/SampleRate
+	h.Samples, h.Window = x, s.win
+	h.LevelDB, _ = dsp.LevelDB(s.win)
+	_, peak := dsp.LevelDB(x)
+	h.PitchHz, h.PitchConf, h.Voiced = 0, 0, false
+	if h.LevelDB > -60 {
+		hz, conf, voiced := s.pitch.Estimate(s.win)
+		if voiced {
+			h.PitchHz, h.PitchConf, h.Voiced = hz, conf, true
+		}
+	}
+	h.Speech = s.vad.Step(h.LevelDB, h.Voiced)
+	for _, a := range s.an {
+		a.Hop(h, s.c)
+	}
+
+	if h.Speech {
+		s.talkHops++
+		s.levelHops++
+		s.levelSum += h.LevelDB
+		if h.Voiced {
+			s.pitchHops++
+			s.pitchSum += h.PitchHz
+		}
+	}
+	s.aggregate(h, peak)
+}
+
+// aggregate folds a hop into the current cue interval and emits level/pitch/vad at its end.
+// A change of voice activity is sent at once unless a vad event went out within the last
+// interval, so an onset reaches the agent within one hop plus transport.
+func (s *Stream) aggregate(h *Hop, peak float64) {
+	s.nHops++
+	s.pow += math.Pow(10, h.LevelDB/10)
+	s.peak = max(s.peak, peak)
+	if h.Voiced {
+		s.voicedHz = append(s.voicedHz, h.PitchHz)
+		s.confSum += h.PitchConf
+	}
+	if h.Speech != s.speech || !s.vadSent {
+		s.speech = h.Speech
+		s.vadPending = true
+	}
+	if s.vadPending && (!s.vadSent || s.samples-s.vadSentAt >= uint64(s.hopsPerCue*HopSamples)) {
+		s.emitVAD(h.T)
+	}
+	if s.nHops < s.hopsPerCue {
+		return
+	}
+	db := -100.0
+	if s.pow > 0 {
+		db = max(-100, 10*math.Log10(s.pow/float64(s.nHops)))
+	}
+	s.c.Emit(event.Level, s.party, h.T, event.LevelData{DBFS: round1(db), Peak: round1(max(s.peak, -100))})
+	voiced := len(s.voicedHz)*10 >= s.nHops*3 // voiced in at least 30 % of the interval
+	if voiced || s.pitchWasOn {
+		pd := event.PitchData{Voiced: voiced}
+		if voiced {
+			slices.Sort(s.voicedHz)
+			pd.Hz = round1(s.voicedHz[len(s.voicedHz)/2])
+			pd.Conf = math.Round(100*s.confSum/float64(len(s.voicedHz))) / 100
+		}
+		s.c.Emit(event.Pitch, s.party, h.T, pd)
+		s.pitchWasOn = voiced
+	}
+	if s.vadPending || s.samples-s.vadSentAt >= 10*uint64(s.hopsPerCue*HopSamples) {
+		s.emitVAD(h.T)
+	}
+	s.nHops, s.pow, s.peak, s.confSum = 0, 0, -100, 0
+	s.voicedHz = s.voicedHz[:0]
+}
+
+func (s *Stream) emitVAD(t time.Duration) {
+	s.c.Emit(event.VAD, s.party, t, event.VADData{Speech: s.speech, TalkS: s.talkSeconds()})
+	s.vadSent, s.vadPending, s.vadSentAt = true, false, s.samples
+}
+
+func (s *Stream) talkSeconds() float64 {
+	return math.Round(float64(s.talkHops)) / 100
+}
+
+// leave flushes the analyzers once; later audio is ignored.
+func (s *Stream) leave() {
+	if s.left.Swap(true) {
+		return
+	}
+	for _, a := range s.an {
+		a.Close(s.c)
+	}
+	if s.vadSent && s.speech {
+		s.speech = false
+		s.emitVAD(s.offset + time.Duration(s.samples)*time.Second/SampleRate)
+	}
+}
+
+func (s *Stream) hasLeft() bool { return s.left.Load() }
+
+func (s *Stream) summary() event.PartySummary {
+	ps := event.PartySummary{Codec: s.codec, MediaS: float64(s.samples) / SampleRate,
+		TalkS: s.talkSeconds(), Packets: s.packets, Lost: s.lost, DecodeErr: s.decErr}
+	if s.levelHops > 0 {
+		ps.MeanLevelDB = round1(s.levelSum / float64(s.levelHops))
+	}
+	if s.pitchHops > 0 {
+		ps.MeanPitchHz = round1(s.pitchSum / float64(s.pitchHops))
+	}
+	return ps
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }

@@ -1,0 +1,344 @@
+package whip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Config of the WHIP endpoint.
+type Config struct {
+	Log           *slog.Logger
+	Registry      *call.Registry
+	BasePath      string        // where sessions live: Location is BasePath + "/" + id [/v1/whip]
+	MaxBody       int64         // SDP offer size limit [64 KiB]
+	GatherTimeout time.Duration // ICE gathering before answering [5s]
+	UDPPortMin    uint16
+	UDPPortMax    uint16
+	NAT1To1IPs    []string
+	Loopback      bool // offer loopback candidates (single host, tests)
+}
+
+// Server accepts WHIP sessions.
+type Server struct {
+	cfg Config
+	api *webrtc.API
+	log *slog.Logger
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	perCall  map[string]int // live sessions per call id
+}
+
+type session struct {
+	id     string
+	call   *call.Call
+	pc     *webrtc.PeerConnection
+	party  event.Party // from the query, or "" (stream ids decide)
+	mu     sync.Mutex
+	tracks int
+	ended  bool
+}
+
+// New builds the WebRTC API (codecs, interceptors, ICE settings) once.
+func New(cfg Config) (*Server, error) {
+	if cfg.BasePath == "" {
+		cfg.BasePath = "/v1/whip"
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 64 << 10
+	}
+	if cfg.GatherTimeout <= 0 {
+		cfg.GatherTimeout = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	m := &webrtc.MediaEngine{}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+	} {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("whip: register %s: %w", c.MimeType, err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("whip: interceptors: %w", err)
+	}
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(cfg.Loopback)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	if cfg.UDPPortMin != 0 || cfg.UDPPortMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(cfg.UDPPortMin, cfg.UDPPortMax); err != nil {
+			return nil, fmt.Errorf("whip: udp port range: %w", err)
+		}
+	}
+	if len(cfg.NAT1To1IPs) > 0 {
+		se.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return &Server{cfg: cfg, api: api, log: cfg.Log, sessions: map[string]*session{}, perCall: map[string]int{}}, nil
+}
+
+// OfferParams come from the WHIP request's query and the authenticated principal.
+type OfferParams struct {
+	Call  string      // join or create this call; empty = new call
+	Party event.Party // "" = from stream ids (customer/agent), else the first track is the customer
+	Agent string      // agent the call is assigned to, if known
+}
+
+// Answer is the outcome of an accepted offer.
+type Answer struct {
+	SDP     string
+	Session string
+	Call    string
+}
+
+// Offer negotiates one session: it validates the offer, opens (or joins) the call,
+// creates a peer connection, gathers ICE candidates and returns the answer.
+func (s *Server) Offer(ctx context.Context, offer []byte, p OfferParams) (Answer, error) {
+	if _, err := checkOffer(offer, p.Party); err != nil {
+		return Answer{}, err
+	}
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: p.Call, Source: "whip", Agent: p.Agent})
+	if err != nil {
+		return Answer{}, err
+	}
+	fail := func(err error) (Answer, error) {
+		if created {
+			go c.End("error")
+		}
+		return Answer{}, err
+	}
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fail(fmt.Errorf("whip: new peer connection: %w", err))
+	}
+	ss := &session{id: newSessionID(), call: c, pc: pc, party: p.Party}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.onTrack(ss, tr) })
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		c.Log().Debug("whip peer connection state", "session", ss.id, "state", st.String())
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			go s.endSession(ss, "peer "+st.String())
+		}
+	})
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(offer)}); err != nil {
+		_ = pc.Close()
+		return fail(fmt.Errorf("whip: set offer: %v: %w", err, ErrOffer))
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		_ = pc.Close()
+		return fail(fmt.Errorf("whip: create answer: %v: %w", err, ErrOffer))
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		_ = pc.Close()
+		return fail(fmt.Errorf("whip: set answer: %w", err))
+	}
+	select {
+	case <-gathered:
+	case <-time.After(s.cfg.GatherTimeout):
+		c.Log().Warn("ICE gathering incomplete; answering with the candidates found so far")
+	case <-ctx.Done():
+		_ = pc.Close()
+		return fail(ctx.Err())
+	}
+	s.mu.Lock()
+	s.sessions[ss.id] = ss
+	s.perCall[c.ID()]++
+	s.mu.Unlock()
+	c.OnEnd(func() { s.endSession(ss, "call ended") })
+	c.Log().Info("whip session started", "session", ss.id, "party", p.Party)
+	return Answer{SDP: pc.LocalDescription().SDP, Session: ss.id, Call: c.ID()}, nil
+}
+
+// onTrack runs the party's read loop on a goroutine owned by the call.
+func (s *Server) onTrack(ss *session, tr *webrtc.TrackRemote) {
+	if tr.Kind() != webrtc.RTPCodecTypeAudio {
+		return
+	}
+	ss.mu.Lock()
+	n := ss.tracks
+	ss.tracks++
+	ss.mu.Unlock()
+	party := ss.party // from the query: the offer has one audio track
+	if party == "" {
+		if pp, err := event.ParseParty(tr.StreamID()); err == nil {
+			party = pp
+		} else {
+			party = []event.Party{event.Customer, event.Agent}[min(n, 1)]
+		}
+	}
+	c := ss.call
+	codecParams := tr.Codec()
+	c.Go("whip-"+string(party), func(ctx context.Context) {
+		dec, err := codec.ForCodec(codecParams.MimeType, int(codecParams.ClockRate))
+		if err != nil {
+			c.Log().Error("whip track with unsupported codec", "party", party, "codec", codecParams.MimeType, "err", err)
+			return
+		}
+		st, err := c.Join(party, dec.Name())
+		if err != nil {
+			c.Log().Error("whip track cannot join the call", "party", party, "err", err)
+			return
+		}
+		st.SetDecoder(dec)
+		buf := make([]byte, 1500)
+		var pkt rtp.Packet
+		for {
+			n, _, err := tr.Read(buf)
+			if err != nil {
+				if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+					c.Log().Debug("whip track read ended", "party", party, "err", err)
+				}
+				c.Leave(party)
+				return
+			}
+			if err := pkt.Unmarshal(buf[:n]); err != nil {
+				continue // pion already parsed it once; cannot happen in practice
+			}
+			st.WriteRTP(pkt.SequenceNumber, pkt.Payload)
+		}
+	})
+}
+
+// Delete ends one session (the WHIP DELETE). The call ends when its last session is gone.
+func (s *Server) Delete(id string) error {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	s.mu.Unlock()
+	if ss == nil {
+		return fmt.Errorf("whip: session %q: %w", id, ErrNoSession)
+	}
+	s.endSession(ss, "delete")
+	return nil
+}
+
+func (s *Server) endSession(ss *session, why string) {
+	ss.mu.Lock()
+	if ss.ended {
+		ss.mu.Unlock()
+		return
+	}
+	ss.ended = true
+	ss.mu.Unlock()
+	_ = ss.pc.Close()
+	s.mu.Lock()
+	delete(s.sessions, ss.id)
+	id := ss.call.ID()
+	s.perCall[id]--
+	last := s.perCall[id] <= 0
+	if last {
+		delete(s.perCall, id)
+	}
+	s.mu.Unlock()
+	ss.call.Log().Info("whip session ended", "session", ss.id, "why", why)
+	if last {
+		go ss.call.End("hangup")
+	}
+}
+
+// Sessions returns the number of live sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+func newSessionID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ServeOffer is the HTTP handler for POST on the WHIP endpoint; the caller has
+// authenticated the request and fills p from the principal.
+func (s *Server) ServeOffer(w http.ResponseWriter, r *http.Request, p OfferParams) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/sdp" {
+		httpError(w, http.StatusUnsupportedMediaType, "whip: Content-Type must be application/sdp")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("whip: offer larger than %d bytes", mbe.Limit))
+			return
+		}
+		httpError(w, http.StatusBadRequest, "whip: reading offer: "+err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.GatherTimeout+5*time.Second)
+	defer cancel()
+	ans, err := s.Offer(ctx, body, p)
+	switch {
+	case errors.Is(err, ErrOffer), errors.Is(err, call.ErrBadID), errors.Is(err, event.ErrParty):
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	case errors.Is(err, call.ErrPartyTaken), errors.Is(err, call.ErrEnded):
+		httpError(w, http.StatusConflict, err.Error())
+		return
+	case errors.Is(err, call.ErrTooManyCalls):
+		w.Header().Set("Retry-After", "5")
+		httpError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	case err != nil:
+		s.log.Error("whip offer failed", "err", err)
+		httpError(w, http.StatusInternalServerError, "whip: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", strings.TrimRight(s.cfg.BasePath, "/")+"/"+ans.Session)
+	w.Header().Set("X-Undertone-Call", ans.Call)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, ans.SDP)
+}
+
+// ServeDelete is the HTTP handler for DELETE on a session's Location.
+func (s *Server) ServeDelete(w http.ResponseWriter, id string) {
+	if err := s.Delete(id); err != nil {
+		httpError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// SessionCall returns the call id of a live session, for authorisation of DELETE.
+func (s *Server) SessionCall(id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss := s.sessions[id]; ss != nil {
+		return ss.call.ID(), true
+	}
+	return "", false
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, msg+"\n")
+}

@@ -1,0 +1,148 @@
+// Package server wires one undertone node from its parts — metrics, bus, hub, call
+// registry, ingest endpoints, API — and runs it: main uses it, and so do the end-to-end
+// tests, so they exercise exactly what ships. Opening a store, loading models and reading
+// config stay in main; Server receives them.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/undertone/undertone/internal/api"
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/bus"
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/ingest/whip"
+	"github.com/undertone/undertone/internal/metrics"
+)
+
+// Options are the parts main (or a test) decided on.
+type Options struct {
+	Config    config.Config
+	Log       *slog.Logger
+	Auth      auth.Authenticator
+	Bus       bus.Bus              // nil: in-process
+	Recorder  call.Recorder        // nil: nothing stored
+	Lister    api.CallLister       // nil: only calls in memory are listed
+	Analyzers []call.AnalyzerFactory
+	Web       fs.FS
+}
+
+// Server is one running node.
+type Server struct {
+	Metrics  *metrics.Metrics
+	Bus      bus.Bus
+	Hub      *hub.Hub
+	Registry *call.Registry
+	WHIP     *whip.Server
+	API      *api.Server
+
+	cfg   config.Config
+	log   *slog.Logger
+	http  *http.Server
+	ln    net.Listener
+	unsub func()
+	done  chan error
+}
+
+// New builds the node; nothing listens until Start.
+func New(o Options) (*Server, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Auth == nil {
+		return nil, errors.New("server: no authenticator")
+	}
+	s := &Server{cfg: o.Config, log: o.Log, Metrics: metrics.New(), Bus: o.Bus}
+	if s.Bus == nil {
+		s.Bus = bus.NewLocal()
+	}
+	s.Hub = hub.New(hub.Config{AllowedOrigins: o.Config.AllowedOrigins}, o.Log.With("component", "hub"), s.Metrics)
+	s.unsub = s.Bus.Subscribe(s.Hub.Publish)
+	s.Registry = call.NewRegistry(call.Config{
+		Log: o.Log, Metrics: s.Metrics, Publish: s.Bus.Publish, Recorder: o.Recorder,
+		Analyzers: o.Analyzers, IdleTimeout: o.Config.IdleTimeout, CueInterval: o.Config.CueInterval,
+		MaxCalls: o.Config.MaxCalls,
+	})
+	w := o.Config.WebRTC
+	var err error
+	s.WHIP, err = whip.New(whip.Config{Log: o.Log.With("component", "whip"), Registry: s.Registry,
+		UDPPortMin: w.UDPPortMin, UDPPortMax: w.UDPPortMax, NAT1To1IPs: w.NAT1To1IPs, Loopback: w.Loopback})
+	if err != nil {
+		return nil, err
+	}
+	s.API = api.New(api.Params{Log: o.Log, Metrics: s.Metrics, Auth: o.Auth, Registry: s.Registry,
+		Hub: s.Hub, WHIP: s.WHIP, Store: o.Lister, Web: o.Web, MaxBody: o.Config.MaxBodyBytes})
+	return s, nil
+}
+
+// Start listens on the configured address (or ln, if given) and serves in the background.
+func (s *Server) Start(ln net.Listener) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+			return fmt.Errorf("server: listen: %w", err)
+		}
+	}
+	s.ln = ln
+	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.done = make(chan error, 1)
+	go func() {
+		var err error
+		if s.cfg.TLSCert != "" {
+			err = s.http.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			err = s.http.Serve(ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	return nil
+}
+
+// Done delivers the HTTP server's error if it stops by itself.
+func (s *Server) Done() <-chan error { return s.done }
+
+// URL is the base URL the server answers on.
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// Shutdown drains: readiness fails, every live call ends with its summary written,
+// websocket clients are closed, then the HTTP server stops. Safe to call once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.API.SetDraining()
+	var errs []error
+	if err := s.Registry.Drain(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("server: drain calls: %w", err))
+	}
+	if err := s.Hub.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("server: close hub: %w", err))
+	}
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: http: %w", err))
+		}
+	}
+	s.unsub()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/whipclient"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// pion's package-level SRTP/DTLS helpers and net/http's keep-alive pool idle out on their own.
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+	)
+}
+
+const (
+	integratorTok = "integrator-test-token"
+	agentTok      = "agent-test-token-A17"
+	adminTok      = "admin-test-token"
+)
+
+// newNode starts a real node on a loopback port and stops it when the test ends.
+func newNode(t *testing.T, mut ...func(*config.Config)) *Server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.IdleTimeout = 5 * time.Second
+	for _, f := range mut {
+		f(&cfg)
+	}
+	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,admin:" + adminTok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Config: cfg, Auth: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ln); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		http.DefaultClient.CloseIdleConnections()
+	})
+	return s
+}
+
+// tone returns seconds of a sine at hz, 8 kHz, at -12 dBFS.
+func tone(hz float64, seconds float64) []int16 {
+	n := int(seconds * whipclient.Rate)
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(0.25 * 32767 * math.Sin(2*math.Pi*hz*float64(i)/whipclient.Rate))
+	}
+	return out
+}
+
+// watch collects a call's events from its websocket until call.ended or the context ends.
+type watcher struct {
+	mu     sync.Mutex
+	events []event.Event
+	ended  chan struct{}
+}
+
+func watch(t *testing.T, s *Server, callID, token string) *watcher {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(s.URL(), "http") + "/v1/ws/calls/" + callID + "?token=" + token
+	c, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("websocket: %v (%v)", err, resp)
+	}
+	w := &watcher{ended: make(chan struct{})}
+	go func() {
+		defer close(w.ended)
+		defer c.Close()
+		for {
+			_, b, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			var ev event.Event
+			if err := json.Unmarshal(b, &ev); err != nil {
+				t.Errorf("event is not JSON: %v: %s", err, b)
+				return
+			}
+			w.mu.Lock()
+			w.events = append(w.events, ev)
+			w.mu.Unlock()
+			if ev.Type == event.CallEnded {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { c.Close(); <-w.ended })
+	return w
+}
+
+func (w *watcher) snapshot() []event.Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.events)
+}
+
+func TestWHIPToneCallEndToEnd(t *testing.T) {
+	s := newNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	// Open the call first so the watcher sees everything from call.started on.
+	pub, err := whipclient.Dial(ctx, whipclient.Params{Server: s.URL(), Token: integratorTok,
+		Call: "tone-call-1", Parties: []event.Party{event.Customer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watch(t, s, "tone-call-1", agentTok)
+	audio := append(append(tone(220, 1.5), make([]int16, 8000/2)...), tone(330, 1.5)...)
+	if err := pub.Play(ctx, [][]int16{audio}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the last hops reach the socket
+	if err := pub.Close(ctx); err != nil {
+		t.Fatalf("DELETE: %v", err)
+	}
+	select {
+	case <-w.ended:
+	case <-ctx.Done():
+		t.Fatal("no call.ended after DELETE")
+	}
+	evs := w.snapshot()
+
+	var seq uint64
+	var pitches []float64
+	types := map[string]int{}
+	for _, ev := range evs {
+		if ev.Seq <= seq {
+			t.Fatalf("seq not increasing: %d after %d", ev.Seq, seq)
+		}
+		seq = ev.Seq
+		types[ev.Type]++
+		if ev.Type == event.Pitch && ev.Party == event.Customer {
+			d := ev.Data.(map[string]any)
+			if d["voiced"] == true {
+				pitches = append(pitches, d["hz"].(float64))
+			}
+		}
+	}
+	if types[event.CallStarted] != 1 || types[event.CallEnded] != 1 {
+		t.Fatalf("call.started %d, call.ended %d; want 1 each (types %v)", types[event.CallStarted], types[event.CallEnded], types)
+	}
+	if types[event.Level] < 20 || types[event.VAD] < 2 {
+		t.Fatalf("too few live cues: %v", types)
+	}
+	if len(pitches) < 20 {
+		t.Fatalf("only %d voiced pitch events", len(pitches))
+	}
+	t.Logf("events %v; %d voiced pitch events: first %.1f last %.1f", types, len(pitches), pitches[0], pitches[len(pitches)-1])
+	// The tone goes 220 Hz then 330 Hz: every voiced estimate must be within 2 % of one of
+	// them, the first ones of 220 and the last ones of 330.
+	near := func(x, f float64) bool { return math.Abs(x-f) <= 0.02*f }
+	for i, hz := range pitches {
+		if !near(hz, 220) && !near(hz, 330) {
+			t.Errorf("pitch event %d: %.1f Hz is neither 220 nor 330 ±2 %%", i, hz)
+		}
+	}
+	if !near(pitches[0], 220) || !near(pitches[len(pitches)-1], 330) {
+		t.Errorf("pitch went %.1f → %.1f, want 220 → 330", pitches[0], pitches[len(pitches)-1])
+	}
+	// The call is listed as ended with a summary, and no call is left live.
+	last := evs[len(evs)-1]
+	if last.Type != event.CallEnded {
+		t.Fatalf("last event %s, want call.ended", last.Type)
+	}
+	sum := last.Data.(map[string]any)["summary"].(map[string]any)["parties"].(map[string]any)["customer"].(map[string]any)
+	if ms := sum["media_s"].(float64); ms < 3 || ms > 4.5 {
+		t.Errorf("summary media_s = %.2f, want ≈ 3.5", ms)
+	}
+	if n := s.Registry.Live(); n != 0 {
+		t.Errorf("%d calls still live after DELETE", n)
+	}
+	if n := s.WHIP.Sessions(); n != 0 {
+		t.Errorf("%d WHIP sessions left", n)
+	}
+}
+
+func post(t *testing.T, url, token, ctype, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+const videoOnlyOffer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" +
+	"m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+
+func TestBadInputGetsClear4xx(t *testing.T) {
+	s := newNode(t)
+	whipURL := s.URL() + "/v1/whip"
+	cases := []struct {
+		name, url, token, ctype, body string
+		want                          int
+	}{
+		{"no token", whipURL, "", "application/sdp", "v=0", http.StatusUnauthorized},
+		{"bad token", whipURL, "wrong-token-123", "application/sdp", "v=0", http.StatusUnauthorized},
+		{"agent may not ingest", whipURL, agentTok, "application/sdp", "v=0", http.StatusForbidden},
+		{"wrong content type", whipURL, integratorTok, "application/json", "{}", http.StatusUnsupportedMediaType},
+		{"malformed SDP", whipURL, integratorTok, "application/sdp", "this is not SDP", http.StatusBadRequest},
+		{"video-only offer", whipURL, integratorTok, "application/sdp", videoOnlyOffer, http.StatusBadRequest},
+		{"oversized body", whipURL, integratorTok, "application/sdp", strings.Repeat("a", 2<<20), http.StatusRequestEntityTooLarge},
+		{"bad party", whipURL + "?party=boss", integratorTok, "application/sdp", videoOnlyOffer, http.StatusBadRequest},
+		{"bad call id", whipURL + "?call=a%20b", integratorTok, "application/sdp", videoOnlyOffer, http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		resp, body := post(t, c.url, c.token, c.ctype, c.body)
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: status %d (%s), want %d", c.name, resp.StatusCode, strings.TrimSpace(body), c.want)
+		}
+		if len(strings.TrimSpace(body)) == 0 {
+			t.Errorf("%s: empty error body", c.name)
+		}
+	}
+	// Websocket for an unknown call: 404 before any upgrade; no token: 401.
+	for _, c := range []struct {
+		url  string
+		want int
+	}{
+		{"/v1/ws/calls/no-such-call?token=" + agentTok, http.StatusNotFound},
+		{"/v1/ws/calls/no-such-call", http.StatusUnauthorized},
+		{"/v1/whip/no-such-session", http.StatusNotFound},
+	} {
+		method := http.MethodGet
+		if strings.HasPrefix(c.url, "/v1/whip") {
+			method = http.MethodDelete
+		}
+		req, _ := http.NewRequest(method, s.URL()+c.url, nil)
+		if method == http.MethodDelete {
+			req.Header.Set("Authorization", "Bearer "+integratorTok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s %s: %d, want %d", method, c.url, resp.StatusCode, c.want)
+		}
+	}
+	// Nothing was disturbed: no calls left open by the failures, and the node still serves.
+	if n := s.Registry.Live(); n != 0 {
+		t.Errorf("%d calls live after rejected offers", n)
+	}
+	resp, err := http.Get(s.URL() + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz after bad input: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
