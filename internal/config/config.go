@@ -173,7 +173,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 // Validate checks every field and says which one is wrong.
 func (c *Config) Validate() error {
 	var errs []error
-	bad := func(f string, a ...any) { errs = append(errs, fmt.Errorf("config: "+f+": %w", append(a, ErrInvalid)...)) }
+	bad := func(f string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: "+f+": %w", append(a, ErrInvalid)...))
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("addr %q: %v", c.Addr, err)
 	}

@@ -29,9 +29,9 @@ type Options struct {
 	Config    config.Config
 	Log       *slog.Logger
 	Auth      auth.Authenticator
-	Bus       bus.Bus              // nil: in-process
-	Recorder  call.Recorder        // nil: nothing stored
-	Lister    api.CallLister       // nil: only calls in memory are listed
+	Bus       bus.Bus        // nil: in-process
+	Recorder  call.Recorder  // nil: nothing stored
+	Lister    api.CallLister // nil: only calls in memory are listed
 	Analyzers []call.AnalyzerFactory
 	Web       fs.FS
 }
