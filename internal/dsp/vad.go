@@ -1,5 +1,7 @@
 package dsp
 
+import "math"
+
 // VADConfig holds the constants of the voice activity detector. Zero fields
 // take the defaults listed; all levels are dBFS, as from LevelDB.
 type VADConfig struct {
@@ -19,15 +21,15 @@ type VADConfig struct {
 	// HangoverMs: speech is held this long after the last active frame
 	// (default 250 ms), bridging stops and short pauses inside a phrase.
 	HangoverMs float64
-	// RiseDBPerSec: how fast the noise floor climbs towards a louder level
-	// (default 3 dB/s), outside speech. SpeechRiseDBPerSec is the rate during
-	// speech (default 1 dB/s), so a steady hum that opened a segment is
-	// absorbed within seconds while speech, with its pauses, is not.
-	RiseDBPerSec       float64
-	SpeechRiseDBPerSec float64
-	// FallPerHop: fraction of the distance to a quieter level the noise floor
-	// moves per hop (default 0.5: it follows a quieter line within ~3 hops).
-	FallPerHop float64
+	// MinWindowMs is the span over which the noise floor is the minimum of
+	// the (lightly smoothed) level (default 5000 ms): a quieter level pulls
+	// the floor down at once; a louder line is accepted as the new floor once
+	// it has had no pause for this long — a steady hum or fan is absorbed
+	// within seconds, while speech, which pauses every few seconds, is not.
+	MinWindowMs float64
+	// RiseTauMs is the time constant with which the floor climbs to a higher
+	// windowed minimum (default 1000 ms), so it never jumps up.
+	RiseTauMs float64
 }
 
 func (c VADConfig) withDefaults() VADConfig {
@@ -41,9 +43,8 @@ func (c VADConfig) withDefaults() VADConfig {
 	def(&c.AbsFloorDB, -55)
 	def(&c.OnsetMs, 20)
 	def(&c.HangoverMs, 250)
-	def(&c.RiseDBPerSec, 3)
-	def(&c.SpeechRiseDBPerSec, 1)
-	def(&c.FallPerHop, 0.5)
+	def(&c.MinWindowMs, 5000)
+	def(&c.RiseTauMs, 1000)
 	return c
 }
 
@@ -51,27 +52,42 @@ func (c VADConfig) withDefaults() VADConfig {
 // muted line); they say nothing about the noise and do not move the floor.
 const silenceDB = -90.0
 
+// minSubWindows is the number of sub-window minima kept for the sliding
+// minimum (Martin 2001 uses a similar split to track a minimum in O(1)).
+const minSubWindows = 8
+
 // VAD is an energy voice activity detector with an adaptive noise floor
-// (minimum tracking in the spirit of R. Martin, "Noise power spectral density
-// estimation based on optimal smoothing and minimum statistics", IEEE TSAP
-// 2001, reduced to one band: fall fast, rise slowly), gated by voicing and
-// smoothed by onset and hangover (the classic G.729 Annex B / WebRTC VAD
-// hangover scheme). A frame is active when
+// (minimum statistics after R. Martin, "Noise power spectral density
+// estimation based on optimal smoothing and minimum statistics", IEEE Trans.
+// Speech Audio Process. 9(5), 2001, reduced to one band: the floor is the
+// minimum of the smoothed level over MinWindowMs, falling at once and rising
+// with time constant RiseTauMs), gated by voicing and smoothed by onset and
+// hangover (the classic G.729 Annex B / WebRTC VAD hangover scheme). A hop is
+// active when
 //
 //	level > noiseFloor + MarginDB  and  level > AbsFloorDB.
 //
-// Speech starts after OnsetMs of consecutive active frames of which at least
-// one is voiced, continues while frames are active (voiced or not, so
-// unvoiced consonants stay in), and ends HangoverMs after the last active
-// frame. Time is counted in hops, so the VAD is exact under test.
+// Speech starts after OnsetMs of consecutive active hops of which at least
+// one is voiced, continues while hops are active (voiced or not, so unvoiced
+// consonants stay in), and ends HangoverMs after the last active hop.
+// Levels at or below −90 dBFS (digital silence: zero-filled packet loss, a
+// muted line) never move the floor. Time is counted in hops, so the VAD is
+// exact under test; Step does not allocate.
 type VAD struct {
 	cfg      VADConfig
 	onset    int     // hops
 	hangover int     // hops
-	rise     float64 // dB per hop outside speech
-	riseIn   float64 // dB per hop inside speech
-	floor    float64
-	started  bool
+	subLen   int     // hops per sub-window of the minimum tracker
+	riseCoef float64 // per hop, 1 − exp(−hop/RiseTauMs)
+
+	started bool
+	smooth  float64 // level smoothed over ~2 hops
+	curMin  float64 // minimum of the current sub-window
+	subHops int
+	ring    [minSubWindows]float64 // minima of the previous sub-windows
+	ringIdx int
+	floor   float64
+
 	run      int  // consecutive active hops
 	runVoice bool // any of them voiced
 	hold     int  // hangover hops left
@@ -86,8 +102,8 @@ func NewVAD(cfg VADConfig) *VAD {
 		cfg:      cfg,
 		onset:    hops(cfg.OnsetMs),
 		hangover: hops(cfg.HangoverMs),
-		rise:     cfg.RiseDBPerSec * cfg.HopMs / 1000,
-		riseIn:   cfg.SpeechRiseDBPerSec * cfg.HopMs / 1000,
+		subLen:   max(hops(cfg.MinWindowMs)/minSubWindows, 1),
+		riseCoef: 1 - math.Exp(-cfg.HopMs/cfg.RiseTauMs),
 	}
 }
 
@@ -101,9 +117,7 @@ func (v *VAD) NoiseFloorDB() float64 { return v.floor }
 func (v *VAD) Speech() bool { return v.speech }
 
 // Reset forgets the noise floor and the speech state.
-func (v *VAD) Reset() {
-	*v = VAD{cfg: v.cfg, onset: v.onset, hangover: v.hangover, rise: v.rise, riseIn: v.riseIn}
-}
+func (v *VAD) Reset() { *v = *NewVAD(v.cfg) }
 
 // Step consumes one hop: its level (LevelDB RMS, dBFS) and whether the pitch
 // tracker found it voiced. It returns whether the hop is speech.
@@ -132,19 +146,31 @@ func (v *VAD) Step(levelDB float64, voiced bool) bool {
 	return v.speech
 }
 
-// track moves the noise floor: down quickly, up slowly.
+// track updates the sliding minimum and moves the floor: down at once, up
+// with time constant RiseTauMs.
 func (v *VAD) track(level float64) {
 	if !v.started {
-		v.floor, v.started = level, true
+		v.started = true
+		v.smooth, v.curMin, v.floor = level, level, level
+		for i := range v.ring {
+			v.ring[i] = level
+		}
 		return
 	}
-	if level < v.floor {
-		v.floor += (level - v.floor) * v.cfg.FallPerHop
-		return
+	v.smooth += (level - v.smooth) * 0.5
+	v.curMin = min(v.curMin, v.smooth)
+	target := v.curMin
+	for _, m := range v.ring {
+		target = min(target, m)
 	}
-	r := v.rise
-	if v.speech {
-		r = v.riseIn
+	if v.subHops++; v.subHops >= v.subLen {
+		v.ring[v.ringIdx] = v.curMin
+		v.ringIdx = (v.ringIdx + 1) % minSubWindows
+		v.curMin, v.subHops = v.smooth, 0
 	}
-	v.floor = min(v.floor+r, level)
+	if target < v.floor {
+		v.floor = target
+	} else {
+		v.floor += (target - v.floor) * v.riseCoef
+	}
 }
