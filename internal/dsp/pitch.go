@@ -22,14 +22,18 @@ const DefaultYINThreshold = 0.15
 // O(W·τmax) multiply-adds per call (≈ 0.1 M for 640 samples at 16 kHz,
 // 60–500 Hz); no allocation after NewPitch.
 type Pitch struct {
-	rate      float64
-	tauMin    int
-	tauMax    int
-	window    int
-	Threshold float64   // absolute threshold on d'(τ); DefaultYINThreshold
-	d         []float64 // d(τ), τ = 0..tauMax
-	dn        []float64 // d'(τ)
-	MinEnergy float64   // mean-square below which a window is unvoiced (default 1e-8 ≈ −80 dBFS)
+	// Threshold is the absolute threshold on d'(τ) (DefaultYINThreshold).
+	Threshold float64
+	// MinEnergy is the mean square below which a window is unvoiced
+	// (default 1e-8 ≈ −80 dBFS).
+	MinEnergy float64
+
+	rate   float64
+	tauMin int
+	tauMax int
+	window int
+	d      []float64 // d(τ), τ = 0..tauMax+1
+	dn     []float64 // d'(τ)
 }
 
 // NewPitch prepares a YIN estimator for sampleRate Hz, fundamental between
@@ -81,8 +85,17 @@ func (p *Pitch) Estimate(x []float32) (hz, conf float64, voiced bool) {
 
 	d, dn := p.d, p.dn
 	top := p.tauMax + 1
+	// Autocorrelation form d(τ) = e₀ + e_τ − 2·r(τ) (paper, eq. 7): e_τ
+	// slides in O(1), r(τ) is one multiply-add per sample.
+	var e0 float64
+	for _, v := range x[:w] {
+		e0 += float64(v) * float64(v)
+	}
+	et := e0
 	for tau := 1; tau <= top; tau++ {
-		d[tau] = sqDiff(x[:w], x[tau:tau+w])
+		a, b := float64(x[tau-1]), float64(x[tau+w-1])
+		et += b*b - a*a
+		d[tau] = max(e0+et-2*dot8(x[:w], x[tau:tau+w]), 0)
 	}
 	dn[0] = 1
 	var cum float64
@@ -132,24 +145,25 @@ func parabolicMin(a, b, c float64) (offset, value float64) {
 	return offset, b - 0.25*(a-c)*offset
 }
 
-// sqDiff is Σ (a[i] − b[i])², accumulated in float64, unrolled by four.
-func sqDiff(a, b []float32) float64 {
+// dot8 is Σ a[i]·b[i] in float32 with eight partial sums, unrolled by
+// eight (Go does not vectorise; independent sums hide the add latency).
+func dot8(a, b []float32) float64 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		e0 := float64(a[i] - b[i])
-		e1 := float64(a[i+1] - b[i+1])
-		e2 := float64(a[i+2] - b[i+2])
-		e3 := float64(a[i+3] - b[i+3])
-		s0 += e0 * e0
-		s1 += e1 * e1
-		s2 += e2 * e2
-		s3 += e3 * e3
+	for ; i+8 <= len(a); i += 8 {
+		aa, bb := a[i:i+8:i+8], b[i:i+8:i+8]
+		s0 += aa[0] * bb[0]
+		s1 += aa[1] * bb[1]
+		s2 += aa[2] * bb[2]
+		s3 += aa[3] * bb[3]
+		s4 += aa[4] * bb[4]
+		s5 += aa[5] * bb[5]
+		s6 += aa[6] * bb[6]
+		s7 += aa[7] * bb[7]
 	}
 	for ; i < len(a); i++ {
-		e := float64(a[i] - b[i])
-		s0 += e * e
+		s0 += a[i] * b[i]
 	}
-	return (s0 + s1) + (s2 + s3)
+	return float64((s0+s1)+(s2+s3)) + float64((s4+s5)+(s6+s7))
 }
