@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,12 @@ func opusPacket(toc byte, size int, seed uint64) []byte {
 	p[0] = toc
 	for i := 1; i < size; i++ {
 		p[i] = byte(r.Uint32())
+	}
+	if toc>>3 < 16 && size > 1 {
+		// SILK/Hybrid: the range coder's first two binary symbols are the
+		// frame's VAD flag and LBRR (in-band FEC) flag (RFC 6716 §4.2.3).
+		// Set VAD, clear LBRR, as a browser sends without reported loss.
+		p[1] = p[1]&^0x40 | 0x80
 	}
 	return p
 }
@@ -62,12 +69,19 @@ func TestOpusDecode(t *testing.T) {
 }
 
 func BenchmarkOpusDecode(b *testing.B) {
+	cases := map[string]byte{"silk-wb-20ms-lbrr": opusTOC["silk-wb-20ms"]}
 	for name, toc := range opusTOC {
+		cases[name] = toc
+	}
+	for name, toc := range cases {
 		b.Run(name, func(b *testing.B) {
 			d, _ := NewOpus()
 			pkts := make([][]byte, 16)
 			for i := range pkts {
 				pkts[i] = opusPacket(toc, 60+i*4, uint64(i))
+				if strings.HasSuffix(name, "-lbrr") {
+					pkts[i][1] |= 0x40 // LBRR present: pion/opus allocates here
+				}
 			}
 			pcm := make([]int16, OpusMaxSamples)
 			b.ReportAllocs()
