@@ -1,0 +1,313 @@
+package emotion
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+
+	"github.com/undertone/undertone/internal/features"
+	"github.com/undertone/undertone/models"
+)
+
+// Format and FormatVersion identify a model file. Bump FormatVersion when a field changes
+// meaning; FeatureSet changes whenever internal/features changes what it computes.
+const (
+	Format        = "undertone.emotion"
+	FormatVersion = 1
+	FeatureSet    = "ut-egemaps-1"
+	// DefaultPath is the shipped model inside models.FS.
+	DefaultPath = "emotion/emotion.json"
+)
+
+// Classes are the product classes shown to agents, in model order.
+var Classes = []string{"neutral", "angry", "happy", "sad", "fearful"}
+
+// NumClasses is len(Classes).
+const NumClasses = 5
+
+// Model is a trained emotion model: standardisation, two softmax heads (absolute, and
+// relative to the caller's baseline), calibration temperatures, and the mapping from
+// classes to arousal and valence. Immutable after Load; safe to share.
+type Model struct {
+	Format     string            `json:"format"`
+	Version    int               `json:"version"`
+	FeatureSet string            `json:"feature_set"`
+	Classes    []string          `json:"classes"`
+	LabelMap   map[string]string `json:"label_map"` // corpus label → class; "" = not used
+	Features   []string          `json:"features"`
+	Mean       []float64         `json:"mean"`
+	Scale      []float64         `json:"scale"`
+	Absolute   Head              `json:"absolute"`
+	Relative   *Head             `json:"relative,omitempty"`
+	// BaselinePrior is the pseudo-count k of the baseline mean Σz/(n+k): with few earlier
+	// utterances the baseline stays near the population mean.
+	BaselinePrior float64   `json:"baseline_prior"`
+	Arousal       []float64 `json:"arousal"` // per class, in [−1, 1]
+	Valence       []float64 `json:"valence"` // per class, in [−1, 1]
+	Card          Card      `json:"card"`
+}
+
+// Head is one softmax classifier: logits = W·input + B, probabilities = softmax(logits/T).
+// A relative head's input is [z, z − baseline] (2·len(Features)).
+type Head struct {
+	Inputs      int         `json:"inputs"`
+	W           [][]float64 `json:"w"` // classes × inputs
+	B           []float64   `json:"b"`
+	Temperature float64     `json:"temperature"`
+}
+
+// Card is the provenance card carried inside the model (and rendered to the .md beside it).
+type Card struct {
+	Corpus  []string           `json:"corpus"`
+	Licence string             `json:"licence"`
+	Date    string             `json:"date"`
+	Command string             `json:"command"`
+	Seed    int64              `json:"seed"`
+	N       int                `json:"n"`
+	Notes   []string           `json:"notes,omitempty"`
+	Scores  map[string]float64 `json:"scores,omitempty"`
+}
+
+// Load reads a model file from disk.
+func Load(path string) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emotion: load %s: %w", path, err)
+	}
+	return Parse(b)
+}
+
+// LoadDefault reads the shipped model from models.FS.
+func LoadDefault() (*Model, error) {
+	b, err := fs.ReadFile(models.FS, DefaultPath)
+	if err != nil {
+		return nil, fmt.Errorf("emotion: shipped model %s: %w", DefaultPath, err)
+	}
+	return Parse(b)
+}
+
+// Parse decodes and validates a model.
+func Parse(b []byte) (*Model, error) {
+	var m Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("emotion: decode model: %w: %w", ErrModel, err)
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (m *Model) validate() error {
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("emotion: model: %s: %w", fmt.Sprintf(f, a...), ErrModel)
+	}
+	if m.Format != Format || m.Version != FormatVersion {
+		return bad("format %q version %d, want %q %d", m.Format, m.Version, Format, FormatVersion)
+	}
+	if m.FeatureSet != FeatureSet {
+		return bad("feature set %q, this build computes %q", m.FeatureSet, FeatureSet)
+	}
+	if len(m.Classes) != NumClasses {
+		return bad("%d classes", len(m.Classes))
+	}
+	for i, c := range m.Classes {
+		if c != Classes[i] {
+			return bad("class %d is %q, want %q", i, c, Classes[i])
+		}
+	}
+	nf := features.NumFunctionals
+	if len(m.Features) != nf || len(m.Mean) != nf || len(m.Scale) != nf {
+		return bad("%d features, %d means, %d scales; want %d", len(m.Features), len(m.Mean), len(m.Scale), nf)
+	}
+	names := features.FunctionalNames()
+	for i, n := range m.Features {
+		if n != names[i] {
+			return bad("feature %d is %q, want %q", i, n, names[i])
+		}
+	}
+	if len(m.Arousal) != NumClasses || len(m.Valence) != NumClasses {
+		return bad("arousal/valence per class")
+	}
+	if err := m.Absolute.check(nf); err != nil {
+		return bad("absolute head: %v", err)
+	}
+	if m.Relative != nil {
+		if err := m.Relative.check(2 * nf); err != nil {
+			return bad("relative head: %v", err)
+		}
+	}
+	return nil
+}
+
+func (h *Head) check(inputs int) error {
+	if h.Inputs != inputs || len(h.W) != NumClasses || len(h.B) != NumClasses {
+		return fmt.Errorf("shape %d×%d, want %d×%d", len(h.W), h.Inputs, NumClasses, inputs)
+	}
+	for _, r := range h.W {
+		if len(r) != inputs {
+			return fmt.Errorf("row of %d weights", len(r))
+		}
+	}
+	if !(h.Temperature > 0) {
+		return fmt.Errorf("temperature %v", h.Temperature)
+	}
+	return nil
+}
+
+// ClassOf maps a corpus label to a class index, or −1 when the label is not used.
+func (m *Model) ClassOf(label string) int {
+	c, ok := m.LabelMap[label]
+	if !ok {
+		c = label
+	}
+	for i, k := range Classes {
+		if k == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// Prediction is one inference result.
+type Prediction struct {
+	Probs      [NumClasses]float64
+	Top        int
+	Arousal    float64
+	Valence    float64
+	Confidence float64 // calibrated probability of the top class
+}
+
+// Scorer runs a Model without allocating; one per goroutine.
+type Scorer struct {
+	m   *Model
+	z   []float64
+	rel []float64
+}
+
+// NewScorer makes the scratch space for m.
+func NewScorer(m *Model) *Scorer {
+	n := len(m.Mean)
+	return &Scorer{m: m, z: make([]float64, n), rel: make([]float64, 2*n)}
+}
+
+// Standardize writes z = clip((x − mean) / scale, ±6) into dst; NaN becomes 0 (the mean).
+func (m *Model) Standardize(dst, x []float64) {
+	for i, v := range x {
+		z := (v - m.Mean[i]) / m.Scale[i]
+		if math.IsNaN(z) {
+			z = 0
+		}
+		dst[i] = math.Max(-6, math.Min(6, z))
+	}
+}
+
+// Predict scores raw functionals x. With base non-nil and a relative head, the prediction
+// is relative to the caller's baseline (which Predict does not update). It returns the
+// standardised features for the caller to feed the baseline afterwards; the slice is
+// owned by the Scorer.
+func (s *Scorer) Predict(x []float64, base *Baseline) (Prediction, []float64) {
+	m := s.m
+	m.Standardize(s.z, x)
+	h, in := &m.Absolute, s.z
+	if base != nil && m.Relative != nil {
+		n := len(s.z)
+		copy(s.rel, s.z)
+		for i, z := range s.z {
+			s.rel[n+i] = z - base.mean(i)
+		}
+		h, in = m.Relative, s.rel
+	}
+	var p Prediction
+	h.probs(&p.Probs, in)
+	m.finish(&p)
+	return p, s.z
+}
+
+func (h *Head) probs(dst *[NumClasses]float64, in []float64) {
+	for c := range dst {
+		s := h.B[c]
+		for i, w := range h.W[c] {
+			s += w * in[i]
+		}
+		dst[c] = s / h.Temperature
+	}
+	softmax(dst[:])
+}
+
+func softmax(v []float64) {
+	mx := math.Inf(-1)
+	for _, x := range v {
+		mx = math.Max(mx, x)
+	}
+	var s float64
+	for i, x := range v {
+		v[i] = math.Exp(x - mx)
+		s += v[i]
+	}
+	for i := range v {
+		v[i] /= s
+	}
+}
+
+// finish fills top class, confidence, arousal and valence from the probabilities:
+// arousal = Σ p_c·a_c and valence = Σ p_c·v_c with the per-class coordinates of the model
+// (a circumplex placement, Russell 1980), so both stay in [−1, 1] and agree with the classes.
+func (m *Model) finish(p *Prediction) {
+	p.Top, p.Confidence, p.Arousal, p.Valence = 0, 0, 0, 0
+	for c, q := range p.Probs {
+		if q > p.Confidence {
+			p.Top, p.Confidence = c, q
+		}
+		p.Arousal += q * m.Arousal[c]
+		p.Valence += q * m.Valence[c]
+	}
+}
+
+// Baseline is the caller's own reference: the shrunk running mean Σz/(n+k) of the
+// standardised features of this caller's earlier utterances in the call (Predict never
+// sees the current one). It starts at the population mean (0) and never sees a label.
+type Baseline struct {
+	sum []float64
+	n   int
+	k   float64
+	// Running means of arousal and valence over earlier utterances, for the event delta.
+	aSum, vSum float64
+}
+
+// NewBaseline makes an empty baseline for model m.
+func NewBaseline(m *Model) *Baseline {
+	return &Baseline{sum: make([]float64, len(m.Mean)), k: m.BaselinePrior}
+}
+
+func (b *Baseline) mean(i int) float64 { return b.sum[i] / (float64(b.n) + b.k) }
+
+// N is the number of utterances in the baseline.
+func (b *Baseline) N() int { return b.n }
+
+// Update adds one utterance (its standardised features and its prediction).
+func (b *Baseline) Update(z []float64, p Prediction) {
+	for i, v := range z {
+		b.sum[i] += v
+	}
+	b.n++
+	b.aSum += p.Arousal
+	b.vSum += p.Valence
+}
+
+// Delta is the change of p's arousal and valence against this caller's earlier mean
+// (0, 0 before the first utterance).
+func (b *Baseline) Delta(p Prediction) (da, dv float64) {
+	if b.n == 0 {
+		return 0, 0
+	}
+	return p.Arousal - b.aSum/float64(b.n), p.Valence - b.vSum/float64(b.n)
+}
+
+// Reset forgets the caller.
+func (b *Baseline) Reset() {
+	clear(b.sum)
+	b.n, b.aSum, b.vSum = 0, 0, 0
+}
