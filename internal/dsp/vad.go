@@ -27,6 +27,11 @@ type VADConfig struct {
 	// it has had no pause for this long — a steady hum or fan is absorbed
 	// within seconds, while speech, which pauses every few seconds, is not.
 	MinWindowMs float64
+	// InitialFloorDB is the noise floor assumed before the line has been
+	// heard for MinWindowMs (default AbsFloorDB − MarginDB = −65 dBFS), so a
+	// call that opens with speech, or with digital silence, detects its first
+	// words.
+	InitialFloorDB float64
 	// RiseTauMs is the time constant with which the floor climbs to a higher
 	// windowed minimum (default 1000 ms), so it never jumps up.
 	RiseTauMs float64
@@ -45,6 +50,7 @@ func (c VADConfig) withDefaults() VADConfig {
 	def(&c.HangoverMs, 250)
 	def(&c.MinWindowMs, 5000)
 	def(&c.RiseTauMs, 1000)
+	def(&c.InitialFloorDB, c.AbsFloorDB-c.MarginDB)
 	return c
 }
 
@@ -80,7 +86,7 @@ type VAD struct {
 	subLen   int     // hops per sub-window of the minimum tracker
 	riseCoef float64 // per hop, 1 − exp(−hop/RiseTauMs)
 
-	started bool
+	started bool    // a non-silent level has been seen
 	smooth  float64 // level smoothed over ~2 hops
 	curMin  float64 // minimum of the current sub-window
 	subHops int
@@ -98,13 +104,19 @@ type VAD struct {
 func NewVAD(cfg VADConfig) *VAD {
 	cfg = cfg.withDefaults()
 	hops := func(ms float64) int { return max(int(ms/cfg.HopMs+0.5), 1) }
-	return &VAD{
+	v := &VAD{
 		cfg:      cfg,
 		onset:    hops(cfg.OnsetMs),
 		hangover: hops(cfg.HangoverMs),
 		subLen:   max(hops(cfg.MinWindowMs)/minSubWindows, 1),
 		riseCoef: 1 - math.Exp(-cfg.HopMs/cfg.RiseTauMs),
+		floor:    cfg.InitialFloorDB,
+		curMin:   math.Inf(1),
 	}
+	for i := range v.ring {
+		v.ring[i] = cfg.InitialFloorDB
+	}
+	return v
 }
 
 // Config is the effective configuration, defaults filled in.
@@ -125,7 +137,7 @@ func (v *VAD) Step(levelDB float64, voiced bool) bool {
 	if levelDB > silenceDB {
 		v.track(levelDB)
 	}
-	active := v.started && levelDB > v.floor+v.cfg.MarginDB && levelDB > v.cfg.AbsFloorDB
+	active := levelDB > v.floor+v.cfg.MarginDB && levelDB > v.cfg.AbsFloorDB
 	if active {
 		v.run++
 		v.runVoice = v.runVoice || voiced
@@ -151,11 +163,7 @@ func (v *VAD) Step(levelDB float64, voiced bool) bool {
 func (v *VAD) track(level float64) {
 	if !v.started {
 		v.started = true
-		v.smooth, v.curMin, v.floor = level, level, level
-		for i := range v.ring {
-			v.ring[i] = level
-		}
-		return
+		v.smooth = level
 	}
 	v.smooth += (level - v.smooth) * 0.5
 	v.curMin = min(v.curMin, v.smooth)

@@ -145,7 +145,7 @@ func TestVADAdaptsToConstantNoise(t *testing.T) {
 // Zero-filled lost packets (−100 dBFS) must not drag the floor down.
 func TestVADIgnoresDigitalSilence(t *testing.T) {
 	v := NewVAD(VADConfig{HopMs: 10})
-	for range 200 {
+	for range 800 { // the initial −65 dBFS floor has left the 5 s window
 		v.Step(-50, false)
 	}
 	for range 5 {
@@ -174,5 +174,26 @@ func BenchmarkLevelDB(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		LevelDB(x)
+	}
+}
+
+// A call that opens with speech, or with digital silence then speech, must
+// detect its first words (the floor starts at InitialFloorDB, not the first
+// level heard).
+func TestVADSpeechAtStart(t *testing.T) {
+	for _, lead := range []int{0, 50} {
+		v := NewVAD(VADConfig{HopMs: 10})
+		for range lead {
+			v.Step(Floor, false)
+		}
+		var on int
+		for range 100 {
+			if v.Step(-25, true) {
+				on++
+			}
+		}
+		if on != 99 {
+			t.Errorf("lead %d hops of silence: %d/99 speech hops", lead, on)
+		}
 	}
 }
