@@ -5,23 +5,22 @@ import "math"
 // Floor is the lowest level LevelDB reports, in dBFS (digital silence).
 const Floor = -100.0
 
-// Int16ToFloat appends src scaled to ±1 (x/32768) to dst and returns the
-// extended slice; pass buf[:0] to reuse a buffer.
-func Int16ToFloat(dst []float32, src []int16) []float32 {
-	dst = grow(dst, len(src))
-	out := dst[len(dst)-len(src):]
-	for i, s := range src {
-		out[i] = float32(s) * (1.0 / 32768)
+// Int16ToFloat writes src scaled to ±1 (x/32768) into dst, like copy: it
+// converts min(len(dst), len(src)) samples and returns that count.
+func Int16ToFloat(dst []float32, src []int16) int {
+	n := min(len(dst), len(src))
+	for i, s := range src[:n] {
+		dst[i] = float32(s) * (1.0 / 32768)
 	}
-	return dst
+	return n
 }
 
-// FloatToInt16 appends src (±1 full scale) to dst as 16-bit samples,
-// rounding and saturating, and returns the extended slice.
-func FloatToInt16(dst []int16, src []float32) []int16 {
-	dst = grow(dst, len(src))
-	out := dst[len(dst)-len(src):]
-	for i, x := range src {
+// FloatToInt16 writes src (±1 full scale) into dst as 16-bit samples,
+// rounding and saturating, like copy: min(len(dst), len(src)) samples, count
+// returned.
+func FloatToInt16(dst []int16, src []float32) int {
+	n := min(len(dst), len(src))
+	for i, x := range src[:n] {
 		v := math.Round(float64(x) * 32768)
 		switch {
 		case v > math.MaxInt16:
@@ -29,9 +28,9 @@ func FloatToInt16(dst []int16, src []float32) []int16 {
 		case v < math.MinInt16:
 			v = math.MinInt16
 		}
-		out[i] = int16(v)
+		dst[i] = int16(v)
 	}
-	return dst
+	return n
 }
 
 // LevelDB returns the RMS level and the peak level of x in dBFS

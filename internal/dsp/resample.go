@@ -120,7 +120,9 @@ func (r *Resampler) Reset() {
 // buffer, and no allocation happens when cap(buf) ≥ MaxOut(len(src)).
 func (r *Resampler) Process(dst []float32, src []int16) []float32 {
 	if r.phases == nil {
-		return Int16ToFloat(dst, src)
+		dst = grow(dst, len(src))
+		Int16ToFloat(dst[len(dst)-len(src):], src)
+		return dst
 	}
 	for len(src) > 0 {
 		n := min(len(src), resampleBlock)
