@@ -324,3 +324,18 @@ func (e *Extractor) slope(lo, hi float64) float64 {
 	}
 	return (n*sxy - sx*sy) / den
 }
+
+// Skip appends samples to the history without computing descriptors (outside speech, to
+// save time); the next Hop still sees a full window.
+func (e *Extractor) Skip(samples []float32) {
+	n := len(samples)
+	if n > PitchWindow {
+		samples = samples[n-PitchWindow:]
+		n = PitchWindow
+	}
+	copy(e.buf, e.buf[n:])
+	for i, s := range samples {
+		e.buf[PitchWindow-n+i] = float64(s)
+	}
+	e.prevT0, e.voiced = 0, false
+}
