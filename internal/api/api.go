@@ -82,10 +82,22 @@ func New(p Params) *Server {
 	return s
 }
 
+// Registry returns the call registry the API serves.
+func (s *Server) Registry() *call.Registry { return s.p.Registry }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.mux.ServeHTTP(w, r)
+}
+
+// Handle mounts a route that lives in another package (the websocket media ingests,
+// which authenticate in their own protocol's way) on the API's mux.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Authed wraps h with the bearer-token and role check used by the API's own routes.
+func (s *Server) Authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
+	return s.authed(a, h)
 }
 
 // SetDraining makes /readyz fail so load balancers stop sending new calls.

@@ -83,6 +83,12 @@ type Call struct {
 	endOnce   sync.Once
 	done      chan struct{}
 	onRemoved func(*Call)
+
+	joiners   []CallAnalyzer
+	joinCh    chan event.Event // nil when there are no call analyzers
+	joinStop  chan struct{}    // closed by finish: the joiner drains and stops
+	joinDone  chan struct{}
+	joinDrops uint64 // guarded by emitMu
 }
 
 // ID returns the call id.
@@ -173,6 +179,7 @@ func (c *Call) Emit(typ string, party event.Party, t time.Duration, data any) {
 	}
 	c.cfg.Metrics.Events.WithLabelValues(typ).Inc()
 	c.cfg.Publish(raw)
+	c.enqueue(ev)
 }
 
 // Join attaches a party stream fed by one ingest goroutine. codecName is informational
@@ -256,6 +263,13 @@ func (c *Call) finish(reason string) {
 	for _, s := range streams {
 		s.leave() // flushes analyzers if the ingest did not
 		sum.Parties[s.party] = s.summary()
+	}
+	if c.joinCh != nil {
+		close(c.joinStop)
+		<-c.joinDone
+		c.emitMu.Lock()
+		c.joinCh = nil // nothing reads it any more
+		c.emitMu.Unlock()
 	}
 	c.mu.Lock()
 	c.summary = sum

@@ -21,7 +21,8 @@ type Config struct {
 	Metrics      *metrics.Metrics
 	Publish      func(event.Raw) // the bus; must not block
 	Recorder     Recorder
-	Analyzers    []AnalyzerFactory // extra analysis per party stream (emotion, …)
+	Analyzers    []AnalyzerFactory     // extra analysis per party stream (emotion, …)
+	Joiners      []CallAnalyzerFactory // analysis across the parties (dynamics, intents, hints)
 	Now          func() time.Time
 	IdleTimeout  time.Duration // end a call with no audio for this long [30s]
 	CueInterval  time.Duration // live cue (level/pitch/vad) update period per party [100ms]
@@ -132,6 +133,7 @@ func (r *Registry) Open(p OpenParams) (c *Call, created bool, err error) {
 	}
 	scancel()
 	c.log.Info("call started")
+	c.startJoiner(r.cfg.Joiners)
 	c.Emit(event.CallStarted, "", 0, c.callInfo(rec))
 	c.Go("watchdog", c.watch)
 	return c, true, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/ingest/audiosocket"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
 )
@@ -29,10 +30,11 @@ type Options struct {
 	Config    config.Config
 	Log       *slog.Logger
 	Auth      auth.Authenticator
-	Bus       bus.Bus        // nil: in-process
-	Recorder  call.Recorder  // nil: nothing stored
-	Lister    api.CallLister // nil: only calls in memory are listed
-	Analyzers []call.AnalyzerFactory
+	Bus       bus.Bus                    // nil: in-process
+	Recorder  call.Recorder              // nil: nothing stored
+	Lister    api.CallLister             // nil: only calls in memory are listed
+	Analyzers []call.AnalyzerFactory     // per party stream (emotion)
+	Joiners   []call.CallAnalyzerFactory // across parties (dynamics, intents, hints)
 	Web       fs.FS
 }
 
@@ -44,6 +46,8 @@ type Server struct {
 	Registry *call.Registry
 	WHIP     *whip.Server
 	API      *api.Server
+
+	AudioSocket *audiosocket.Server // nil unless Config.AudioSocketAddr is set
 
 	cfg   config.Config
 	log   *slog.Logger
@@ -69,7 +73,7 @@ func New(o Options) (*Server, error) {
 	s.unsub = s.Bus.Subscribe(s.Hub.Publish)
 	s.Registry = call.NewRegistry(call.Config{
 		Log: o.Log, Metrics: s.Metrics, Publish: s.Bus.Publish, Recorder: o.Recorder,
-		Analyzers: o.Analyzers, IdleTimeout: o.Config.IdleTimeout, CueInterval: o.Config.CueInterval,
+		Analyzers: o.Analyzers, Joiners: o.Joiners, IdleTimeout: o.Config.IdleTimeout, CueInterval: o.Config.CueInterval,
 		MaxCalls: o.Config.MaxCalls,
 	})
 	w := o.Config.WebRTC
@@ -81,7 +85,44 @@ func New(o Options) (*Server, error) {
 	}
 	s.API = api.New(api.Params{Log: o.Log, Metrics: s.Metrics, Auth: o.Auth, Registry: s.Registry,
 		Hub: s.Hub, WHIP: s.WHIP, Store: o.Lister, Web: o.Web, MaxBody: o.Config.MaxBodyBytes})
+	if err := s.newTelephony(o); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// newTelephony builds the telephony ingests (SIP/SIPREC, AudioSocket, Twilio and AudioHook
+// media websockets) and mounts their routes.
+func (s *Server) newTelephony(o Options) error {
+	t := o.Config.Telephony
+	if o.Config.AudioSocketAddr != "" {
+		allow, err := config.ParsePrefixes(t.AudioSocketAllow)
+		if err != nil {
+			return fmt.Errorf("server: audiosocket allow-list: %w", err)
+		}
+		s.AudioSocket = audiosocket.New(audiosocket.Config{Log: o.Log.With("component", "audiosocket"),
+			Registry: s.Registry, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax})
+		s.API.Handle("POST /v1/audiosocket/bindings", s.API.Authed(auth.Ingest,
+			func(w http.ResponseWriter, r *http.Request, _ auth.Principal) { s.AudioSocket.ServeBind(w, r) }))
+	}
+	return nil
+}
+
+// startTelephony opens the telephony listeners.
+func (s *Server) startTelephony() error {
+	if s.AudioSocket != nil {
+		if err := s.AudioSocket.Listen(s.cfg.AudioSocketAddr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stopTelephony stops accepting telephony connections; their calls are drained after.
+func (s *Server) stopTelephony() {
+	if s.AudioSocket != nil {
+		_ = s.AudioSocket.Close()
+	}
 }
 
 // Start listens on the configured address (or ln, if given) and serves in the background.
@@ -91,6 +132,10 @@ func (s *Server) Start(ln net.Listener) error {
 		if ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
 			return fmt.Errorf("server: listen: %w", err)
 		}
+	}
+	if err := s.startTelephony(); err != nil {
+		s.stopTelephony()
+		return fmt.Errorf("server: %w", err)
 	}
 	s.ln = ln
 	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second,
@@ -131,6 +176,7 @@ func (s *Server) URL() string {
 // websocket clients are closed, then the HTTP server stops. Safe to call once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.API.SetDraining()
+	s.stopTelephony()
 	var errs []error
 	if err := s.Registry.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("server: drain calls: %w", err))
