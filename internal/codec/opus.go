@@ -38,6 +38,11 @@ func (d *opusDecoder) Decode(payload []byte, pcm []int16) (n int, err error) {
 	if len(payload) == 0 {
 		return 0, nil
 	}
+	if need, err := OpusPacketSamples(payload); err != nil {
+		return 0, err
+	} else if need > len(pcm) {
+		return 0, fmt.Errorf("codec: opus: %d-sample packet into %d samples: %w", need, len(pcm), ErrShortBuffer)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			_ = d.dec.Init(opusRate, 1)
@@ -57,3 +62,38 @@ func (d *opusDecoder) Decode(payload []byte, pcm []int16) (n int, err error) {
 func (d *opusDecoder) Conceal(pcm []int16, samples int) int { return d.conceal(pcm, samples) }
 func (d *opusDecoder) SampleRate() int                      { return opusRate }
 func (d *opusDecoder) Name() string                         { return "opus" }
+
+// opusFrameSamples48 is the frame length at 48 kHz per TOC configuration
+// number (RFC 6716 §3.1, Table 2): SILK 10/20/40/60 ms, Hybrid 10/20 ms,
+// CELT 2.5/5/10/20 ms.
+var opusFrameSamples48 = [32]int{
+	480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880, // SILK NB, MB, WB
+	480, 960, 480, 960, // Hybrid SWB, FB
+	120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, // CELT NB..FB
+}
+
+// OpusPacketSamples returns the duration of an Opus packet in samples at
+// 48 kHz from its TOC byte and, for code 3, its frame count byte (RFC 6716
+// §3.1–3.2) — what Decode will write, and the RTP timestamp step. It does
+// not validate the frames themselves.
+func OpusPacketSamples(payload []byte) (int, error) {
+	if len(payload) == 0 {
+		return 0, nil
+	}
+	toc := payload[0]
+	frame := opusFrameSamples48[toc>>3]
+	switch toc & 0x03 {
+	case 0:
+		return frame, nil
+	case 1, 2:
+		return 2 * frame, nil
+	}
+	if len(payload) < 2 {
+		return 0, fmt.Errorf("codec: opus: code 3 packet without frame count: %w", ErrCorrupt)
+	}
+	n := int(payload[1] & 0x3F)
+	if n == 0 || n*frame > OpusMaxSamples {
+		return 0, fmt.Errorf("codec: opus: code 3 packet of %d frames × %d samples: %w", n, frame, ErrCorrupt)
+	}
+	return n * frame, nil
+}

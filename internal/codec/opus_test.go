@@ -63,8 +63,37 @@ func TestOpusDecode(t *testing.T) {
 	} else if !errors.Is(err, ErrCorrupt) {
 		t.Errorf("malformed packet error %v does not wrap ErrCorrupt", err)
 	}
-	if _, err := d.Decode(opusPacket(opusTOC["celt-fb-20ms"], 80, 2), pcm[:100]); err == nil {
-		t.Error("short pcm: want error")
+	if _, err := d.Decode(opusPacket(opusTOC["celt-fb-20ms"], 80, 2), pcm[:100]); !errors.Is(err, ErrShortBuffer) {
+		t.Errorf("short pcm: %v, want ErrShortBuffer", err)
+	}
+	if n, err := d.Decode(opusPacket(opusTOC["celt-fb-20ms"], 80, 2), pcm[:960]); n != 960 || err != nil {
+		t.Errorf("exact pcm: %d, %v", n, err)
+	}
+}
+
+func TestOpusPacketSamples(t *testing.T) {
+	tests := []struct {
+		p    []byte
+		want int
+		bad  bool
+	}{
+		{nil, 0, false},
+		{[]byte{31 << 3}, 960, false},              // CELT FB 20 ms
+		{[]byte{16 << 3}, 120, false},              // CELT NB 2.5 ms
+		{[]byte{3 << 3}, 2880, false},              // SILK NB 60 ms
+		{[]byte{9<<3 | 1, 0}, 1920, false},         // SILK WB 20 ms, 2 frames CBR
+		{[]byte{15<<3 | 2, 0}, 1920, false},        // Hybrid FB 20 ms, 2 frames VBR
+		{[]byte{31<<3 | 3, 6}, 5760, false},        // 6 × 20 ms = 120 ms
+		{[]byte{31<<3 | 3, 7}, 0, true},            // 140 ms > 120 ms
+		{[]byte{31<<3 | 3, 0}, 0, true},            // zero frames
+		{[]byte{31<<3 | 3}, 0, true},               // no count byte
+		{[]byte{19<<3 | 3, 0x80 | 3}, 2880, false}, // CELT NB 20 ms, 3 frames, VBR flag set
+	}
+	for _, tc := range tests {
+		got, err := OpusPacketSamples(tc.p)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("OpusPacketSamples(% x) = %d, %v; want %d (error %v)", tc.p, got, err, tc.want, tc.bad)
+		}
 	}
 }
 
