@@ -11,7 +11,8 @@ type Decoder interface {
 	// Decode decodes payload into pcm and returns the number of samples
 	// written. An empty payload (RTP padding-only packet) yields (0, nil).
 	// If pcm is too small nothing is written and the error wraps
-	// ErrShortBuffer.
+	// ErrShortBuffer. A malformed payload wraps ErrCorrupt; n may still be
+	// > 0 (L16 with an odd trailing byte) and those samples are valid.
 	Decode(payload []byte, pcm []int16) (int, error)
 	// Conceal writes min(samples, len(pcm)) samples standing in for one lost
 	// packet and returns that count. samples <= 0 means "one frame as long
