@@ -6,11 +6,13 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -41,6 +43,27 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`  // on SIGTERM, how long to wait for calls to end
 
 	WebRTC WebRTC `yaml:"webrtc"`
+
+	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
+	AudioSocketAddr string    `yaml:"audiosocket_addr"` // Asterisk AudioSocket TCP listen address; empty = off
+	Telephony       Telephony `yaml:"telephony"`
+}
+
+// Telephony settings for the SIP/SIPREC, AudioSocket, Twilio and AudioHook ingests.
+type Telephony struct {
+	SIPAllowFrom       []string      `yaml:"sip_allow_from"`      // CIDRs or IPs allowed to send SIP; empty = any
+	SIPCallerParty     string        `yaml:"sip_caller_party"`    // SIPREC: party of the caller (customer or agent) [customer]
+	SIPDefaultParty    string        `yaml:"sip_default_party"`   // plain INVITE without X-Undertone-Party [customer]
+	SIPMediaIP         string        `yaml:"sip_media_ip"`        // IP put in SDP answers; default the SIP listen IP
+	SIPRTPPortMin      uint16        `yaml:"sip_rtp_port_min"`    // RTP port range; 0 = any
+	SIPRTPPortMax      uint16        `yaml:"sip_rtp_port_max"`    //
+	SIPMaxCalls        int           `yaml:"sip_max_calls"`       // concurrent SIP dialogs, 0 = unlimited
+	AudioSocketMapping string        `yaml:"audiosocket_mapping"` // suffix (default), uuid or strict
+	AudioSocketAllow   []string      `yaml:"audiosocket_allow"`   // CIDRs or IPs allowed to connect; empty = any
+	AudioSocketMax     int           `yaml:"audiosocket_max"`     // concurrent connections, 0 = unlimited
+	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // Twilio/AudioHook calls per integrator token, 0 = unlimited
+	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
+	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
 }
 
 // WebRTC settings for the WHIP ingest.
@@ -81,6 +104,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&f.TLSKey, "tls-key", "", "TLS key file (env UNDERTONE_TLS_KEY)")
 	fs.IntVar(&f.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls on this node, 0 = unlimited (env UNDERTONE_MAX_CALLS)")
 	fs.DurationVar(&f.IdleTimeout, "idle-timeout", c.IdleTimeout, "end a call after this long without audio (env UNDERTONE_IDLE_TIMEOUT)")
+	fs.StringVar(&f.SIPAddr, "sip-addr", "", "SIP/SIPREC listen address, UDP+TCP, e.g. 0.0.0.0:5060 (env UNDERTONE_SIP_ADDR)")
+	fs.StringVar(&f.AudioSocketAddr, "audiosocket-addr", "", "Asterisk AudioSocket TCP listen address, e.g. 0.0.0.0:9092 (env UNDERTONE_AUDIOSOCKET_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -120,6 +145,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.MaxCalls = f.MaxCalls
 		case "idle-timeout":
 			c.IdleTimeout = f.IdleTimeout
+		case "sip-addr":
+			c.SIPAddr = f.SIPAddr
+		case "audiosocket-addr":
+			c.AudioSocketAddr = f.AudioSocketAddr
 		}
 	})
 	return c, c.Validate()
@@ -144,6 +173,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"UNDERTONE_LOG_LEVEL": &c.LogLevel, "UNDERTONE_LOG_FORMAT": &c.LogFormat,
 		"UNDERTONE_TOKENS": &c.Tokens, "UNDERTONE_PUBLIC_URL": &c.PublicURL,
 		"UNDERTONE_TLS_CERT": &c.TLSCert, "UNDERTONE_TLS_KEY": &c.TLSKey,
+		"UNDERTONE_SIP_ADDR": &c.SIPAddr, "UNDERTONE_AUDIOSOCKET_ADDR": &c.AudioSocketAddr,
+		"UNDERTONE_AUDIOHOOK_SECRET": &c.Telephony.AudioHookSecret,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -216,5 +247,76 @@ func (c *Config) Validate() error {
 			bad("webrtc.nat_1to1_ips: %q is not an IP", ip)
 		}
 	}
+	errs = append(errs, c.Telephony.validate(c.SIPAddr, c.AudioSocketAddr)...)
 	return errors.Join(errs...)
+}
+
+func (t *Telephony) validate(sipAddr, asAddr string) []error {
+	var errs []error
+	bad := func(f string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: "+f+": %w", append(a, ErrInvalid)...))
+	}
+	for name, a := range map[string]string{"sip_addr": sipAddr, "audiosocket_addr": asAddr} {
+		if a == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("%s %q: %v", name, a, err)
+		}
+	}
+	for name, list := range map[string][]string{"telephony.sip_allow_from": t.SIPAllowFrom, "telephony.audiosocket_allow": t.AudioSocketAllow} {
+		if _, err := ParsePrefixes(list); err != nil {
+			bad("%s: %v", name, err)
+		}
+	}
+	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty} {
+		if p != "" && p != "customer" && p != "agent" {
+			bad("%s %q: want customer or agent", name, p)
+		}
+	}
+	if t.SIPMediaIP != "" && net.ParseIP(t.SIPMediaIP) == nil {
+		bad("telephony.sip_media_ip %q is not an IP", t.SIPMediaIP)
+	}
+	if t.SIPRTPPortMin > t.SIPRTPPortMax {
+		bad("telephony.sip_rtp_port_min %d > sip_rtp_port_max %d", t.SIPRTPPortMin, t.SIPRTPPortMax)
+	}
+	switch t.AudioSocketMapping {
+	case "", "suffix", "uuid", "strict":
+	default:
+		bad("telephony.audiosocket_mapping %q: want suffix, uuid or strict", t.AudioSocketMapping)
+	}
+	if t.SIPMaxCalls < 0 || t.AudioSocketMax < 0 || t.MaxCallsPerToken < 0 {
+		bad("telephony limits must be ≥ 0")
+	}
+	if t.AudioHookSecret != "" {
+		if _, err := base64.StdEncoding.DecodeString(t.AudioHookSecret); err != nil {
+			bad("telephony.audiohook_secret is not base64: %v", err)
+		}
+	}
+	if t.AudioHookMaxSkew < 0 {
+		bad("telephony.audiohook_max_skew %s < 0", t.AudioHookMaxSkew)
+	}
+	return errs
+}
+
+// ParsePrefixes reads CIDRs ("10.0.0.0/8") or single IPs into prefixes.
+func ParsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if strings.Contains(v, "/") {
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

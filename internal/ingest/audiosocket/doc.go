@@ -1,0 +1,42 @@
+// Package audiosocket is the Asterisk AudioSocket ingest: a TCP listener that receives
+// one party's audio per connection as frames of 1-byte kind, 2-byte big-endian length and
+// payload (0x01 call UUID, 0x10 signed-linear 16-bit 8 kHz little-endian audio, 0x00
+// hangup, 0xff error; 0x11–0x18 signed-linear at higher rates, 0x03 DTMF, ignored).
+//
+// Stage: ingest. Each connection is mapped from its UUID to a call and a party (see
+// Mapper) and, once joined, is read on a goroutine owned by that call: the call owns the
+// socket (closed by Call.OnEnd). The Server owns only its accept loop and the handshakes
+// that have not yet been handed to a call; Close stops and waits for both.
+//
+// # Asterisk dialplan
+//
+// AudioSocket carries what its channel hears, so one connection carries one party, and the
+// AudioSocket application occupies its channel. To fork a live call without touching its
+// media, spy on each leg from a Local channel that runs AudioSocket. Asterisk wants a UUID
+// per AudioSocket; the default mapping ("suffix") reads its last hex digit as the party
+// (0 = customer, 1 = agent) and the 35 characters before it as the call id, so a dialplan
+// pairs the two legs without an API call:
+//
+//	[from-pstn]
+//	exten => _X.,1,Set(UT=${SHELL(uuidgen | tr -d '\n')})
+//	 same => n,Set(UT_CALL=${UT:0:35})
+//	 ; customer: what this channel receives from the caller
+//	 same => n,Originate(Local/${UT_CALL}0@undertone-fork,app,ChanSpy,${CHANNEL}\,qoS)
+//	 ; agent: the same, on the agent's channel once it exists (pre-dial handler)
+//	 same => n,Dial(PJSIP/agents,,b(undertone-agent^s^1(${UT_CALL})))
+//
+//	[undertone-agent]
+//	exten => s,1,Originate(Local/${ARG1}1@undertone-fork,app,ChanSpy,${CHANNEL}\,qoS)
+//	 same => n,Return()
+//
+//	[undertone-fork]
+//	; AudioSocket(uuid,host:port): slin 8 kHz, kind 0x10 frames, hangup when the spy stops
+//	exten => _[0-9a-f].,1,AudioSocket(${EXTEN},undertone.example:9092)
+//
+// (The frame format is tested here with a client that follows Asterisk's
+// res_audiosocket byte for byte; the dialplan above was not run against an Asterisk in
+// this repository's tests.) Any other pairing can be registered with
+// POST /v1/audiosocket/bindings {"uuid","call","party","agent"} before the connection
+// arrives: bindings win over the suffix rule and expire after BindingTTL unused.
+// Mapping "uuid" instead makes every UUID its own single-party customer call.
+package audiosocket

@@ -1,0 +1,162 @@
+package audiosocket
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Mapping modes for UUIDs that have no registered binding.
+const (
+	MapSuffix = "suffix" // last hex digit: 0 customer, 1 agent; the rest is the call id
+	MapUUID   = "uuid"   // every UUID is its own call, party customer
+	MapStrict = "strict" // only registered bindings
+)
+
+// Binding says which call and party a UUID's connection feeds.
+type Binding struct {
+	UUID  string      `json:"uuid"`
+	Call  string      `json:"call"`
+	Party event.Party `json:"party"`
+	Agent string      `json:"agent,omitempty"`
+}
+
+// bindings holds registrations until their connection arrives or they expire.
+type bindings struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	now func() time.Time
+	max int
+	by  map[string]bindingEntry
+}
+
+type bindingEntry struct {
+	b       Binding
+	expires time.Time
+}
+
+func (bs *bindings) add(b Binding) error {
+	u, err := parseUUIDString(b.UUID)
+	if err != nil {
+		return err
+	}
+	if !b.Party.Valid() {
+		return fmt.Errorf("audiosocket: binding %s: party %q: %w", u, b.Party, event.ErrParty)
+	}
+	if err := call.ValidID(b.Call); err != nil {
+		return fmt.Errorf("audiosocket: binding %s: %w", u, err)
+	}
+	b.UUID = u
+	now := bs.now()
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	for k, e := range bs.by { // sweep; the map is bounded by max
+		if now.After(e.expires) {
+			delete(bs.by, k)
+		}
+	}
+	if len(bs.by) >= bs.max {
+		return fmt.Errorf("audiosocket: %d bindings pending: %w", len(bs.by), call.ErrTooManyCalls)
+	}
+	bs.by[u] = bindingEntry{b: b, expires: now.Add(bs.ttl)}
+	return nil
+}
+
+// take removes and returns the binding of uuid, if any and not expired.
+func (bs *bindings) take(uuid string) (Binding, bool) {
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	e, ok := bs.by[uuid]
+	if !ok {
+		return Binding{}, false
+	}
+	delete(bs.by, uuid)
+	if bs.now().After(e.expires) {
+		return Binding{}, false
+	}
+	return e.b, true
+}
+
+// resolve maps a UUID to its call and party under mode.
+func resolve(uuid, mode string) (Binding, error) {
+	switch mode {
+	case MapUUID:
+		return Binding{UUID: uuid, Call: uuid, Party: event.Customer}, nil
+	case MapStrict:
+		return Binding{}, fmt.Errorf("audiosocket: UUID %s: no binding registered: %w", uuid, ErrUnmapped)
+	}
+	var p event.Party
+	switch uuid[len(uuid)-1] {
+	case '0':
+		p = event.Customer
+	case '1':
+		p = event.Agent
+	default:
+		return Binding{}, fmt.Errorf("audiosocket: UUID %s: last hex digit %q is neither 0 (customer) nor 1 (agent) and no binding is registered: %w",
+			uuid, uuid[len(uuid)-1], ErrUnmapped)
+	}
+	return Binding{UUID: uuid, Call: uuid[:len(uuid)-1], Party: p}, nil
+}
+
+// FormatUUID renders 16 bytes as the canonical 8-4-4-4-12 lowercase form.
+func FormatUUID(b []byte) string {
+	const hex = "0123456789abcdef"
+	var out [36]byte
+	j := 0
+	for i, c := range b[:16] {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hex[c>>4], hex[c&0xf]
+		j += 2
+	}
+	return string(out[:])
+}
+
+// ParseUUID parses the canonical form (any case) into 16 bytes.
+func ParseUUID(s string) ([16]byte, error) {
+	var u [16]byte
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, fmt.Errorf("audiosocket: UUID %q: want 8-4-4-4-12 hex digits: %w", s, ErrFrame)
+	}
+	hexv := func(c byte) (byte, bool) {
+		switch {
+		case c >= '0' && c <= '9':
+			return c - '0', true
+		case c >= 'a' && c <= 'f':
+			return c - 'a' + 10, true
+		case c >= 'A' && c <= 'F':
+			return c - 'A' + 10, true
+		}
+		return 0, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if s[i] == '-' {
+			i++
+			continue
+		}
+		hi, ok1 := hexv(s[i])
+		lo, ok2 := hexv(s[i+1])
+		if !ok1 || !ok2 {
+			return u, fmt.Errorf("audiosocket: UUID %q: not hex: %w", s, ErrFrame)
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return u, nil
+}
+
+func parseUUIDString(s string) (string, error) {
+	u, err := ParseUUID(strings.TrimSpace(s))
+	if err != nil {
+		return "", err
+	}
+	return FormatUUID(u[:]), nil
+}

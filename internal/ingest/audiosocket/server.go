@@ -1,0 +1,335 @@
+package audiosocket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/codec"
+)
+
+// Config of the AudioSocket listener.
+type Config struct {
+	Log        *slog.Logger
+	Registry   *call.Registry
+	Mapping    string         // MapSuffix (default), MapUUID or MapStrict
+	AllowFrom  []netip.Prefix // peers allowed to connect; empty = any
+	MaxConns   int            // concurrent connections (parties), 0 = unlimited
+	MaxPayload int            // frame payload limit [DefaultMaxPayload]
+	Handshake  time.Duration  // time allowed for the UUID frame [5s]
+	BindingTTL time.Duration  // how long a registered binding waits for its connection [60s]
+	Now        func() time.Time
+}
+
+// Server accepts AudioSocket connections.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	b   bindings
+
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[net.Conn]struct{} // handshakes not yet owned by a call
+	active  int                   // connections joined to calls
+	closed  bool
+	wg      sync.WaitGroup
+	rejects uint64
+}
+
+// New returns a server; Serve starts it.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Mapping == "" {
+		cfg.Mapping = MapSuffix
+	}
+	if cfg.Handshake <= 0 {
+		cfg.Handshake = 5 * time.Second
+	}
+	if cfg.BindingTTL <= 0 {
+		cfg.BindingTTL = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{cfg: cfg, log: cfg.Log, conns: map[net.Conn]struct{}{},
+		b: bindings{ttl: cfg.BindingTTL, now: cfg.Now, max: 10000, by: map[string]bindingEntry{}}}
+}
+
+// ValidMapping reports whether m is a mapping mode.
+func ValidMapping(m string) bool { return m == "" || m == MapSuffix || m == MapUUID || m == MapStrict }
+
+// Bind registers which call and party the connection with b.UUID feeds.
+func (s *Server) Bind(b Binding) error { return s.b.add(b) }
+
+// Listen opens addr and serves on it in the background.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("audiosocket: listen: %w", err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts connections on ln in the background until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return errors.New("audiosocket: server closed")
+	}
+	s.ln = ln
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.accept(ln)
+	s.log.Info("audiosocket listening", "addr", ln.Addr().String(), "mapping", s.cfg.Mapping)
+	return nil
+}
+
+// Addr returns the listening address, or nil before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Close stops accepting, aborts handshakes in progress and waits for them. Connections
+// already joined to calls belong to those calls (the registry drains them). Safe twice.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) accept(ln net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return // closed
+		}
+		delay = 0
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return
+		}
+		s.conns[conn] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.handshake(conn)
+	}
+}
+
+func (s *Server) allowed(addr net.Addr) bool {
+	if len(s.cfg.AllowFrom) == 0 {
+		return true
+	}
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range s.cfg.AllowFrom {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// handshake reads the UUID frame, maps it and hands the connection to its call.
+func (s *Server) handshake(conn net.Conn) {
+	defer s.wg.Done()
+	handed := false
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+		if !handed {
+			conn.Close()
+		}
+	}()
+	log := s.log.With("peer", conn.RemoteAddr().String())
+	if !s.allowed(conn.RemoteAddr()) {
+		s.reject(log, conn, ErrForbidden)
+		return
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(s.cfg.Handshake))
+	rd := NewReader(conn, s.cfg.MaxPayload)
+	f, err := rd.Next()
+	if err != nil {
+		s.reject(log, conn, fmt.Errorf("audiosocket: handshake: %w", err))
+		return
+	}
+	if f.Kind != KindUUID {
+		s.reject(log, conn, fmt.Errorf("audiosocket: first frame kind %#02x: %w", byte(f.Kind), ErrHandshake))
+		return
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	uuid := FormatUUID(f.Payload)
+	b, ok := s.b.take(uuid)
+	if !ok {
+		if b, err = resolve(uuid, s.cfg.Mapping); err != nil {
+			s.reject(log, conn, err)
+			return
+		}
+	}
+	s.mu.Lock()
+	if s.cfg.MaxConns > 0 && s.active >= s.cfg.MaxConns {
+		s.mu.Unlock()
+		s.reject(log, conn, fmt.Errorf("audiosocket: %d connections: %w", s.cfg.MaxConns, call.ErrTooManyCalls))
+		return
+	}
+	s.active++
+	s.mu.Unlock()
+	release := sync.OnceFunc(func() { s.mu.Lock(); s.active--; s.mu.Unlock() })
+
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: b.Call, Source: "audiosocket", Agent: b.Agent,
+		Meta: map[string]string{"audiosocket_uuid": uuid}})
+	if err != nil {
+		release()
+		s.reject(log, conn, err)
+		return
+	}
+	st, err := c.Join(b.Party, "slin")
+	if err != nil {
+		release()
+		if created {
+			go c.End("error")
+		}
+		s.reject(log, conn, err)
+		return
+	}
+	handed = true
+	c.OnEnd(func() { conn.Close() })
+	c.Go("audiosocket-"+string(b.Party), func(ctx context.Context) {
+		defer release()
+		defer conn.Close()
+		s.read(ctx, c, st, rd, uuid)
+	})
+}
+
+func (s *Server) reject(log *slog.Logger, conn net.Conn, err error) {
+	s.mu.Lock()
+	s.rejects++
+	n := s.rejects
+	s.mu.Unlock()
+	if n <= 10 || n%1000 == 0 {
+		log.Warn("audiosocket connection refused", "err", err, "refused_total", n)
+	}
+	// Tell Asterisk why, as an error frame (code 0x02: protocol error), then hang up.
+	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = conn.Write(AppendFrame(nil, KindError, []byte{0x02}))
+}
+
+// read is the party's loop, on a goroutine owned by the call.
+func (s *Server) read(ctx context.Context, c *call.Call, st *call.Stream, rd *Reader, uuid string) {
+	party := st.Party()
+	log := c.Log().With("party", party, "uuid", uuid)
+	pcm := make([]int16, 0, DefaultMaxPayload/2)
+	for {
+		f, err := rd.Next()
+		if err != nil {
+			switch {
+			case ctx.Err() != nil: // the call ended and closed the socket
+			case errors.Is(err, io.EOF):
+				log.Info("audiosocket peer closed without a hangup frame")
+			default:
+				log.Warn("audiosocket stream broken; party leaves", "err", err)
+			}
+			c.Leave(party)
+			return
+		}
+		switch f.Kind {
+		case KindHangup:
+			log.Info("audiosocket hangup")
+			c.Leave(party)
+			return
+		case KindUUID, KindDTMF:
+			// a repeated UUID or a DTMF digit: nothing to analyse
+		case KindError:
+			code := -1
+			if len(f.Payload) > 0 {
+				code = int(f.Payload[0])
+			}
+			log.Warn("audiosocket error frame from peer", "code", code)
+			if code == 0x01 { // Asterisk: the channel hung up
+				c.Leave(party)
+				return
+			}
+		default:
+			if r := SlinRate(f.Kind); r > 0 && len(f.Payload) > 0 {
+				pcm = codec.DecodeL16LE(pcm[:0], f.Payload)
+				st.WritePCM(pcm, r)
+			}
+		}
+	}
+}
+
+// ServeBind is the HTTP handler for POST /v1/audiosocket/bindings (the caller has
+// authenticated the integrator): body {"uuid","call","party","agent"}.
+func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request) {
+	var b Binding
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+err.Error())
+		return
+	}
+	if err := s.Bind(b); err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, call.ErrTooManyCalls) {
+			code = http.StatusServiceUnavailable
+		}
+		writeErr(w, code, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"uuid": b.UUID, "call": b.Call, "party": b.Party,
+		"expires_in_s": s.cfg.BindingTTL.Seconds()})
+}
+
+func writeErr(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+// Active returns the number of connections joined to calls.
+func (s *Server) Active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active
+}
