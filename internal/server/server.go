@@ -21,6 +21,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
+	"github.com/undertone/undertone/internal/ingest/twilio"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
 )
@@ -48,6 +49,7 @@ type Server struct {
 	API      *api.Server
 
 	AudioSocket *audiosocket.Server // nil unless Config.AudioSocketAddr is set
+	Twilio      *twilio.Server      // websocket media streams at /v1/media/twilio
 
 	cfg   config.Config
 	log   *slog.Logger
@@ -95,6 +97,9 @@ func New(o Options) (*Server, error) {
 // media websockets) and mounts their routes.
 func (s *Server) newTelephony(o Options) error {
 	t := o.Config.Telephony
+	s.Twilio = twilio.New(twilio.Config{Log: o.Log.With("component", "twilio"), Registry: s.Registry,
+		Auth: o.Auth, MaxPerToken: t.MaxCallsPerToken})
+	s.API.Handle("GET /v1/media/twilio", s.Twilio)
 	if o.Config.AudioSocketAddr != "" {
 		allow, err := config.ParsePrefixes(t.AudioSocketAllow)
 		if err != nil {
@@ -120,6 +125,7 @@ func (s *Server) startTelephony() error {
 
 // stopTelephony stops accepting telephony connections; their calls are drained after.
 func (s *Server) stopTelephony() {
+	s.Twilio.Close()
 	if s.AudioSocket != nil {
 		_ = s.AudioSocket.Close()
 	}

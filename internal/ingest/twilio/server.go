@@ -1,0 +1,282 @@
+package twilio
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Config of the Twilio media-stream endpoint.
+type Config struct {
+	Log         *slog.Logger
+	Registry    *call.Registry
+	Auth        auth.Authenticator
+	MaxPerToken int           // concurrent calls per integrator token, 0 = unlimited
+	Handshake   time.Duration // connected + start must arrive within this [5s]
+}
+
+// Server handles media-stream websockets.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	up  websocket.Upgrader
+
+	mu      sync.Mutex
+	perTok  map[string]int
+	pending map[*websocket.Conn]struct{}
+	closed  bool
+}
+
+// New returns the handler.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Handshake <= 0 {
+		cfg.Handshake = 5 * time.Second
+	}
+	return &Server{cfg: cfg, log: cfg.Log, perTok: map[string]int{}, pending: map[*websocket.Conn]struct{}{},
+		// Media streams come from servers, not browsers: the token, not the origin, is checked.
+		up: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 1024, CheckOrigin: func(*http.Request) bool { return true }}}
+}
+
+// Close refuses new streams and aborts handshakes in progress; streams already in calls
+// belong to their calls (the registry drains them).
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.pending {
+		c.Close()
+	}
+	s.mu.Unlock()
+}
+
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, _ := strings.CutPrefix(h, "Bearer ")
+		return strings.TrimSpace(t)
+	}
+	return r.URL.Query().Get("token")
+}
+
+// ServeHTTP upgrades GET /v1/media/twilio and runs the stream.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var pr *auth.Principal
+	if tok := bearer(r); tok != "" {
+		p, err := s.cfg.Auth.Authenticate(tok)
+		if err != nil || !p.Can(auth.Ingest, "") {
+			http.Error(w, "twilio: token is not an integrator token", http.StatusUnauthorized)
+			return
+		}
+		pr = &p
+	}
+	conn, err := s.up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	conn.SetReadLimit(MaxMessage)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		closeWith(conn, websocket.CloseGoingAway, "server shutting down")
+		return
+	}
+	s.pending[conn] = struct{}{}
+	s.mu.Unlock()
+	handed := false
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, conn)
+		s.mu.Unlock()
+		if !handed {
+			conn.Close()
+		}
+	}()
+	log := s.log.With("peer", r.RemoteAddr)
+	start, err := s.handshake(conn)
+	if err != nil {
+		log.Warn("twilio stream refused", "err", err)
+		closeWith(conn, websocket.ClosePolicyViolation, err.Error())
+		return
+	}
+	if pr == nil {
+		p, err := s.cfg.Auth.Authenticate(start.CustomParameters["token"])
+		if err != nil || !p.Can(auth.Ingest, "") {
+			log.Warn("twilio stream refused", "err", ErrAuth)
+			closeWith(conn, websocket.ClosePolicyViolation, ErrAuth.Error())
+			return
+		}
+		pr = &p
+	}
+	release, err := s.acquire(pr.Name)
+	if err != nil {
+		log.Warn("twilio stream refused", "err", err, "principal", pr.Name)
+		closeWith(conn, websocket.CloseTryAgainLater, err.Error())
+		return
+	}
+	c, created, err := s.open(start)
+	if err != nil {
+		release()
+		log.Warn("twilio stream refused", "err", err)
+		closeWith(conn, websocket.ClosePolicyViolation, err.Error())
+		return
+	}
+	streams := map[event.Party]*call.Stream{}
+	for _, tr := range start.Tracks {
+		party, _ := TrackParty(tr) // checked by Parse
+		st, err := c.Join(party, "PCMU")
+		if err != nil {
+			release()
+			for p := range streams {
+				c.Leave(p)
+			}
+			if created {
+				go c.End("error")
+			}
+			log.Warn("twilio stream refused", "err", err)
+			closeWith(conn, websocket.ClosePolicyViolation, err.Error())
+			return
+		}
+		st.SetDecoder(codec.NewPCMU())
+		streams[party] = st
+	}
+	handed = true
+	_ = conn.SetReadDeadline(time.Time{})
+	c.OnEnd(func() { closeWith(conn, websocket.CloseNormalClosure, "call ended"); conn.Close() })
+	c.Go("twilio", func(ctx context.Context) {
+		defer release()
+		defer conn.Close()
+		s.read(ctx, c, conn, streams)
+	})
+}
+
+// handshake reads until start (connected may come first).
+func (s *Server) handshake(conn *websocket.Conn) (*Start, error) {
+	_ = conn.SetReadDeadline(time.Now().Add(s.cfg.Handshake))
+	for i := 0; i < 4; i++ {
+		_, b, err := conn.ReadMessage()
+		if err != nil {
+			return nil, fmt.Errorf("twilio: waiting for start: %w", err)
+		}
+		m, err := Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		switch m.Event {
+		case EventConnected:
+			continue
+		case EventStart:
+			return m.Start, nil
+		default:
+			return nil, fmt.Errorf("twilio: %s before start: %w", m.Event, ErrMessage)
+		}
+	}
+	return nil, fmt.Errorf("twilio: no start message: %w", ErrMessage)
+}
+
+func (s *Server) open(st *Start) (*call.Call, bool, error) {
+	id := st.CustomParameters["call"]
+	if id == "" {
+		id = st.CallSid
+	}
+	meta := map[string]string{"twilio_call_sid": st.CallSid, "twilio_stream_sid": st.StreamSid}
+	return s.cfg.Registry.Open(call.OpenParams{ID: id, Source: "twilio", Agent: st.CustomParameters["agent"], Meta: meta})
+}
+
+func (s *Server) acquire(name string) (func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.MaxPerToken > 0 && s.perTok[name] >= s.cfg.MaxPerToken {
+		return nil, fmt.Errorf("twilio: %s has %d live streams: %w", name, s.perTok[name], call.ErrTooManyCalls)
+	}
+	s.perTok[name]++
+	return sync.OnceFunc(func() {
+		s.mu.Lock()
+		if s.perTok[name]--; s.perTok[name] <= 0 {
+			delete(s.perTok, name)
+		}
+		s.mu.Unlock()
+	}), nil
+}
+
+// read is the stream's loop on a goroutine owned by the call.
+func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, streams map[event.Party]*call.Stream) {
+	leaveAll := func() {
+		for p := range streams {
+			c.Leave(p)
+		}
+	}
+	var ulaw []byte
+	bad := 0
+	for {
+		_, b, err := conn.ReadMessage()
+		if err != nil {
+			if ctx.Err() == nil {
+				if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+					c.Log().Info("twilio stream closed without stop")
+				} else {
+					c.Log().Warn("twilio stream broken", "err", err)
+				}
+			}
+			leaveAll()
+			return
+		}
+		m, err := Parse(b)
+		if err != nil {
+			if bad++; bad == 1 || bad%100 == 0 {
+				c.Log().Warn("twilio: ignoring message that is not the protocol", "count", bad, "err", err)
+			}
+			continue
+		}
+		switch m.Event {
+		case EventMedia:
+			party, _ := TrackParty(m.Media.Track)
+			st := streams[party]
+			if st == nil {
+				if bad++; bad == 1 || bad%100 == 0 {
+					c.Log().Warn("twilio: media for a track not announced in start", "track", m.Media.Track, "count", bad)
+				}
+				continue
+			}
+			ulaw, err = DecodePayload(ulaw[:0], m.Media.Payload)
+			if err != nil {
+				if bad++; bad == 1 || bad%100 == 0 {
+					c.Log().Warn("twilio: bad media payload", "count", bad, "err", err)
+				}
+				continue
+			}
+			if n := Chunk(m.Media.Chunk); n > 0 {
+				st.WriteRTP(uint16(n), ulaw)
+			} else {
+				st.WriteFrame(ulaw)
+			}
+		case EventStop:
+			c.Log().Info("twilio stream stopped")
+			leaveAll()
+			closeWith(conn, websocket.CloseNormalClosure, "stopped")
+			return
+		case EventStart:
+			c.Log().Warn("twilio: second start on one stream ignored")
+		}
+	}
+}
+
+func closeWith(conn *websocket.Conn, code int, reason string) {
+	if len(reason) > 120 {
+		reason = reason[:120]
+	}
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+}
+
+var _ http.Handler = (*Server)(nil)
