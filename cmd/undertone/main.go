@@ -22,6 +22,12 @@ Usage:
                                              publish a WAV file as a live call over WHIP
   undertone loadgen --server URL --token T --calls N FILE.wav
                                              N concurrent replayed calls, with latency figures
+  undertone watch --server URL --token T [--call ID] [--types emotion,hint]
+                                             print a call's events as JSON lines
+  undertone train --emotion --corpus DIR [--folds K] --out FILE
+                                             train a model on a corpus (see models/*.md)
+  undertone eval --emotion --corpus DIR [--model FILE] [--telephone] [--json]
+                                             evaluate a model speaker-independently
   undertone version
 
 Run "undertone COMMAND -h" for a command's flags.
@@ -55,6 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runReplay(ctx, args, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, args, stdout, stderr)
+	case "watch":
+		return runWatch(ctx, args, stdout, stderr)
+	case "train":
+		return runTrain(ctx, args, stdout)
+	case "eval":
+		return runEval(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "undertone", version)
 		return nil

@@ -249,3 +249,30 @@ func TestCueRateAtMostTenPerSecond(t *testing.T) {
 		t.Errorf("only %d level events for 3 s", n)
 	}
 }
+
+func TestStreamPitchEventsAccurate(t *testing.T) {
+	for _, hz := range []float64{85, 120, 220, 330, 440} {
+		s := &sink{}
+		r := newReg(t, s, nil)
+		c, _, _ := r.Open(OpenParams{ID: "p", Source: "test"})
+		<-feed(c, event.Customer, hz, 1, false)
+		c.End("hangup")
+		n := 0
+		for _, ev := range s.events {
+			if ev.Type != event.Pitch {
+				continue
+			}
+			d := ev.Data.(map[string]any)
+			if d["voiced"] != true {
+				continue
+			}
+			n++
+			if got := d["hz"].(float64); math.Abs(got-hz) > 0.01*hz {
+				t.Errorf("%.0f Hz tone: pitch event %.1f Hz (more than 1 %% off)", hz, got)
+			}
+		}
+		if n < 8 {
+			t.Errorf("%.0f Hz tone: %d voiced pitch events in 1 s", hz, n)
+		}
+	}
+}

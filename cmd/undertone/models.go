@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/undertone/undertone/internal/emotion"
+)
+
+// runTrain routes `undertone train --emotion …` to the model's own trainer.
+func runTrain(ctx context.Context, args []string, stdout io.Writer) error {
+	switch kind, rest := modelKind(args); kind {
+	case "--emotion":
+		return emotion.TrainCommand(ctx, rest, stdout)
+	default:
+		return fmt.Errorf("train: say what to train: --emotion")
+	}
+}
+
+// runEval routes `undertone eval --emotion …`.
+func runEval(ctx context.Context, args []string, stdout io.Writer) error {
+	switch kind, rest := modelKind(args); kind {
+	case "--emotion":
+		return emotion.EvalCommand(ctx, rest, stdout)
+	default:
+		return fmt.Errorf("eval: say what to evaluate: --emotion")
+	}
+}
+
+// modelKind finds the first --emotion/--intent flag and returns the args without it.
+func modelKind(args []string) (string, []string) {
+	for i, a := range args {
+		switch a {
+		case "--emotion", "-emotion", "--intent", "-intent":
+			if a[1] != '-' {
+				a = "-" + a
+			}
+			return a, slices.Delete(slices.Clone(args), i, i+1)
+		}
+	}
+	return "", args
+}
