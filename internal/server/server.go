@@ -20,6 +20,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/ingest/audiohook"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
 	"github.com/undertone/undertone/internal/ingest/twilio"
 	"github.com/undertone/undertone/internal/ingest/whip"
@@ -50,6 +51,7 @@ type Server struct {
 
 	AudioSocket *audiosocket.Server // nil unless Config.AudioSocketAddr is set
 	Twilio      *twilio.Server      // websocket media streams at /v1/media/twilio
+	AudioHook   *audiohook.Server   // Genesys AudioHook at /v1/media/audiohook
 
 	cfg   config.Config
 	log   *slog.Logger
@@ -100,6 +102,13 @@ func (s *Server) newTelephony(o Options) error {
 	s.Twilio = twilio.New(twilio.Config{Log: o.Log.With("component", "twilio"), Registry: s.Registry,
 		Auth: o.Auth, MaxPerToken: t.MaxCallsPerToken})
 	s.API.Handle("GET /v1/media/twilio", s.Twilio)
+	var err error
+	s.AudioHook, err = audiohook.New(audiohook.Config{Log: o.Log.With("component", "audiohook"), Registry: s.Registry,
+		Auth: o.Auth, ClientSecret: t.AudioHookSecret, MaxSkew: t.AudioHookMaxSkew, MaxPerToken: t.MaxCallsPerToken})
+	if err != nil {
+		return err
+	}
+	s.API.Handle("GET /v1/media/audiohook", s.AudioHook)
 	if o.Config.AudioSocketAddr != "" {
 		allow, err := config.ParsePrefixes(t.AudioSocketAllow)
 		if err != nil {
@@ -126,6 +135,7 @@ func (s *Server) startTelephony() error {
 // stopTelephony stops accepting telephony connections; their calls are drained after.
 func (s *Server) stopTelephony() {
 	s.Twilio.Close()
+	s.AudioHook.Close()
 	if s.AudioSocket != nil {
 		_ = s.AudioSocket.Close()
 	}
