@@ -87,12 +87,12 @@ func feed(c *Call, p event.Party, hz float64, seconds float64, leave bool) <-cha
 		for i := 0; i < 15; i++ {
 			st.WritePCM(quiet, 8000)
 		}
-		frame := sine(hz, 160, 8000)
-		for i := 0; i < int(seconds*50); i++ {
+		tone := sine(hz, int(seconds*8000), 8000) // continuous phase across frames
+		for i := 0; i+160 <= len(tone); i += 160 {
 			if ctx.Err() != nil {
 				return
 			}
-			st.WritePCM(frame, 8000)
+			st.WritePCM(tone[i:i+160], 8000)
 		}
 		if leave {
 			c.Leave(p)
