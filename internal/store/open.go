@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Opener opens a store for a DSN or path its backend accepts.
+type Opener func(ctx context.Context, dsn string) (Store, error)
+
+// Backend is a store implementation a DSN can select.
+type Backend struct {
+	Name    string
+	Accepts func(dsn string) bool
+	Open    Opener
+}
+
+var (
+	backendsMu sync.RWMutex
+	backends   = map[string]Backend{}
+)
+
+// Register makes a backend available to Open. Backends call it from init; a second
+// registration under the same name replaces the first.
+func Register(b Backend) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	backends[b.Name] = b
+}
+
+// Open opens the store dsnOrPath names: a "postgres://" or "postgresql://" URL selects
+// Postgres, anything else is a SQLite file path (the backend must have been imported).
+// Backends are tried in name order; the first that accepts the DSN opens it.
+func Open(ctx context.Context, dsnOrPath string) (Store, error) {
+	backendsMu.RLock()
+	names := make([]string, 0, len(backends))
+	for n := range backends {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var bs []Backend
+	for _, n := range names {
+		bs = append(bs, backends[n])
+	}
+	backendsMu.RUnlock()
+	for _, b := range bs {
+		if b.Accepts(dsnOrPath) {
+			return b.Open(ctx, dsnOrPath)
+		}
+	}
+	return nil, fmt.Errorf("store: %q (registered: %v; import internal/store/sqlite and internal/store/postgres in main): %w",
+		redactDSN(dsnOrPath), names, ErrNoBackend)
+}
+
+// IsPostgresDSN reports whether s is a Postgres connection URL.
+func IsPostgresDSN(s string) bool {
+	return hasPrefixFold(s, "postgres://") || hasPrefixFold(s, "postgresql://")
+}
+
+func hasPrefixFold(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// redactDSN hides a password in a URL for error messages.
+func redactDSN(s string) string {
+	if !IsPostgresDSN(s) {
+		return s
+	}
+	at := -1
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '@' {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return s
+	}
+	scheme := 0
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == ':' && s[i+1] == '/' && s[i+2] == '/' {
+			scheme = i + 3
+			break
+		}
+	}
+	return s[:scheme] + "***" + s[at:]
+}
