@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,5 +78,5 @@ func TestOpenMissingDir(t *testing.T) {
 	if err == nil {
 		t.Fatal("opened a file in a directory that does not exist")
 	}
-	fmt.Sprint(err)
+	t.Log(err)
 }
