@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/undertone/undertone/internal/api"
@@ -19,9 +20,11 @@ import (
 	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/ingest/audiohook"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
+	"github.com/undertone/undertone/internal/ingest/siprec"
 	"github.com/undertone/undertone/internal/ingest/twilio"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
@@ -52,6 +55,7 @@ type Server struct {
 	AudioSocket *audiosocket.Server // nil unless Config.AudioSocketAddr is set
 	Twilio      *twilio.Server      // websocket media streams at /v1/media/twilio
 	AudioHook   *audiohook.Server   // Genesys AudioHook at /v1/media/audiohook
+	SIP         *siprec.Server      // nil unless Config.SIPAddr is set
 
 	cfg   config.Config
 	log   *slog.Logger
@@ -109,6 +113,23 @@ func (s *Server) newTelephony(o Options) error {
 		return err
 	}
 	s.API.Handle("GET /v1/media/audiohook", s.AudioHook)
+	if o.Config.SIPAddr != "" {
+		allow, err := config.ParsePrefixes(t.SIPAllowFrom)
+		if err != nil {
+			return fmt.Errorf("server: sip allow-list: %w", err)
+		}
+		var mediaIP netip.Addr
+		if t.SIPMediaIP != "" {
+			mediaIP, _ = netip.ParseAddr(t.SIPMediaIP)
+		}
+		s.SIP, err = siprec.New(siprec.Config{Log: o.Log.With("component", "sip"), Registry: s.Registry,
+			CallerParty: event.Party(t.SIPCallerParty), DefaultParty: event.Party(t.SIPDefaultParty),
+			AllowFrom: allow, MediaIP: mediaIP, RTPPortMin: int(t.SIPRTPPortMin), RTPPortMax: int(t.SIPRTPPortMax),
+			MaxCalls: t.SIPMaxCalls})
+		if err != nil {
+			return err
+		}
+	}
 	if o.Config.AudioSocketAddr != "" {
 		allow, err := config.ParsePrefixes(t.AudioSocketAllow)
 		if err != nil {
@@ -124,6 +145,11 @@ func (s *Server) newTelephony(o Options) error {
 
 // startTelephony opens the telephony listeners.
 func (s *Server) startTelephony() error {
+	if s.SIP != nil {
+		if err := s.SIP.Listen(s.cfg.SIPAddr); err != nil {
+			return err
+		}
+	}
 	if s.AudioSocket != nil {
 		if err := s.AudioSocket.Listen(s.cfg.AudioSocketAddr); err != nil {
 			return err
@@ -141,6 +167,13 @@ func (s *Server) stopTelephony() {
 	}
 }
 
+// closeSIP stops SIP after the calls are drained, so their BYEs still go out.
+func (s *Server) closeSIP() {
+	if s.SIP != nil {
+		_ = s.SIP.Close()
+	}
+}
+
 // Start listens on the configured address (or ln, if given) and serves in the background.
 func (s *Server) Start(ln net.Listener) error {
 	if ln == nil {
@@ -151,6 +184,7 @@ func (s *Server) Start(ln net.Listener) error {
 	}
 	if err := s.startTelephony(); err != nil {
 		s.stopTelephony()
+		s.closeSIP()
 		return fmt.Errorf("server: %w", err)
 	}
 	s.ln = ln
@@ -197,6 +231,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.Registry.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("server: drain calls: %w", err))
 	}
+	s.closeSIP()
 	if err := s.Hub.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("server: close hub: %w", err))
 	}

@@ -1,0 +1,536 @@
+package siprec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Headers an integrator may add to the INVITE.
+const (
+	HeaderParty = "X-Undertone-Party"
+	HeaderCall  = "X-Undertone-Call"
+	HeaderAgent = "X-Undertone-Agent"
+)
+
+// Config of the SIP listener.
+type Config struct {
+	Log          *slog.Logger
+	Registry     *call.Registry
+	CallerParty  event.Party    // SIPREC: party of the first participant [customer]
+	DefaultParty event.Party    // plain INVITE without X-Undertone-Party [customer]
+	AllowFrom    []netip.Prefix // SIP peers allowed; empty = any
+	MediaIP      netip.Addr     // put in answers; default the listen IP (127.0.0.1 if unspecified)
+	RTPPortMin   int            // 0 = any port
+	RTPPortMax   int
+	MaxCalls     int // concurrent dialogs, 0 = unlimited
+}
+
+// Server is the SIP/SIPREC endpoint.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	ua  *sipgo.UserAgent
+	srv *sipgo.Server
+	dc  *sipgo.DialogServerCache
+
+	udp  net.PacketConn
+	tcp  net.Listener
+	bind netip.Addr // RTP sockets bind here
+
+	mu       sync.Mutex
+	sessions map[string]*session // by SIP Call-ID
+	closed   bool
+	nextPort int
+	wg       sync.WaitGroup
+	unknown  uint64
+}
+
+type session struct {
+	callID  string // SIP Call-ID
+	call    *call.Call
+	dialog  *sipgo.DialogServerSession
+	answer  []byte
+	mu      sync.Mutex
+	byeSeen bool
+}
+
+// New builds the SIP stack; Listen starts it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CallerParty == "" {
+		cfg.CallerParty = event.Customer
+	}
+	if cfg.DefaultParty == "" {
+		cfg.DefaultParty = event.Customer
+	}
+	if !cfg.CallerParty.Valid() || !cfg.DefaultParty.Valid() {
+		return nil, fmt.Errorf("siprec: caller/default party: %w", event.ErrParty)
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("undertone"))
+	if err != nil {
+		return nil, fmt.Errorf("siprec: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Log.With("layer", "sipgo")))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("siprec: server: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, ua: ua, srv: srv, sessions: map[string]*session{}}
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) { s.respond(req, tx, 200, "OK") })
+	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		if !s.allowed(req) {
+			s.respond(req, tx, 403, "Forbidden")
+			return
+		}
+		s.respond(req, tx, 200, "OK")
+	})
+	return s, nil
+}
+
+// Listen opens UDP and TCP on addr (the same port; ":0" picks one) and serves both.
+func (s *Server) Listen(addr string) error {
+	tcp, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("siprec: listen tcp: %w", err)
+	}
+	udp, err := net.ListenPacket("udp", tcp.Addr().String())
+	if err != nil {
+		tcp.Close()
+		return fmt.Errorf("siprec: listen udp: %w", err)
+	}
+	ap := netip.MustParseAddrPort(tcp.Addr().String())
+	host := ap.Addr().Unmap()
+	s.bind = host
+	if !s.cfg.MediaIP.IsValid() {
+		s.cfg.MediaIP = host
+		if host.IsUnspecified() {
+			s.cfg.MediaIP = netip.MustParseAddr("127.0.0.1")
+			s.log.Warn("SIP listens on all interfaces and no media IP is set: answers offer 127.0.0.1 (set telephony.sip_media_ip)")
+		}
+	}
+	cli, err := sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.cfg.MediaIP.String()))
+	if err != nil {
+		tcp.Close()
+		udp.Close()
+		return fmt.Errorf("siprec: client: %w", err)
+	}
+	s.dc = sipgo.NewDialogServerCache(cli, sip.ContactHeader{
+		Address: sip.Uri{Scheme: "sip", User: "undertone", Host: s.cfg.MediaIP.String(), Port: int(ap.Port())}})
+	s.mu.Lock()
+	s.udp, s.tcp = udp, tcp
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); _ = s.srv.ServeUDP(udp) }()
+	go func() { defer s.wg.Done(); _ = s.srv.ServeTCP(tcp) }()
+	s.log.Info("SIP/SIPREC listening", "addr", tcp.Addr().String(), "transports", "udp,tcp", "media_ip", s.cfg.MediaIP)
+	return nil
+}
+
+// Addr returns the SIP address (UDP and TCP), or "" before Listen.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tcp == nil {
+		return ""
+	}
+	return s.tcp.Addr().String()
+}
+
+// Close stops the SIP transport (new INVITEs are no longer read) and waits for its
+// goroutines. Live calls belong to the registry, which drains them; their BYEs still go
+// out while the user agent is open, so call Close after the drain when possible.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	udp, tcp := s.udp, s.tcp
+	s.mu.Unlock()
+	if udp != nil {
+		udp.Close()
+	}
+	if tcp != nil {
+		tcp.Close()
+	}
+	err := s.ua.Close()
+	s.wg.Wait()
+	return err
+}
+
+// Sessions returns the number of live dialogs.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+func (s *Server) respond(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("SIP response not sent", "code", code, "err", err)
+	}
+}
+
+func (s *Server) allowed(req *sip.Request) bool {
+	if len(s.cfg.AllowFrom) == 0 {
+		return true
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.AllowFrom {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+func warning(text string) sip.Header {
+	text = strings.ReplaceAll(text, `"`, "'")
+	if len(text) > 200 {
+		text = text[:200]
+	}
+	return sip.NewHeader("Warning", `399 undertone "`+text+`"`)
+}
+
+// stream is one accepted m-line with its socket and party.
+type stream struct {
+	offer Offer
+	party event.Party
+	conn  *net.UDPConn
+}
+
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	log := s.log.With("sip_call_id", callIDOf(req), "source", req.Source(), "transport", req.Transport())
+	if !s.allowed(req) {
+		log.Warn("SIP INVITE refused", "err", ErrForbidden)
+		s.respond(req, tx, 403, "Forbidden")
+		return
+	}
+	sid := callIDOf(req)
+	s.mu.Lock()
+	existing := s.sessions[sid]
+	n := len(s.sessions)
+	s.mu.Unlock()
+	if existing != nil { // re-INVITE (metadata update, hold): keep the media as it is
+		res := sip.NewSDPResponseFromRequest(req, existing.answer)
+		if err := tx.Respond(res); err != nil {
+			log.Debug("re-INVITE answer not sent", "err", err)
+		}
+		return
+	}
+	if s.cfg.MaxCalls > 0 && n >= s.cfg.MaxCalls {
+		log.Warn("SIP INVITE refused", "err", call.ErrTooManyCalls)
+		s.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "5"))
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	streams, meta, err := s.plan(req, ct)
+	if err != nil {
+		log.Warn("SIP INVITE refused", "err", err)
+		s.respond(req, tx, 488, "Not Acceptable Here", warning(err.Error()))
+		return
+	}
+	s.accept(req, tx, log, streams, meta)
+}
+
+// plan parses the body and decides which m-line is which party.
+func (s *Server) plan(req *sip.Request, ct string) ([]Offer, []event.Party, error) {
+	sdpBody, metaBody, err := SplitBody(ct, req.Body())
+	if err != nil {
+		return nil, nil, err
+	}
+	offers, err := ParseOffer(sdpBody)
+	if err != nil {
+		return nil, nil, err
+	}
+	parties := make([]event.Party, len(offers))
+	other := event.Agent
+	if s.cfg.CallerParty == event.Agent {
+		other = event.Customer
+	}
+	if metaBody == nil { // plain SIP: the first audio stream only
+		party := s.cfg.DefaultParty
+		if h := req.GetHeader(HeaderParty); h != nil {
+			if party, err = event.ParseParty(strings.TrimSpace(h.Value())); err != nil {
+				return nil, nil, fmt.Errorf("siprec: %s: %w", HeaderParty, err)
+			}
+		}
+		taken := false
+		for i := range offers {
+			if offers[i].Audio && !taken {
+				parties[i], taken = party, true
+			} else {
+				offers[i].Audio = false
+			}
+		}
+		return offers, parties, nil
+	}
+	md, err := ParseMetadata(metaBody)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Label → participant → party; m-line order where the metadata does not say.
+	used := map[event.Party]bool{}
+	for i, o := range offers {
+		if !o.Audio {
+			continue
+		}
+		switch md.LabelParticipant(o.Label) {
+		case -1:
+		case 0:
+			parties[i] = s.cfg.CallerParty
+		default:
+			parties[i] = other
+		}
+		if parties[i] != "" {
+			if used[parties[i]] {
+				parties[i] = "" // two streams of one participant: keep the first
+				offers[i].Audio = false
+				continue
+			}
+			used[parties[i]] = true
+		}
+	}
+	for i, o := range offers {
+		if !o.Audio || parties[i] != "" {
+			continue
+		}
+		for _, p := range []event.Party{s.cfg.CallerParty, other} {
+			if !used[p] {
+				parties[i], used[p] = p, true
+				break
+			}
+		}
+		if parties[i] == "" {
+			offers[i].Audio = false // a third stream: not ours
+		}
+	}
+	return offers, parties, nil
+}
+
+func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger, offers []Offer, parties []event.Party) {
+	src, _ := netip.ParseAddrPort(req.Source())
+	id := SafeCallID(callIDOf(req))
+	if h := req.GetHeader(HeaderCall); h != nil {
+		id = strings.TrimSpace(h.Value())
+	}
+	agent := ""
+	if h := req.GetHeader(HeaderAgent); h != nil {
+		agent = strings.TrimSpace(h.Value())
+	}
+	source := "siprec"
+	if ct := req.ContentType(); ct != nil && strings.HasPrefix(strings.ToLower(ct.Value()), TypeSDP) {
+		source = "sip"
+	}
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: id, Source: source, Agent: agent,
+		Meta: map[string]string{"sip_call_id": callIDOf(req)}})
+	if err != nil {
+		code, reason := 500, "Server Internal Error"
+		switch {
+		case errors.Is(err, call.ErrTooManyCalls):
+			code, reason = 503, "Service Unavailable"
+		case errors.Is(err, call.ErrBadID):
+			code, reason = 400, "Bad Request"
+		}
+		log.Warn("SIP INVITE refused", "err", err)
+		s.respond(req, tx, code, reason, warning(err.Error()))
+		return
+	}
+	fail := func(code int, reason string, err error) {
+		log.Warn("SIP INVITE refused", "err", err)
+		s.respond(req, tx, code, reason, warning(err.Error()))
+		if created {
+			go c.End("error")
+		}
+	}
+	var streams []*stream
+	ports := make([]int, len(offers))
+	closeAll := func() {
+		for _, st := range streams {
+			st.conn.Close()
+		}
+	}
+	for i, o := range offers {
+		if !o.Audio {
+			continue
+		}
+		conn, err := s.listenRTP()
+		if err != nil {
+			closeAll()
+			fail(500, "Server Internal Error", err)
+			return
+		}
+		ports[i] = conn.LocalAddr().(*net.UDPAddr).Port
+		streams = append(streams, &stream{offer: o, party: parties[i], conn: conn})
+	}
+	answer := Answer(offers, s.cfg.MediaIP, ports, rand.Uint64N(1<<62))
+	dlg, err := s.dc.ReadInvite(req, tx)
+	if err != nil {
+		closeAll()
+		fail(400, "Bad Request", fmt.Errorf("siprec: dialog: %w", err))
+		return
+	}
+	ss := &session{callID: callIDOf(req), call: c, dialog: dlg, answer: answer}
+	// Join every party before answering, so a refused join is a SIP error, not silence.
+	joined := make([]*call.Stream, len(streams))
+	for i, st := range streams {
+		dec, err := codec.ForCodec(st.offer.Codec, st.offer.Rate)
+		if err == nil {
+			joined[i], err = c.Join(st.party, dec.Name())
+		}
+		if err != nil {
+			for _, j := range joined[:i] {
+				c.Leave(j.Party())
+			}
+			closeAll()
+			dlg.Close()
+			fail(488, "Not Acceptable Here", err)
+			return
+		}
+		joined[i].SetDecoder(dec)
+	}
+	s.mu.Lock()
+	s.sessions[ss.callID] = ss
+	s.mu.Unlock()
+	c.OnEnd(func() { closeAll(); s.ended(ss) })
+	for i, st := range streams {
+		js := joined[i]
+		c.Go("rtp-"+string(st.party), func(ctx context.Context) { s.readRTP(ctx, c, js, st, src.Addr().Unmap()) })
+	}
+	if err := dlg.RespondSDP(answer); err != nil {
+		log.Warn("SIP 200 OK not sent; ending the call", "err", err)
+		go c.End("error")
+		return
+	}
+	log.Info("SIP call answered", "call", c.ID(), "source_kind", source, "streams", len(streams))
+}
+
+// ended runs when the call ends: forget the dialog and, unless the peer hung up, send BYE.
+func (s *Server) ended(ss *session) {
+	s.mu.Lock()
+	delete(s.sessions, ss.callID)
+	closed := s.closed
+	s.mu.Unlock()
+	ss.mu.Lock()
+	bye := !ss.byeSeen
+	ss.mu.Unlock()
+	if !bye || closed {
+		ss.dialog.Close()
+		return
+	}
+	s.wg.Add(1)
+	go func() { // BYE may retransmit for seconds over UDP: not on the call's path
+		defer s.wg.Done()
+		defer ss.dialog.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := ss.dialog.Bye(ctx); err != nil {
+			s.log.Debug("BYE to the recording client failed", "sip_call_id", ss.callID, "err", err)
+		}
+	}()
+}
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if s.dc != nil {
+		_ = s.dc.ReadAck(req, tx)
+	}
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	s.mu.Lock()
+	ss := s.sessions[callIDOf(req)]
+	s.mu.Unlock()
+	if ss == nil {
+		s.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ss.mu.Lock()
+	ss.byeSeen = true
+	ss.mu.Unlock()
+	if err := s.dc.ReadBye(req, tx); err != nil {
+		s.respond(req, tx, 200, "OK") // the dialog is ours to end either way
+	}
+	ss.call.Log().Info("SIP BYE")
+	go ss.call.End("hangup")
+}
+
+func (s *Server) listenRTP() (*net.UDPConn, error) {
+	ip := s.bind
+	if !ip.IsValid() {
+		ip = netip.IPv4Unspecified()
+	}
+	if s.cfg.RTPPortMin == 0 {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("siprec: RTP socket: %w", err)
+		}
+		return c, nil
+	}
+	span := s.cfg.RTPPortMax - s.cfg.RTPPortMin + 1
+	for i := 0; i < span; i++ {
+		s.mu.Lock()
+		p := s.cfg.RTPPortMin + (s.nextPort % span)
+		s.nextPort++
+		s.mu.Unlock()
+		if c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p)))); err == nil {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("siprec: no free RTP port in %d-%d", s.cfg.RTPPortMin, s.cfg.RTPPortMax)
+}
+
+func callIDOf(req *sip.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+// SafeCallID turns a SIP Call-ID into a call id: characters outside [A-Za-z0-9-_.:] become
+// '-', at most 128 characters.
+func SafeCallID(s string) string {
+	b := []byte(s)
+	if len(b) > 128 {
+		b = b[:128]
+	}
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			b[i] = '-'
+		}
+	}
+	if len(b) == 0 {
+		return call.NewID()
+	}
+	return string(b)
+}
