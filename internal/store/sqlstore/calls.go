@@ -129,7 +129,7 @@ func (s *Store) CallEnded(ctx context.Context, c store.CallRecord) error {
 		var prev string
 		var prevStarted int64
 		var q, team, agent string
-		err := tx.QueryRow(ctx, `SELECT state, started_at, queue, team, agent FROM calls WHERE id = $1`, c.ID).
+		err := tx.QueryRow(ctx, `SELECT state, started_at, queue, team, agent FROM calls WHERE id = $1`+s.D.ForUpdate, c.ID).
 			Scan(&prev, &prevStarted, &q, &team, &agent)
 		switch {
 		case errors.Is(err, ErrNoRows):

@@ -58,4 +58,7 @@ type Dialect struct {
 	// MigrationLock is run first in the migration transaction to serialise nodes that
 	// migrate at once ("" for none).
 	MigrationLock string
+	// ForUpdate is appended to a SELECT that reads a row the transaction then updates
+	// (Postgres: " FOR UPDATE"; SQLite's single writer needs none).
+	ForUpdate string
 }

@@ -53,10 +53,25 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 // transaction together with its row in schema_migrations. It returns the version after.
 // A database newer than the code (a version this binary does not know) is an error.
 func Migrate(ctx context.Context, db DB, d Dialect, ms []Migration) (int, error) {
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Under the lock: CREATE TABLE IF NOT EXISTS races with itself in Postgres.
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	if d.MigrationLock != "" {
+		if _, err := tx.Exec(ctx, d.MigrationLock); err != nil {
+			_ = tx.Rollback(ctx)
+			return 0, fmt.Errorf("sqlstore: migration lock: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY,
 		name TEXT NOT NULL,
 		applied_at BIGINT NOT NULL)`); err != nil {
+		_ = tx.Rollback(ctx)
+		return 0, fmt.Errorf("sqlstore: create schema_migrations: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("sqlstore: create schema_migrations: %w", err)
 	}
 	latest := 0

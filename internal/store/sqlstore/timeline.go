@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/undertone/undertone/internal/store"
@@ -105,7 +107,12 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 				return fmt.Errorf("feedback %s/%s: %w", f.CallID, f.HintID, err)
 			}
 		}
-		for _, td := range b.Trends {
+		// In key order, so concurrent writers lock buckets in the same order (no deadlock).
+		trends := slices.Clone(b.Trends)
+		slices.SortFunc(trends, func(x, y store.TrendDelta) int {
+			return cmp.Or(x.Hour.Compare(y.Hour), cmp.Compare(x.Queue, y.Queue), cmp.Compare(x.Team, y.Team), cmp.Compare(x.Agent, y.Agent))
+		})
+		for _, td := range trends {
 			if err := addTrend(ctx, tx, td); err != nil {
 				return err
 			}

@@ -23,6 +23,10 @@ type Opener func(ctx context.Context, dsn string) (store.Store, error)
 // crashEnv carries the DSN to the helper process.
 const crashEnv = "UNDERTONE_STORE_CRASH_DSN"
 
+// InCrashHelper reports whether this process is RunCrash's helper (a backend's TestMain
+// may skip expensive setup then).
+func InCrashHelper() bool { return os.Getenv(crashEnv) != "" }
+
 // CrashCall is the id of the call the crash helper leaves live.
 const CrashCall = "crash-call"
 
