@@ -48,7 +48,7 @@ func database(t testing.TB) string {
 
 func open(ctx context.Context, dsn string) (store.Store, error) { return postgres.Open(ctx, dsn) }
 
-func newStore(t *testing.T) store.Store {
+func newStore(t testing.TB) store.Store {
 	st, err := postgres.Open(context.Background(), database(t))
 	if err != nil {
 		t.Fatal(err)
@@ -103,3 +103,5 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRecorder(b *testing.B) { storetest.BenchRecorder(b, newStore) }

@@ -13,7 +13,7 @@ import (
 
 func open(ctx context.Context, path string) (store.Store, error) { return sqlite.Open(ctx, path) }
 
-func newStore(t *testing.T) store.Store {
+func newStore(t testing.TB) store.Store {
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "undertone.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,3 +80,5 @@ func TestOpenMissingDir(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+func BenchmarkRecorder(b *testing.B) { storetest.BenchRecorder(b, newStore) }

@@ -21,7 +21,7 @@ import (
 
 // NewStore opens a fresh, empty store; the test closes it (closing twice must be safe
 // for t.Cleanup use).
-type NewStore func(t *testing.T) store.Store
+type NewStore func(t testing.TB) store.Store
 
 // T0 is the base time of the contract's data: a whole hour, UTC.
 var T0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
