@@ -37,13 +37,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("no tokens configured (UNDERTONE_TOKENS); using an ephemeral admin token for this run only")
 	}
 
-	st, err := openStore(ctx, cfg, log)
+	comp, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens, Recorder: st.recorder(),
-		Lister: st.lister(), Analyzers: st.analyzers(), Web: webFS()})
+	// The store closes last, after the node has ended its calls (their summaries are
+	// written) and the recorder has drained; drainCtx bounds both.
+	drainCtx := context.Background()
+	defer func() {
+		if err := comp.close(drainCtx); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}()
+	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens, Bus: comp.bus,
+		Recorder: comp.recorder(), Lister: comp.lister(), Analyzers: comp.analyzers(),
+		Joiners: comp.joiners(), Web: webFS()})
 	if err != nil {
 		return err
 	}
@@ -65,6 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Info("shutting down: draining calls", "live", srv.Registry.Live(), "timeout", cfg.DrainTimeout)
 	dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
+	drainCtx = dctx
 	if err := srv.Shutdown(dctx); err != nil {
 		log.Error("shutdown incomplete", "err", err)
 	}

@@ -2,41 +2,171 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/undertone/undertone/internal/api"
+	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/emotion"
+	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/store"
+	_ "github.com/undertone/undertone/internal/store/sqlite" // the embedded default backend
 )
 
-// components are the parts main loads before the node starts: the store and the models.
+// components are what main opens and loads before a node starts: the store, its event
+// recorder and the bundled models. close releases them in reverse order.
 type components struct {
+	log     *slog.Logger
+	store   store.Store
+	rec     *store.Recorder
 	emotion *emotion.Model
+	bus     bus.Bus
+
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
 
-// openStore opens the store and loads the bundled models.
-// TODO(store): open the SQLite/Postgres store once internal/store lands.
-func openStore(_ context.Context, _ config.Config, log *slog.Logger) (*components, error) {
+// open opens the store (SQLite in the data dir unless a Postgres DSN is configured),
+// marks calls a crash left live as interrupted, starts the recorder and the retention
+// sweeper, and loads the models.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components, error) {
+	dsn := cfg.Store
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "undertone.db")
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := st.MarkInterrupted(ctx, time.Now()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("store: mark interrupted calls: %w", err)
+	} else if n > 0 {
+		log.Warn("calls left live by an earlier crash marked interrupted", "calls", n)
+	}
 	start := time.Now()
 	em, err := emotion.LoadDefault()
 	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("emotion model: %w", err)
 	}
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
-	return &components{emotion: em}, nil
+	c := &components{log: log, store: st, emotion: em, bus: bus.NewLocal(), stop: make(chan struct{})}
+	c.rec = store.NewRecorder(st, log.With("component", "recorder"), 0)
+	c.bus.Subscribe(c.rec.Record)
+	if cfg.RetentionDays > 0 {
+		c.wg.Add(1)
+		go c.retain(time.Duration(cfg.RetentionDays) * 24 * time.Hour)
+	}
+	return c, nil
 }
 
-func (c *components) recorder() call.Recorder { return call.NopRecorder{} }
+// retain deletes what is older than the retention period, at start and every hour.
+func (c *components) retain(keep time.Duration) {
+	defer c.wg.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := c.store.Retain(ctx, time.Now().Add(-keep))
+		cancel()
+		if err != nil {
+			c.log.Error("retention sweep failed", "err", err)
+		} else if n > 0 {
+			c.log.Info("retention: deleted old calls", "calls", n, "older_than", keep)
+		}
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (c *components) recorder() call.Recorder { return callRecorder{c.store} }
 
 func (c *components) analyzers() []call.AnalyzerFactory {
 	return []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
 }
 
-func (c *components) lister() api.CallLister { return nil }
-func (c *components) Close() error          { return nil }
+func (c *components) joiners() []call.CallAnalyzerFactory { return nil }
+
+func (c *components) lister() api.CallLister { return callLister{c.store} }
+
+// close drains the recorder (after the node has ended its calls) and closes the store.
+func (c *components) close(ctx context.Context) error {
+	close(c.stop)
+	c.wg.Wait()
+	err := c.rec.Close(ctx)
+	return errors.Join(err, c.store.Close())
+}
 
 func webFS() fs.FS { return nil }
+
+// callRecorder adapts the store to the call registry.
+type callRecorder struct{ st store.Store }
+
+func toRecord(r call.Record) store.CallRecord {
+	parties := make([]string, len(r.Parties))
+	for i, p := range r.Parties {
+		parties[i] = string(p)
+	}
+	return store.CallRecord{ID: r.ID, Source: r.Source, State: string(r.State), Agent: r.Agent,
+		Team: r.Meta["team"], Queue: r.Meta["queue"], StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+		Reason: r.Reason, Parties: parties, Summary: r.Summary, Meta: r.Meta}
+}
+
+func (a callRecorder) CallStarted(ctx context.Context, r call.Record) error {
+	return a.st.CallStarted(ctx, toRecord(r))
+}
+
+func (a callRecorder) CallEnded(ctx context.Context, r call.Record) error {
+	return a.st.CallEnded(ctx, toRecord(r))
+}
+
+// callLister adapts the store to the API's listings.
+type callLister struct{ st store.Store }
+
+func toInfo(c store.CallRecord) call.Info {
+	in := call.Info{ID: c.ID, State: call.State(c.State), Source: c.Source, Agent: c.Agent,
+		StartedAt: c.StartedAt, Reason: c.Reason, Parties: make([]event.Party, 0, len(c.Parties))}
+	for _, p := range c.Parties {
+		in.Parties = append(in.Parties, event.Party(p))
+	}
+	if !c.EndedAt.IsZero() {
+		e := c.EndedAt
+		in.EndedAt = &e
+	}
+	return in
+}
+
+func (a callLister) ListCalls(r *http.Request, limit int) ([]call.Info, error) {
+	recs, err := a.st.ListCalls(r.Context(), store.CallQuery{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]call.Info, len(recs))
+	for i, c := range recs {
+		out[i] = toInfo(c)
+	}
+	return out, nil
+}
+
+func (a callLister) LookupCall(r *http.Request, id string) (call.Info, bool, error) {
+	c, err := a.st.GetCall(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return call.Info{}, false, nil
+	}
+	if err != nil {
+		return call.Info{}, false, err
+	}
+	return toInfo(c), true, nil
+}

@@ -42,6 +42,8 @@ type Config struct {
 	CueInterval  time.Duration `yaml:"cue_interval"`   // live cue period per party (≥ 100ms)
 	DrainTimeout time.Duration `yaml:"drain_timeout"`  // on SIGTERM, how long to wait for calls to end
 
+	RetentionDays int `yaml:"retention_days"` // delete stored calls older than this; 0 keeps them forever
+
 	WebRTC WebRTC `yaml:"webrtc"`
 
 	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
@@ -79,7 +81,7 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", LogLevel: "info", LogFormat: "text",
 		MaxBodyBytes: 1 << 20, IdleTimeout: 30 * time.Second, CueInterval: 100 * time.Millisecond,
-		DrainTimeout: 20 * time.Second, WebRTC: WebRTC{Loopback: true},
+		DrainTimeout: 20 * time.Second, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
 	}
 }
 
@@ -235,6 +237,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CueInterval < 100*time.Millisecond {
 		bad("cue_interval %s < 100ms (at most 10 updates per second)", c.CueInterval)
+	}
+	if c.RetentionDays < 0 {
+		bad("retention_days %d < 0", c.RetentionDays)
 	}
 	if c.DrainTimeout <= 0 {
 		bad("drain_timeout %s <= 0", c.DrainTimeout)
