@@ -18,7 +18,8 @@ import (
 	"github.com/undertone/undertone/internal/emotion"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
-	_ "github.com/undertone/undertone/internal/store/sqlite" // the embedded default backend
+	_ "github.com/undertone/undertone/internal/store/postgres" // selected by a postgres:// DSN
+	_ "github.com/undertone/undertone/internal/store/sqlite"   // the embedded default backend
 )
 
 // components are what main opens and loads before a node starts: the store, its event
