@@ -32,6 +32,8 @@ type cliOpts struct {
 	jobs      int
 	cache     string
 	card      string
+	l2        float64
+	hidden    int
 }
 
 func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) {
@@ -49,6 +51,8 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 	fs.IntVar(&o.jobs, "jobs", runtime.GOMAXPROCS(0), "feature-extraction workers")
 	fs.StringVar(&o.cache, "cache", "", "folder to cache extracted features in (optional)")
 	fs.StringVar(&o.card, "card", "", "train: provenance card path (default: --out with .md)")
+	fs.Float64Var(&o.l2, "l2", DefaultTrainParams.L2, "train: L2 penalty")
+	fs.IntVar(&o.hidden, "hidden", DefaultTrainParams.Hidden, "train: tanh hidden units (0: logistic regression)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("emotion %s: %w: %w", name, ErrUsage, err)
 	}
@@ -110,7 +114,7 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	train := append(makeSamples(items, clean, Clean, labels), makeSamples(items, aug, PhoneAug, labels)...)
 	extractS := time.Since(start).Seconds()
 	p := DefaultTrainParams
-	p.Seed = o.seed
+	p.Seed, p.L2, p.Hidden = o.seed, o.l2, o.hidden
 
 	var cv *cvReport
 	if o.folds >= 2 {
@@ -135,13 +139,13 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		Corpus:  corpusNames(o.corpora),
 		Licence: "Trained on RAVDESS (Livingstone & Russo 2018), CC BY-NC-SA 4.0: this model inherits the non-commercial, share-alike terms.",
 		Date:    time.Now().UTC().Format(time.RFC3339),
-		Command: "undertone train --emotion " + strings.Join(args, " "),
+		Command: "undertone train --emotion " + strings.Join(cardArgs(args), " "),
 		Seed:    o.seed,
 		N:       len(items),
 		Notes: []string{
 			"labels: calm→neutral; disgust, surprised, boredom not trained or scored (their audio feeds the baseline)",
 			"training audio: clean + one telephone-channel copy per file (300–3400 Hz, 8 kHz, G.711 µ-law, noise 12–35 dB SNR, −24…−3 dB)",
-			"classifier: class-balanced multinomial logistic regression (L2) on standardised functionals; absolute head and baseline-relative head",
+			classifierNote(p),
 			"arousal/valence: Σ p(class)·circumplex coordinate of the class",
 		},
 	}
@@ -373,4 +377,30 @@ func crossValidate(ctx context.Context, items []Item, clean, aug, phone [][]floa
 	rep.tempAbs = fitTemperature(logAbs, yAbs)
 	rep.tempRel = fitTemperature(logRel, yRel)
 	return rep, nil
+}
+
+func classifierNote(p TrainParams) string {
+	c := "multinomial logistic regression"
+	if p.Hidden > 0 {
+		c = fmt.Sprintf("one-hidden-layer tanh MLP (%d units)", p.Hidden)
+	}
+	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS %d iterations, on standardised functionals; an absolute head and a baseline-relative head ([z, z − baseline], baselines built as in a call, %d shuffled orders per speaker); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, p.Orders)
+}
+
+// cardArgs drops the flags that do not change the model (workers, cache) from the
+// command recorded in the card.
+func cardArgs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
+		if name == "jobs" || name == "cache" {
+			if !strings.Contains(a, "=") {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }

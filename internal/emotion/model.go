@@ -16,7 +16,7 @@ import (
 const (
 	Format        = "undertone.emotion"
 	FormatVersion = 1
-	FeatureSet    = "ut-egemaps-1"
+	FeatureSet    = "ut-egemaps-3"
 	// DefaultPath is the shipped model inside models.FS.
 	DefaultPath = "emotion/emotion.json"
 )
@@ -49,11 +49,14 @@ type Model struct {
 	Card          Card      `json:"card"`
 }
 
-// Head is one softmax classifier: logits = W·input + B, probabilities = softmax(logits/T).
+// Head is one softmax classifier. Without a hidden layer, logits = W·input + B; with one,
+// h = tanh(H·input + HB) and logits = W·h + B. Probabilities are softmax(logits / T).
 // A relative head's input is [z, z − baseline] (2·len(Features)).
 type Head struct {
 	Inputs      int         `json:"inputs"`
-	W           [][]float64 `json:"w"` // classes × inputs
+	H           [][]float64 `json:"h,omitempty"`  // hidden × inputs (optional hidden layer)
+	HB          []float64   `json:"hb,omitempty"` // hidden biases
+	W           [][]float64 `json:"w"`            // classes × (inputs or hidden)
 	B           []float64   `json:"b"`
 	Temperature float64     `json:"temperature"`
 }
@@ -146,9 +149,21 @@ func (h *Head) check(inputs int) error {
 	if h.Inputs != inputs || len(h.W) != NumClasses || len(h.B) != NumClasses {
 		return fmt.Errorf("shape %d×%d, want %d×%d", len(h.W), h.Inputs, NumClasses, inputs)
 	}
+	width := inputs
+	if len(h.H) > 0 {
+		if len(h.HB) != len(h.H) {
+			return fmt.Errorf("%d hidden units, %d biases", len(h.H), len(h.HB))
+		}
+		for _, r := range h.H {
+			if len(r) != inputs {
+				return fmt.Errorf("hidden row of %d weights", len(r))
+			}
+		}
+		width = len(h.H)
+	}
 	for _, r := range h.W {
-		if len(r) != inputs {
-			return fmt.Errorf("row of %d weights", len(r))
+		if len(r) != width {
+			return fmt.Errorf("row of %d weights, want %d", len(r), width)
 		}
 	}
 	if !(h.Temperature > 0) {
@@ -185,12 +200,17 @@ type Scorer struct {
 	m   *Model
 	z   []float64
 	rel []float64
+	hid []float64
 }
 
 // NewScorer makes the scratch space for m.
 func NewScorer(m *Model) *Scorer {
 	n := len(m.Mean)
-	return &Scorer{m: m, z: make([]float64, n), rel: make([]float64, 2*n)}
+	hid := len(m.Absolute.H)
+	if m.Relative != nil {
+		hid = max(hid, len(m.Relative.H))
+	}
+	return &Scorer{m: m, z: make([]float64, n), rel: make([]float64, 2*n), hid: make([]float64, hid)}
 }
 
 // Standardize writes z = clip((x − mean) / scale, ±6) into dst; NaN becomes 0 (the mean).
@@ -221,12 +241,23 @@ func (s *Scorer) Predict(x []float64, base *Baseline) (Prediction, []float64) {
 		h, in = m.Relative, s.rel
 	}
 	var p Prediction
-	h.probs(&p.Probs, in)
+	h.probs(&p.Probs, in, s.hid)
 	m.finish(&p)
 	return p, s.z
 }
 
-func (h *Head) probs(dst *[NumClasses]float64, in []float64) {
+func (h *Head) probs(dst *[NumClasses]float64, in, hid []float64) {
+	if len(h.H) > 0 {
+		hid = hid[:len(h.H)]
+		for j, row := range h.H {
+			s := h.HB[j]
+			for i, w := range row {
+				s += w * in[i]
+			}
+			hid[j] = math.Tanh(s)
+		}
+		in = hid
+	}
 	for c := range dst {
 		s := h.B[c]
 		for i, w := range h.W[c] {

@@ -13,22 +13,30 @@ const (
 	FrameLen    = 400 // 25 ms analysis frame for spectral descriptors
 	PitchWindow = 640 // 40 ms window for YIN (two periods of 50 Hz)
 	fftSpec     = 512
-	fftPitch    = 1024
+	rate8       = 8000 // pitch and formants run on the signal decimated to 8 kHz
+	win8        = PitchWindow / 2
+	frame8      = FrameLen / 2
+	fftPitch    = 512 // ≥ win8 + maxLag: linear (not circular) autocorrelation
+	fftLPC      = 256
+	decimTaps   = 31
 	numMel      = 26
-	lpcOrder    = 16
+	lpcOrder    = 10
 	minF0       = 55.0
 	maxF0       = 600.0
 	yinThresh   = 0.15
 	voicedMax   = 0.35  // CMNDF at T0 above this is unvoiced
 	silenceDB   = -75.0 // frames below this are digital silence: nothing is voiced
 	preEmph     = 0.97
-	minLag      = 26  // ⌊16000 / maxF0⌋
-	maxLag      = 290 // ⌊16000 / minF0⌋
+	minLag      = 13  // ⌊8000 / maxF0⌋
+	maxLag      = 145 // ⌊8000 / minF0⌋
 )
 
 // Extractor turns 10 ms hops of 16 kHz audio into LLD vectors. Not safe for concurrent use.
 type Extractor struct {
 	buf   []float64 // last PitchWindow samples, oldest first
+	buf8  []float64 // last win8 samples at 8 kHz
+	dec   []float64 // decimation low-pass FIR
+	win8  []float64 // Hamming window, frame8
 	frame []float64 // windowed frame, zero-padded to fftSpec
 	win   []float64 // Hamming window, FrameLen
 	spec  *fourier.FFT
@@ -83,18 +91,40 @@ func NewExtractor() *Extractor {
 		cs:    make([]float64, PitchWindow+1),
 		cmndf: make([]float64, maxLag+2),
 
-		lpcIn:  make([]float64, FrameLen),
+		buf8:   make([]float64, win8),
+		dec:    make([]float64, decimTaps),
+		win8:   make([]float64, frame8),
+		lpcIn:  make([]float64, frame8),
 		lpcR:   make([]float64, lpcOrder+1),
 		lpcA:   make([]float64, lpcOrder+1),
 		lpcTmp: make([]float64, lpcOrder+1),
-		lfft:   fourier.NewFFT(fftSpec),
-		lbuf:   make([]float64, fftSpec),
-		lcoef:  make([]complex128, fftSpec/2+1),
-		env:    make([]float64, fftSpec/2+1),
+		lfft:   fourier.NewFFT(fftLPC),
+		lbuf:   make([]float64, fftLPC),
+		lcoef:  make([]complex128, fftLPC/2+1),
+		env:    make([]float64, fftLPC/2+1),
 		out:    make([]float64, NumLLD),
 	}
 	for i := range e.win {
 		e.win[i] = 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(FrameLen-1))
+	}
+	for i := range e.win8 {
+		e.win8[i] = 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(frame8-1))
+	}
+	// Decimation filter: Hamming-windowed sinc, cut-off 3.6 kHz at 16 kHz, unit DC gain.
+	var g float64
+	for i := range e.dec {
+		t := float64(i - decimTaps/2)
+		fc := 3600.0 / SampleRate
+		v := 2 * fc
+		if t != 0 {
+			v = math.Sin(2*math.Pi*fc*t) / (math.Pi * t)
+		}
+		v *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(decimTaps-1))
+		e.dec[i] = v
+		g += v
+	}
+	for i := range e.dec {
+		e.dec[i] /= g
 	}
 	for k := range e.emph {
 		w := 2 * math.Pi * float64(k) / fftSpec
@@ -162,15 +192,7 @@ func (e *Extractor) Voiced() bool { return e.voiced }
 // and returns the LLD vector of the frame ending at it. The returned slice is owned by the
 // Extractor and overwritten by the next call. Samples are full scale ±1.
 func (e *Extractor) Hop(samples []float32) []float64 {
-	n := len(samples)
-	if n > PitchWindow {
-		samples = samples[n-PitchWindow:]
-		n = PitchWindow
-	}
-	copy(e.buf, e.buf[n:])
-	for i, s := range samples {
-		e.buf[PitchWindow-n+i] = float64(s)
-	}
+	e.push(samples)
 	e.nFrames++
 	out := e.out
 	frame := e.buf[PitchWindow-FrameLen:]
@@ -201,7 +223,7 @@ func (e *Extractor) Hop(samples []float32) []float64 {
 	e.voiced = t0 > 0
 	nan := math.NaN()
 	if e.voiced {
-		f0 := SampleRate / t0
+		f0 := rate8 / t0
 		out[F0Semitone] = 12 * math.Log2(f0/27.5)
 		out[HNR] = hnr
 		if e.prevT0 > 0 {
@@ -210,7 +232,7 @@ func (e *Extractor) Hop(samples []float32) []float64 {
 		} else {
 			out[Jitter], out[Shimmer] = nan, nan
 		}
-		e.formants(frame, mean)
+		e.formants()
 		e.prevT0, e.prevDB = t0, db
 	} else {
 		out[F0Semitone], out[HNR], out[Jitter], out[Shimmer] = nan, nan, nan, nan
@@ -268,12 +290,8 @@ func (e *Extractor) spectral(frame []float64, mean float64) {
 			break
 		}
 	}
-	var ent, flux float64
+	var flux float64
 	for _, p := range e.pow {
-		q := p / (tot + eps)
-		if q > 0 {
-			ent -= q * math.Log2(q)
-		}
 		magSum += math.Sqrt(p)
 	}
 	for k, p := range e.pow {
@@ -284,18 +302,27 @@ func (e *Extractor) spectral(frame []float64, mean float64) {
 	}
 	out[Centroid] = cen / 1000
 	out[Rolloff] = float64(roll) * binHz / 1000
-	out[Entropy] = ent / math.Log2(float64(len(e.pow)))
 	out[Flux] = flux * 100
 
 	// MFCC 1..NumMFCC from pre-emphasised log mel energies (Davis & Mermelstein 1980).
+	// Entropy of the normalised mel-band energies, in bits / log2(numMel).
+	var melTot, ent float64
 	for m, w := range e.melW {
 		s := 0.0
 		k0 := e.melLo[m]
 		for j, wj := range w {
 			s += wj * e.pow[k0+j] * e.emph[k0+j]
 		}
+		e.melE[m] = s
+		melTot += s
+	}
+	for m, s := range e.melE {
+		if q := s / (melTot + eps); q > 0 {
+			ent -= q * math.Log2(q)
+		}
 		e.melE[m] = math.Log(s + 1e-10)
 	}
+	out[Entropy] = ent / math.Log2(numMel)
 	for k, row := range e.dct {
 		s := 0.0
 		for m, c := range row {
@@ -328,6 +355,13 @@ func (e *Extractor) slope(lo, hi float64) float64 {
 // Skip appends samples to the history without computing descriptors (outside speech, to
 // save time); the next Hop still sees a full window.
 func (e *Extractor) Skip(samples []float32) {
+	e.push(samples)
+	e.prevT0, e.voiced = 0, false
+}
+
+// push appends samples to the 16 kHz history and the decimated 8 kHz history (FIR
+// low-pass, every second sample; an odd hop length drops one 8 kHz sample).
+func (e *Extractor) push(samples []float32) {
 	n := len(samples)
 	if n > PitchWindow {
 		samples = samples[n-PitchWindow:]
@@ -337,5 +371,16 @@ func (e *Extractor) Skip(samples []float32) {
 	for i, s := range samples {
 		e.buf[PitchWindow-n+i] = float64(s)
 	}
-	e.prevT0, e.voiced = 0, false
+	m := n / 2
+	copy(e.buf8, e.buf8[m:])
+	for j := 0; j < m; j++ {
+		k := PitchWindow - n + 2*j + 1
+		var y float64
+		for t, h := range e.dec {
+			if k-t >= 0 {
+				y += h * e.buf[k-t]
+			}
+		}
+		e.buf8[win8-m+j] = y
+	}
 }

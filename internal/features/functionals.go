@@ -7,9 +7,9 @@ import (
 
 // Functionals per descriptor, in order. Values are NaN when fewer than two frames define
 // the descriptor; a model imputes them with its training mean.
-var funcNames = []string{"mean", "std", "p10", "p50", "p90", "slope"}
+var funcNames = []string{"mean", "std", "p10", "p50", "p90", "slope", "dmean"}
 
-const numFunc = 6
+const numFunc = 7
 
 // Rhythm functionals appended after the per-descriptor ones.
 var rhythmNames = []string{"voiced_frac", "voiced_seg_rate", "voiced_seg_len", "unvoiced_seg_len", "loud_peak_rate"}
@@ -83,7 +83,9 @@ func (b *Buffer) at(last, i, d int) float64 {
 // Active frames are those whose energy is above max(p95 − 35 dB, p10 + 6 dB) of the span —
 // a level-independent gate that drops pauses and the VAD hangover. Loudness functionals
 // are taken relative to the median active level, so absolute dBFS never reaches a model.
-// Slopes are per second (least squares over the frame times).
+// Slopes are per second (least squares over the frame times); dmean is the mean absolute
+// change between consecutive active frames that both define the descriptor (a delta
+// functional, as the Δ-coefficients of openSMILE's sets).
 func (b *Buffer) Functionals(dst []float64, last int) int {
 	if last <= 0 || last > b.n {
 		last = b.n
@@ -121,6 +123,9 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 	var med float64
 	for d := 0; d < NumLLD; d++ {
 		col, idx := b.col[:0], b.idx[:0]
+		var dsum float64
+		var dn int
+		prevI, prevV := -2, 0.0
 		for i := 0; i < last; i++ {
 			if !act[i] {
 				continue
@@ -129,6 +134,11 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 			if math.IsNaN(v) {
 				continue
 			}
+			if prevI == i-1 {
+				dsum += math.Abs(v - prevV)
+				dn++
+			}
+			prevI, prevV = i, v
 			col = append(col, v)
 			idx = append(idx, float64(i)/100)
 		}
@@ -160,7 +170,10 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 		}
 		o[0] = m
 		o[1] = math.Sqrt(ss / n)
-		o[5] = 0
+		o[5], o[6] = 0, 0
+		if dn > 0 {
+			o[6] = dsum / float64(dn)
+		}
 		if den := n*stt - st*st; den > 0 {
 			o[5] = (n*sty - st*s) / den
 		}

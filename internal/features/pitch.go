@@ -2,17 +2,18 @@ package features
 
 import "math"
 
-// pitch runs YIN (de Cheveigné & Kawahara, JASA 111(4), 2002) on the 40 ms window, with
+// pitch runs YIN (de Cheveigné & Kawahara, JASA 111(4), 2002) on the 40 ms window
+// decimated to 8 kHz, with
 // the difference function computed from an FFT autocorrelation:
 //
 //	d(τ) = Σ_{j<W-τ} x_j² + Σ_{τ≤j<W} x_j² − 2·r(τ),  r(τ) = Σ_{j<W-τ} x_j·x_{j+τ}
 //
 // and the cumulative-mean-normalised difference d'(τ) = d(τ)·τ / Σ_{1..τ} d. It returns the
-// period T0 in samples (0 when unvoiced, parabolically interpolated), the voicing
+// period T0 in 8 kHz samples (0 when unvoiced, parabolically interpolated), the voicing
 // probability 1 − d'(T0), and the HNR in dB from the normalised autocorrelation
 // ρ = 1 − d(T0)/(E_a + E_b): HNR = 10·log10(ρ / (1 − ρ)) (Boersma 1993), clipped to [−10, 40].
 func (e *Extractor) pitch(frameDB float64) (t0, vprob, hnr float64) {
-	x := e.buf
+	x := e.buf8
 	var mean float64
 	for _, v := range x {
 		mean += v
@@ -86,18 +87,24 @@ func (e *Extractor) pitch(frameDB float64) (t0, vprob, hnr float64) {
 }
 
 // formants estimates F1–F3 as the first three peaks above 150 Hz of the LPC envelope
-// 1/|A(e^{jω})|² (autocorrelation method, order 16, Levinson–Durbin; Markel & Gray 1976)
-// of the pre-emphasised Hamming-windowed frame. Missing peaks are NaN.
-func (e *Extractor) formants(frame []float64, mean float64) {
-	prev := 0.0
+// 1/|A(e^{jω})|² (autocorrelation method, order 10 at 8 kHz, Levinson–Durbin; Markel &
+// Gray 1976) of the pre-emphasised Hamming-windowed 25 ms frame at 8 kHz. Missing peaks are NaN.
+func (e *Extractor) formants() {
+	frame := e.buf8[win8-frame8:]
+	var mean float64
+	for _, v := range frame {
+		mean += v
+	}
+	mean /= frame8
+	prev := frame[0] - mean
 	for i, v := range frame {
 		d := v - mean
-		e.lpcIn[i] = (d - preEmph*prev) * e.win[i]
+		e.lpcIn[i] = (d - preEmph*prev) * e.win8[i]
 		prev = d
 	}
 	for k := 0; k <= lpcOrder; k++ {
 		s := 0.0
-		for i := k; i < FrameLen; i++ {
+		for i := k; i < frame8; i++ {
 			s += e.lpcIn[i] * e.lpcIn[i-k]
 		}
 		e.lpcR[k] = s
@@ -134,7 +141,7 @@ func (e *Extractor) formants(frame []float64, mean float64) {
 	for k, c := range e.lcoef {
 		e.env[k] = -math.Log(real(c)*real(c) + imag(c)*imag(c) + 1e-12)
 	}
-	binHz := float64(SampleRate) / fftSpec
+	binHz := float64(rate8) / fftLPC
 	found := 0
 	for k := int(150/binHz) + 1; k < len(e.env)-1 && found < 3; k++ {
 		if e.env[k] > e.env[k-1] && e.env[k] >= e.env[k+1] {
