@@ -26,7 +26,10 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store        = (*Store)(nil)
+	_ sqlstore.Pipeliner = txAdapter{}
+)
 
 func init() {
 	store.Register(store.Backend{
@@ -118,6 +121,22 @@ func (a txAdapter) Query(ctx context.Context, q string, args ...any) (sqlstore.R
 
 func (a txAdapter) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	return rowAdapter{a.tx.QueryRow(ctx, q, args...)}
+}
+
+// ExecBatch implements sqlstore.Pipeliner: every statement in one round trip.
+func (a txAdapter) ExecBatch(ctx context.Context, stmts []sqlstore.Stmt) error {
+	var b pgx.Batch
+	for _, st := range stmts {
+		b.Queue(st.SQL, st.Args...)
+	}
+	br := a.tx.SendBatch(ctx, &b)
+	for _, st := range stmts {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("%s: %w", st.What, err)
+		}
+	}
+	return br.Close()
 }
 
 func (a txAdapter) Commit(ctx context.Context) error   { return a.tx.Commit(ctx) }

@@ -44,6 +44,19 @@ type Tx interface {
 	Rollback(ctx context.Context) error
 }
 
+// Stmt is one statement of a batch; What names it in errors.
+type Stmt struct {
+	SQL  string
+	Args []any
+	What string
+}
+
+// Pipeliner is implemented by transactions that can send many statements in one round
+// trip (pgx batches). It runs stmts in order and stops at the first error.
+type Pipeliner interface {
+	ExecBatch(ctx context.Context, stmts []Stmt) error
+}
+
 // DB opens transactions.
 type DB interface {
 	Querier

@@ -18,113 +18,50 @@ func rawOrNull(b json.RawMessage) string {
 	return string(b)
 }
 
-// Write implements store.Store.
+// Write implements store.Store. The statements are built first and then run in one
+// transaction: one by one, or in a single round trip where the transaction can pipeline.
 func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	for _, f := range b.Feedback {
-		if !store.ValidRating(f.Rating) {
-			return fmt.Errorf("%s: feedback on hint %s: rating %q: %w", s.D.Name, f.HintID, f.Rating, store.ErrInvalid)
-		}
+	stmts, err := batchStmts(b)
+	if err != nil {
+		return fmt.Errorf("%s: write batch: %w", s.D.Name, err)
 	}
 	return s.inTx(ctx, "write batch", func(tx Tx) error {
-		// Calls the rows refer to: a placeholder for any the registry has not stored yet.
-		seen := map[string]bool{}
-		ensure := func(id string) error {
-			if id == "" {
-				return fmt.Errorf("row without call id: %w", store.ErrInvalid)
-			}
-			if seen[id] {
-				return nil
-			}
-			seen[id] = true
-			_, err := tx.Exec(ctx, `INSERT INTO calls (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, store.StateLive)
-			return err
+		if p, ok := tx.(Pipeliner); ok {
+			return p.ExecBatch(ctx, stmts)
 		}
-		for _, e := range b.Emotions {
-			if err := ensure(e.CallID); err != nil {
-				return err
-			}
-			probs, err := jsonText(e.Probs)
-			if err != nil {
-				return err
-			}
-			if e.Probs == nil {
-				probs = "{}"
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO emotions (call_id, party, t_start, t_end, top, probs, arousal, valence, confidence, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-				ON CONFLICT (call_id, party, t_start) DO UPDATE SET t_end = excluded.t_end, top = excluded.top,
-					probs = excluded.probs, arousal = excluded.arousal, valence = excluded.valence,
-					confidence = excluded.confidence, at = excluded.at`,
-				e.CallID, e.Party, e.TStart, e.TEnd, e.Top, probs, e.Arousal, e.Valence, e.Confidence, ms(e.At)); err != nil {
-				return fmt.Errorf("emotion %s/%s@%.3f: %w", e.CallID, e.Party, e.TStart, err)
-			}
-		}
-		for _, t := range b.Transcripts {
-			if err := ensure(t.CallID); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO transcripts (call_id, party, start_s, end_s, text, final, lang, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (call_id, party, start_s) DO UPDATE SET end_s = excluded.end_s, text = excluded.text,
-					final = excluded.final, lang = excluded.lang, at = excluded.at
-				WHERE NOT transcripts.final OR excluded.final`,
-				t.CallID, t.Party, t.Start, t.End, t.Text, t.Final, t.Lang, ms(t.At)); err != nil {
-				return fmt.Errorf("transcript %s/%s@%.3f: %w", t.CallID, t.Party, t.Start, err)
-			}
-		}
-		for _, in := range b.Intents {
-			if err := ensure(in.CallID); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO intents (call_id, party, t, intent, confidence, payload, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (call_id, party, t, intent) DO UPDATE SET confidence = excluded.confidence,
-					payload = excluded.payload, at = excluded.at`,
-				in.CallID, in.Party, in.T, in.Intent, in.Confidence, rawOrNull(in.Payload), ms(in.At)); err != nil {
-				return fmt.Errorf("intent %s/%s: %w", in.CallID, in.Intent, err)
-			}
-		}
-		for _, h := range b.Hints {
-			if err := ensure(h.CallID); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO hints (call_id, id, rule_id, title, payload, at)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_id, id) DO NOTHING`,
-				h.CallID, h.ID, h.RuleID, h.Title, rawOrNull(h.Payload), ms(h.At)); err != nil {
-				return fmt.Errorf("hint %s/%s: %w", h.CallID, h.ID, err)
-			}
-		}
-		for _, f := range b.Feedback {
-			if err := ensure(f.CallID); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO hint_feedback (call_id, hint_id, rating, agent, at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, hint_id, agent, rating, at) DO NOTHING`,
-				f.CallID, f.HintID, f.Rating, f.Agent, ms(f.At)); err != nil {
-				return fmt.Errorf("feedback %s/%s: %w", f.CallID, f.HintID, err)
-			}
-		}
-		// In key order, so concurrent writers lock buckets in the same order (no deadlock).
-		trends := slices.Clone(b.Trends)
-		slices.SortFunc(trends, func(x, y store.TrendDelta) int {
-			return cmp.Or(x.Hour.Compare(y.Hour), cmp.Compare(x.Queue, y.Queue), cmp.Compare(x.Team, y.Team), cmp.Compare(x.Agent, y.Agent))
-		})
-		for _, td := range trends {
-			if err := addTrend(ctx, tx, td); err != nil {
-				return err
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, st.SQL, st.Args...); err != nil {
+				return fmt.Errorf("%s: %w", st.What, err)
 			}
 		}
 		return nil
 	})
 }
 
-// addTrend accumulates td into its bucket.
-func addTrend(ctx context.Context, q Querier, td store.TrendDelta) error {
-	hour := ms(td.Hour.UTC().Truncate(time.Hour))
-	_, err := q.Exec(ctx, `INSERT INTO trends (hour, queue, team, agent, calls, emotions, arousal_sum, valence_sum, negative, hints_raised, hints_useful)
+const (
+	sqlEnsureCall = `INSERT INTO calls (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`
+	sqlEmotion    = `INSERT INTO emotions (call_id, party, t_start, t_end, top, probs, arousal, valence, confidence, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (call_id, party, t_start) DO UPDATE SET t_end = excluded.t_end, top = excluded.top,
+			probs = excluded.probs, arousal = excluded.arousal, valence = excluded.valence,
+			confidence = excluded.confidence, at = excluded.at`
+	sqlTranscript = `INSERT INTO transcripts (call_id, party, start_s, end_s, text, final, lang, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (call_id, party, start_s) DO UPDATE SET end_s = excluded.end_s, text = excluded.text,
+			final = excluded.final, lang = excluded.lang, at = excluded.at
+		WHERE NOT transcripts.final OR excluded.final`
+	sqlIntent = `INSERT INTO intents (call_id, party, t, intent, confidence, payload, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (call_id, party, t, intent) DO UPDATE SET confidence = excluded.confidence,
+			payload = excluded.payload, at = excluded.at`
+	sqlHint = `INSERT INTO hints (call_id, id, rule_id, title, payload, at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_id, id) DO NOTHING`
+	sqlFeedback = `INSERT INTO hint_feedback (call_id, hint_id, rating, agent, at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, hint_id, agent, rating, at) DO NOTHING`
+	sqlTrend = `INSERT INTO trends (hour, queue, team, agent, calls, emotions, arousal_sum, valence_sum, negative, hints_raised, hints_useful)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (hour, queue, team, agent) DO UPDATE SET
 			calls = trends.calls + excluded.calls,
@@ -133,10 +70,94 @@ func addTrend(ctx context.Context, q Querier, td store.TrendDelta) error {
 			valence_sum = trends.valence_sum + excluded.valence_sum,
 			negative = trends.negative + excluded.negative,
 			hints_raised = trends.hints_raised + excluded.hints_raised,
-			hints_useful = trends.hints_useful + excluded.hints_useful`,
-		hour, td.Queue, td.Team, td.Agent, td.Calls, td.Emotions, td.ArousalSum, td.ValenceSum, td.Negative, td.HintsRaised, td.HintsUseful)
-	if err != nil {
-		return fmt.Errorf("trend bucket %d %s/%s/%s: %w", hour, td.Queue, td.Team, td.Agent, err)
+			hints_useful = trends.hints_useful + excluded.hints_useful`
+)
+
+// batchStmts validates b and turns it into statements.
+func batchStmts(b *store.Batch) ([]Stmt, error) {
+	stmts := make([]Stmt, 0, b.Len()+4)
+	// Calls the rows refer to: a placeholder for any the registry has not stored yet.
+	seen := map[string]bool{}
+	ensure := func(id, what string) error {
+		if id == "" {
+			return fmt.Errorf("%s without call id: %w", what, store.ErrInvalid)
+		}
+		if !seen[id] {
+			seen[id] = true
+			stmts = append(stmts, Stmt{SQL: sqlEnsureCall, Args: []any{id, store.StateLive}, What: "call " + id})
+		}
+		return nil
+	}
+	for _, e := range b.Emotions {
+		if err := ensure(e.CallID, "emotion"); err != nil {
+			return nil, err
+		}
+		probs := "{}"
+		if e.Probs != nil {
+			var err error
+			if probs, err = jsonText(e.Probs); err != nil {
+				return nil, fmt.Errorf("emotion %s: %w", e.CallID, err)
+			}
+		}
+		stmts = append(stmts, Stmt{SQL: sqlEmotion, What: "emotion " + e.CallID,
+			Args: []any{e.CallID, e.Party, e.TStart, e.TEnd, e.Top, probs, e.Arousal, e.Valence, e.Confidence, ms(e.At)}})
+	}
+	for _, t := range b.Transcripts {
+		if err := ensure(t.CallID, "transcript"); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, Stmt{SQL: sqlTranscript, What: "transcript " + t.CallID,
+			Args: []any{t.CallID, t.Party, t.Start, t.End, t.Text, t.Final, t.Lang, ms(t.At)}})
+	}
+	for _, in := range b.Intents {
+		if err := ensure(in.CallID, "intent"); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, Stmt{SQL: sqlIntent, What: "intent " + in.CallID,
+			Args: []any{in.CallID, in.Party, in.T, in.Intent, in.Confidence, rawOrNull(in.Payload), ms(in.At)}})
+	}
+	for _, h := range b.Hints {
+		if err := ensure(h.CallID, "hint"); err != nil {
+			return nil, err
+		}
+		if h.ID == "" {
+			return nil, fmt.Errorf("hint of call %s without id: %w", h.CallID, store.ErrInvalid)
+		}
+		stmts = append(stmts, Stmt{SQL: sqlHint, What: "hint " + h.CallID + "/" + h.ID,
+			Args: []any{h.CallID, h.ID, h.RuleID, h.Title, rawOrNull(h.Payload), ms(h.At)}})
+	}
+	for _, f := range b.Feedback {
+		if err := ensure(f.CallID, "feedback"); err != nil {
+			return nil, err
+		}
+		if !store.ValidRating(f.Rating) {
+			return nil, fmt.Errorf("feedback on hint %s: rating %q: %w", f.HintID, f.Rating, store.ErrInvalid)
+		}
+		stmts = append(stmts, Stmt{SQL: sqlFeedback, What: "feedback " + f.CallID + "/" + f.HintID,
+			Args: []any{f.CallID, f.HintID, f.Rating, f.Agent, ms(f.At)}})
+	}
+	// In key order, so concurrent writers lock buckets in the same order (no deadlock).
+	trends := slices.Clone(b.Trends)
+	slices.SortFunc(trends, func(x, y store.TrendDelta) int {
+		return cmp.Or(x.Hour.Compare(y.Hour), cmp.Compare(x.Queue, y.Queue), cmp.Compare(x.Team, y.Team), cmp.Compare(x.Agent, y.Agent))
+	})
+	for _, td := range trends {
+		stmts = append(stmts, trendStmt(td))
+	}
+	return stmts, nil
+}
+
+func trendStmt(td store.TrendDelta) Stmt {
+	hour := ms(td.Hour.UTC().Truncate(time.Hour))
+	return Stmt{SQL: sqlTrend, What: fmt.Sprintf("trend bucket %d %s/%s/%s", hour, td.Queue, td.Team, td.Agent),
+		Args: []any{hour, td.Queue, td.Team, td.Agent, td.Calls, td.Emotions, td.ArousalSum, td.ValenceSum, td.Negative, td.HintsRaised, td.HintsUseful}}
+}
+
+// addTrend accumulates td into its bucket.
+func addTrend(ctx context.Context, q Querier, td store.TrendDelta) error {
+	st := trendStmt(td)
+	if _, err := q.Exec(ctx, st.SQL, st.Args...); err != nil {
+		return fmt.Errorf("%s: %w", st.What, err)
 	}
 	return nil
 }
