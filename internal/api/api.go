@@ -18,6 +18,7 @@ import (
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
+	"github.com/undertone/undertone/internal/wallboard"
 )
 
 // CallLister finds calls that are no longer in memory (the store).
@@ -261,8 +262,12 @@ func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal
 	}
 }
 
+// wsAll is the supervisor's all-calls stream: lifecycle, call.status (≤ 1/s per call),
+// alerts and hints at once; never the high-rate cues.
 func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	_ = s.p.Hub.Serve(w, r, hub.Subscription{})
+	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw) bool {
+		return wallboard.SupervisorEvent(raw.Type)
+	}})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

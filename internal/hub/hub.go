@@ -200,6 +200,7 @@ func (h *Hub) attach(c *client, sub Subscription) error {
 	}
 	h.wg.Add(1)
 	if sub.Call == "" {
+		h.snapshotLocked(c)
 		h.all[c] = struct{}{}
 		return nil
 	}
@@ -211,6 +212,33 @@ func (h *Hub) attach(c *client, sub Subscription) error {
 	}
 	t.clients[c] = struct{}{}
 	return nil
+}
+
+// snapshotLocked gives a new all-calls client the state of every live call: of each
+// call's held history, the events its filter passes, with only the newest of each
+// coalescable kind (call.status included) so a wallboard starts complete, not flooded.
+func (h *Hub) snapshotLocked(c *client) {
+	for _, t := range h.calls {
+		if !t.hist.ended.IsZero() {
+			continue
+		}
+		held := t.hist.since(0, nil)
+		newest := map[string]uint64{}
+		for _, r := range held {
+			if event.IsCue(r.Type) || r.Type == event.CallStatus {
+				newest[r.Type+"/"+string(r.Party)] = r.Seq
+			}
+		}
+		for _, r := range held {
+			if c.filter != nil && !c.filter(r) {
+				continue
+			}
+			if s, ok := newest[r.Type+"/"+string(r.Party)]; ok && s != r.Seq {
+				continue
+			}
+			c.q.push(r)
+		}
+	}
 }
 
 func (h *Hub) detach(c *client, sub Subscription) {

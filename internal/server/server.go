@@ -28,6 +28,7 @@ import (
 	"github.com/undertone/undertone/internal/ingest/twilio"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
+	"github.com/undertone/undertone/internal/wallboard"
 )
 
 // Options are the parts main (or a test) decided on.
@@ -81,7 +82,7 @@ func New(o Options) (*Server, error) {
 	s.unsub = s.Bus.Subscribe(s.Hub.Publish)
 	s.Registry = call.NewRegistry(call.Config{
 		Log: o.Log, Metrics: s.Metrics, Publish: s.Bus.Publish, Recorder: o.Recorder,
-		Analyzers: o.Analyzers, Joiners: o.Joiners, IdleTimeout: o.Config.IdleTimeout, CueInterval: o.Config.CueInterval,
+		Analyzers: o.Analyzers, Joiners: append([]call.CallAnalyzerFactory{wallboard.NewFactory(wallboard.Config{})}, o.Joiners...), IdleTimeout: o.Config.IdleTimeout, CueInterval: o.Config.CueInterval,
 		MaxCalls: o.Config.MaxCalls,
 	})
 	w := o.Config.WebRTC

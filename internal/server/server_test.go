@@ -34,6 +34,7 @@ const (
 	integratorTok = "integrator-test-token"
 	agentTok      = "agent-test-token-A17"
 	adminTok      = "admin-test-token"
+	supervisorTok = "supervisor-test-token"
 )
 
 // newNode starts a real node on a loopback port and stops it when the test ends.
@@ -46,7 +47,7 @@ func newNode(t *testing.T, mut ...func(*config.Config)) *Server {
 	for _, f := range mut {
 		f(&cfg)
 	}
-	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,admin:" + adminTok)
+	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,admin:" + adminTok + ",supervisor:" + supervisorTok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,4 +292,54 @@ func TestBadInputGetsClear4xx(t *testing.T) {
 		t.Fatalf("healthz after bad input: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+func TestSupervisorSeesEveryCallWithoutCues(t *testing.T) {
+	s := newNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var pubs []*whipclient.Publisher
+	for i, id := range []string{"sup-a", "sup-b"} {
+		pub, err := whipclient.Dial(ctx, whipclient.Params{Server: s.URL(), Token: integratorTok, Call: id,
+			Parties: []event.Party{event.Customer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, pub)
+		go func() { _ = pub.Play(ctx, [][]int16{tone(150+float64(i)*100, 4)}, nil) }()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	// Connect mid-call: the snapshot must bring both calls at once.
+	url := "ws" + strings.TrimPrefix(s.URL(), "http") + "/v1/ws/calls?token=" + supervisorTok
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	started := map[string]bool{}
+	status := map[string]int{}
+	for len(started) < 2 || status["sup-a"] < 2 || status["sup-b"] < 2 {
+		_, b, err := c.ReadMessage()
+		if err != nil {
+			t.Fatalf("read: %v (started %v status %v)", err, started, status)
+		}
+		var ev event.Event
+		_ = json.Unmarshal(b, &ev)
+		switch ev.Type {
+		case event.CallStarted:
+			started[ev.Call] = true
+		case event.CallStatus:
+			status[ev.Call]++
+		case event.Level, event.Pitch, event.VAD:
+			t.Fatalf("supervisor stream carried a %s cue", ev.Type)
+		}
+	}
+	// An agent token may not open the all-calls stream.
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL(), "http")+"/v1/ws/calls?token="+agentTok, nil); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("agent on the all-calls stream: %v (status %v)", err, resp.Status)
+	}
+	for _, p := range pubs {
+		_ = p.Close(ctx)
+	}
 }
