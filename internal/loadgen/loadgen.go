@@ -59,6 +59,29 @@ func (r Report) String() string {
 		r.ServerCPUSeconds, r.CPUPerPartyPct, r.PacketsLost, r.Events)
 }
 
+// ToneBursts is synthetic call audio for latency figures: one channel per party of
+// seconds length, 1 s of silence then bursts of 600 ms voiced tone (harmonics of 150 Hz
+// for the customer, 210 Hz for the agent) and 900 ms of silence, the parties alternating
+// so each onset is clean. Amplitude −16 dBFS.
+func ToneBursts(seconds float64, parties int) [][]int16 {
+	n := int(seconds*whipclient.Rate) / whipclient.FrameSamples * whipclient.FrameSamples
+	out := make([][]int16, parties)
+	for p := range out {
+		out[p] = make([]int16, n)
+		f0 := 150.0 + 60*float64(p)
+		offset := 1.0 + 0.75*float64(p)
+		for i := range out[p] {
+			t := float64(i) / whipclient.Rate
+			if t < offset || math.Mod(t-offset, 1.5) >= 0.6 {
+				continue
+			}
+			v := math.Sin(2*math.Pi*f0*t) + 0.5*math.Sin(4*math.Pi*f0*t) + 0.25*math.Sin(6*math.Pi*f0*t)
+			out[p][i] = int16(0.09 * 32767 * v)
+		}
+	}
+	return out
+}
+
 // Onsets returns the 20 ms frame indexes where speech starts after at least 300 ms of
 // silence (frame RMS above -40 dBFS).
 func Onsets(ch []int16) []int {
