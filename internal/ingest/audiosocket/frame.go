@@ -79,6 +79,7 @@ func NewReader(r io.Reader, maxPayload int) *Reader {
 	if maxPayload <= 0 {
 		maxPayload = DefaultMaxPayload
 	}
+	maxPayload = max(maxPayload, 64) // UUID, DTMF and error frames always fit
 	return &Reader{r: r, max: maxPayload, buf: make([]byte, maxPayload)}
 }
 
@@ -108,8 +109,14 @@ func (r *Reader) Next() (Frame, error) {
 }
 
 func checkFrame(k Kind, n, maxPayload int) error {
+	if n > maxPayload {
+		return fmt.Errorf("audiosocket: frame kind %#02x len %d over the limit %d: %w", byte(k), n, maxPayload, ErrFrame)
+	}
 	switch {
 	case k == KindHangup:
+		if n != 0 {
+			return fmt.Errorf("audiosocket: hangup frame with %d payload bytes: %w", n, ErrFrame)
+		}
 	case k == KindUUID:
 		if n != 16 {
 			return fmt.Errorf("audiosocket: frame kind %#02x len %d: UUID must be 16 bytes: %w", byte(k), n, ErrFrame)

@@ -136,10 +136,9 @@ func ParseUUID(s string) ([16]byte, error) {
 		return 0, false
 	}
 	j := 0
-	for i := 0; i < 36; {
-		if s[i] == '-' {
-			i++
-			continue
+	for i := 0; i < 36; i += 2 {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++ // the dash, checked above
 		}
 		hi, ok1 := hexv(s[i])
 		lo, ok2 := hexv(s[i+1])
@@ -148,7 +147,6 @@ func ParseUUID(s string) ([16]byte, error) {
 		}
 		u[j] = hi<<4 | lo
 		j++
-		i += 2
 	}
 	return u, nil
 }

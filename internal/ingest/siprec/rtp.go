@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 
 	"github.com/pion/rtp"
@@ -33,20 +34,12 @@ func (s *Server) readRTP(ctx context.Context, c *call.Call, st *call.Stream, sm 
 			}
 			continue
 		}
-		hl, err := h.Unmarshal(buf[:n])
-		if err != nil || h.Version != 2 {
+		payload, err := parseRTP(&h, buf[:n])
+		if err != nil {
 			if malformed++; malformed == 1 || malformed%1000 == 0 {
 				log.Warn("dropping malformed RTP", "from", from.String(), "count", malformed, "err", err)
 			}
 			continue
-		}
-		payload := buf[hl:n]
-		if h.Padding && len(payload) > 0 {
-			pad := int(payload[len(payload)-1])
-			if pad > len(payload) {
-				continue
-			}
-			payload = payload[:len(payload)-pad]
 		}
 		switch {
 		case h.PayloadType == sm.offer.PT:
@@ -58,4 +51,26 @@ func (s *Server) readRTP(ctx context.Context, c *call.Call, st *call.Stream, sm 
 			}
 		}
 	}
+}
+
+// parseRTP reads the header into h and returns the payload without padding.
+func parseRTP(h *rtp.Header, b []byte) ([]byte, error) {
+	hl, err := h.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	if h.Version != 2 {
+		return nil, fmt.Errorf("RTP version %d", h.Version)
+	}
+	if hl > len(b) {
+		return nil, fmt.Errorf("RTP header of %d bytes in a %d-byte packet", hl, len(b))
+	}
+	payload := b[hl:]
+	if h.Padding {
+		if len(payload) == 0 || int(payload[len(payload)-1]) > len(payload) {
+			return nil, fmt.Errorf("RTP padding longer than the payload")
+		}
+		payload = payload[:len(payload)-int(payload[len(payload)-1])]
+	}
+	return payload, nil
 }
