@@ -31,8 +31,8 @@ type Stream struct {
 	lastLen int     // samples in the last decoded packet, for concealment
 	rs      *dsp.Resampler
 	rsRate  int
-	pend    []float32 // 16 kHz samples not yet a full hop
-	win     []float32 // the last WindowSamples samples
+	pend    []float32      // 16 kHz samples not yet a full hop
+	win     []float32      // the last WindowSamples samples
 	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker
 	hop8    []float32      // one decimated hop
 	win8    []float32      // the last WindowSamples/2 samples at 8 kHz
@@ -69,11 +69,11 @@ type Stream struct {
 
 func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *Stream {
 	s := &Stream{c: c, party: p, codec: codecName, offset: offset,
-		pcm:   make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
-		pend:  make([]float32, 0, 4096),
-		win:   make([]float32, WindowSamples),
-		hop8:  make([]float32, 0, HopSamples),
-		win8:  make([]float32, WindowSamples/2),
+		pcm:  make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
+		pend: make([]float32, 0, 4096),
+		win:  make([]float32, WindowSamples),
+		hop8: make([]float32, 0, HopSamples),
+		win8: make([]float32, WindowSamples/2),
 		// F0 ≤ 500 Hz needs no more than 8 kHz: YIN on the decimated 40 ms window costs a
 		// quarter of the full-rate one (lags and window both halve) at the same accuracy.
 		pitch: dsp.NewPitch(SampleRate/2, 60, 500, WindowSamples/2),
