@@ -201,6 +201,15 @@ func (t Token) Valid(now time.Time) bool {
 	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
+// NodeScoped is implemented by stores that several nodes share (both backends). Every
+// call a store started records its node; MarkInterrupted then only touches that node's
+// calls, so one node restarting does not interrupt another's live calls. The node id must
+// be stable across restarts of the same node (a configured name, not a pod name). With no
+// node set ("" — a single node) MarkInterrupted touches every live call.
+type NodeScoped interface {
+	SetNode(node string)
+}
+
 // Batch is written in one transaction. Rows of a call the store does not know yet create
 // a placeholder live call, so events that overtake call.started are not lost.
 type Batch struct {
@@ -231,7 +240,8 @@ type Store interface {
 	// reason and summary. Idempotent: the call counts once in the trends.
 	CallEnded(ctx context.Context, c CallRecord) error
 	// MarkInterrupted turns every call still live (left over by a crash) into
-	// interrupted, ended at `at`, and returns how many. Call it at startup.
+	// interrupted, ended at `at`, and returns how many. Call it at startup. A store with a
+	// node set (NodeScoped) only touches the calls that node started.
 	MarkInterrupted(ctx context.Context, at time.Time) (int, error)
 	// GetCall returns one call or ErrNotFound.
 	GetCall(ctx context.Context, id string) (CallRecord, error)

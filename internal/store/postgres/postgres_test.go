@@ -105,3 +105,5 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 }
 
 func BenchmarkRecorder(b *testing.B) { storetest.BenchRecorder(b, newStore) }
+
+func TestNodeScope(t *testing.T) { storetest.RunNodeScope(t, database(t), open) }

@@ -82,3 +82,7 @@ func TestOpenMissingDir(t *testing.T) {
 }
 
 func BenchmarkRecorder(b *testing.B) { storetest.BenchRecorder(b, newStore) }
+
+func TestNodeScope(t *testing.T) {
+	storetest.RunNodeScope(t, filepath.Join(t.TempDir(), "nodes.db"), open)
+}

@@ -19,7 +19,11 @@ type Store struct {
 	R       Querier
 	D       Dialect
 	CloseFn func() error
+	node    string
 }
+
+// SetNode implements store.NodeScoped. Call it before the store is used.
+func (s *Store) SetNode(node string) { s.node = node }
 
 var _ store.Store = (*Store)(nil)
 
@@ -88,7 +92,8 @@ func callArgs(c store.CallRecord) ([]any, error) {
 	return []any{c.ID, c.Source, c.State, c.Agent, c.Team, c.Queue, ms(c.StartedAt), ms(c.EndedAt), c.Reason, p, sum, m}, nil
 }
 
-const callCols = `id, source, state, agent, team, queue, started_at, ended_at, reason, parties, summary, meta`
+// callCols are the columns callArgs fills, then node ($13).
+const callCols = `id, source, state, agent, team, queue, started_at, ended_at, reason, parties, summary, meta, node`
 
 // CallStarted implements store.Store.
 func (s *Store) CallStarted(ctx context.Context, c store.CallRecord) error {
@@ -100,10 +105,11 @@ func (s *Store) CallStarted(ctx context.Context, c store.CallRecord) error {
 	if err != nil {
 		return fmt.Errorf("%s: call %s: %w", s.D.Name, c.ID, err)
 	}
-	_, err = s.W.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	_, err = s.W.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET source = excluded.source, state = excluded.state, agent = excluded.agent,
 			team = excluded.team, queue = excluded.queue, started_at = excluded.started_at, ended_at = 0,
-			reason = '', parties = excluded.parties, summary = excluded.summary, meta = excluded.meta`, args...)
+			reason = '', parties = excluded.parties, summary = excluded.summary, meta = excluded.meta,
+			node = excluded.node`, append(args, s.node)...)
 	if err != nil {
 		return fmt.Errorf("%s: call started %s: %w", s.D.Name, c.ID, err)
 	}
@@ -138,7 +144,7 @@ func (s *Store) CallEnded(ctx context.Context, c store.CallRecord) error {
 			return err
 		}
 		// Fields the end record leaves empty keep what the start stored.
-		_, err = tx.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		_, err = tx.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (id) DO UPDATE SET
 				source = CASE WHEN excluded.source = '' THEN calls.source ELSE excluded.source END,
 				state = excluded.state,
@@ -149,7 +155,7 @@ func (s *Store) CallEnded(ctx context.Context, c store.CallRecord) error {
 				ended_at = excluded.ended_at, reason = excluded.reason,
 				parties = CASE WHEN `+s.D.JSONText("excluded.parties")+` = '[]' THEN calls.parties ELSE excluded.parties END,
 				summary = excluded.summary,
-				meta = CASE WHEN `+s.D.JSONText("excluded.meta")+` = '{}' THEN calls.meta ELSE excluded.meta END`, args...)
+				meta = CASE WHEN `+s.D.JSONText("excluded.meta")+` = '{}' THEN calls.meta ELSE excluded.meta END`, append(args, s.node)...)
 		if err != nil {
 			return err
 		}
@@ -177,8 +183,13 @@ func first(a, b string) string {
 
 // MarkInterrupted implements store.Store.
 func (s *Store) MarkInterrupted(ctx context.Context, at time.Time) (int, error) {
-	n, err := s.W.Exec(ctx, `UPDATE calls SET state = $1, ended_at = $2, reason = $3 WHERE state = $4`,
-		store.StateInterrupted, ms(at), store.ReasonInterrupted, store.StateLive)
+	q := `UPDATE calls SET state = $1, ended_at = $2, reason = $3 WHERE state = $4`
+	args := []any{store.StateInterrupted, ms(at), store.ReasonInterrupted, store.StateLive}
+	if s.node != "" {
+		q += ` AND node = $5`
+		args = append(args, s.node)
+	}
+	n, err := s.W.Exec(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("%s: mark interrupted: %w", s.D.Name, err)
 	}

@@ -24,7 +24,7 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	stmts, err := batchStmts(b)
+	stmts, err := batchStmts(b, s.node)
 	if err != nil {
 		return fmt.Errorf("%s: write batch: %w", s.D.Name, err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 }
 
 const (
-	sqlEnsureCall = `INSERT INTO calls (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`
+	sqlEnsureCall = `INSERT INTO calls (id, state, node) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`
 	sqlEmotion    = `INSERT INTO emotions (call_id, party, t_start, t_end, top, probs, arousal, valence, confidence, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (call_id, party, t_start) DO UPDATE SET t_end = excluded.t_end, top = excluded.top,
@@ -74,7 +74,7 @@ const (
 )
 
 // batchStmts validates b and turns it into statements.
-func batchStmts(b *store.Batch) ([]Stmt, error) {
+func batchStmts(b *store.Batch, node string) ([]Stmt, error) {
 	stmts := make([]Stmt, 0, b.Len()+4)
 	// Calls the rows refer to: a placeholder for any the registry has not stored yet.
 	seen := map[string]bool{}
@@ -84,7 +84,7 @@ func batchStmts(b *store.Batch) ([]Stmt, error) {
 		}
 		if !seen[id] {
 			seen[id] = true
-			stmts = append(stmts, Stmt{SQL: sqlEnsureCall, Args: []any{id, store.StateLive}, What: "call " + id})
+			stmts = append(stmts, Stmt{SQL: sqlEnsureCall, Args: []any{id, store.StateLive, node}, What: "call " + id})
 		}
 		return nil
 	}
