@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -56,23 +58,8 @@ func Open(ctx context.Context, dsnOrPath string) (Store, error) {
 
 // IsPostgresDSN reports whether s is a Postgres connection URL.
 func IsPostgresDSN(s string) bool {
-	return hasPrefixFold(s, "postgres://") || hasPrefixFold(s, "postgresql://")
-}
-
-func hasPrefixFold(s, p string) bool {
-	if len(s) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != p[i] {
-			return false
-		}
-	}
-	return true
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
 // redactDSN hides a password in a URL for error messages.
@@ -80,22 +67,9 @@ func redactDSN(s string) string {
 	if !IsPostgresDSN(s) {
 		return s
 	}
-	at := -1
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '@' {
-			at = i
-			break
-		}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable postgres URL)"
 	}
-	if at < 0 {
-		return s
-	}
-	scheme := 0
-	for i := 0; i+2 < len(s); i++ {
-		if s[i] == ':' && s[i+1] == '/' && s[i+2] == '/' {
-			scheme = i + 3
-			break
-		}
-	}
-	return s[:scheme] + "***" + s[at:]
+	return u.Redacted()
 }

@@ -20,7 +20,14 @@ import (
 // does not keep (level, pitch, vad, dynamics, alert, call.*) never take queue space.
 //
 // Persisted: emotion (utterances only; rolling windows are live cues), transcript, intent,
-// hint, hint.feedback. Trend buckets are fed from the same events: customer utterances
+// hint, hint.feedback. The payload fields read, until internal/event defines these types:
+//
+//	transcript     start, end (media s), text (already redacted), final, lang
+//	intent         intent (or label), confidence; the whole payload is kept
+//	hint           id (required, unique per call), rule (or rule_id), title; the whole payload is kept
+//	hint.feedback  hint (or hint_id), rating (useful | not_useful | used), agent
+//
+// The event's ts (Unix ms) is the row's time; its party field is the row's party. Trend buckets are fed from the same events: customer utterances
 // (arousal, valence, negative share), hints raised and hints rated useful, keyed by the
 // call's queue, team and agent as stored by the registry.
 type Recorder struct {
