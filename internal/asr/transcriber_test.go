@@ -170,7 +170,7 @@ func TestQueueBoundDropOldest(t *testing.T) {
 	}
 	// The newest utterance survived (drop-oldest).
 	last := evs[len(evs)-1].data
-	if want := 16000*(390+300+10)/1000; last.Text != fmt.Sprintf("samples %d", want) {
+	if want := 16000 * (390 + 300 + 10) / 1000; last.Text != fmt.Sprintf("samples %d", want) {
 		t.Errorf("last transcript %q, want samples %d", last.Text, want)
 	}
 	if st := tr.Stats(); st.DropPolicy != DropPolicy || st.Pending != 0 {
