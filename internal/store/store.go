@@ -33,6 +33,7 @@ type CallRecord struct {
 // (by start time, then id).
 type CallQuery struct {
 	State, Agent, Team, Queue string
+	Unassigned                bool      // with Agent: also calls assigned to no agent (what agent tokens may see)
 	Teams                     []string  // scope: only calls of these teams (supervisors); empty = all
 	Since, Until              time.Time // started_at in [Since, Until)
 	Text                      string    // case-insensitive substring of the id or of any meta key or value

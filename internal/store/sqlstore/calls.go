@@ -294,7 +294,10 @@ func (s *Store) ListCalls(ctx context.Context, q store.CallQuery) ([]store.CallR
 	if q.State != "" {
 		w.add("state = ?", q.State)
 	}
-	if q.Agent != "" {
+	switch {
+	case q.Agent != "" && q.Unassigned:
+		w.add("(agent = ? OR agent = '')", q.Agent)
+	case q.Agent != "":
 		w.add("agent = ?", q.Agent)
 	}
 	if q.Team != "" {
@@ -346,13 +349,25 @@ func (s *Store) ListCalls(ctx context.Context, q store.CallQuery) ([]store.CallR
 	return out, nil
 }
 
+// RetainSlice is how many calls one retention transaction deletes.
+const RetainSlice = 500
+
 // Retain implements store.Store.
 func (s *Store) Retain(ctx context.Context, olderThan time.Time) (int, error) {
-	n, err := s.W.Exec(ctx, `DELETE FROM calls WHERE state <> $1 AND started_at < $2`, store.StateLive, ms(olderThan))
-	if err != nil {
-		return 0, fmt.Errorf("%s: retain: %w", s.D.Name, err)
+	// In slices, so the writer (SQLite has one) is never held for long.
+	total := 0
+	for {
+		n, err := s.W.Exec(ctx, `DELETE FROM calls WHERE id IN
+			(SELECT id FROM calls WHERE state <> $1 AND started_at < $2 ORDER BY started_at LIMIT $3)`,
+			store.StateLive, ms(olderThan), int64(RetainSlice))
+		if err != nil {
+			return total, fmt.Errorf("%s: retain: %w", s.D.Name, err)
+		}
+		total += int(n)
+		if n < RetainSlice {
+			return total, nil
+		}
 	}
-	return int(n), nil
 }
 
 // Close implements store.Store.

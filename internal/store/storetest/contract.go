@@ -45,6 +45,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 		{"Trends", testTrends},
 		{"Tokens", testTokens},
 		{"Retain", testRetain},
+		{"RetainMany", testRetainMany},
 		{"Recorder", testRecorder},
 		{"RecorderDropsWhenFull", testRecorderDrops},
 		{"ConcurrentWrites", testConcurrent},
@@ -200,6 +201,7 @@ func testListCalls(t *testing.T, st store.Store) {
 		mk("c3", "A1", "sales", "q2", 3, map[string]string{"note": "50%_off"}),
 		mk("c4", "A3", "sales", "q2", 4, nil),
 		mk("x-5", "A1", "support", "q3", 5, nil),
+		mk("u6", "", "support", "q3", 0, nil),
 	}
 	for _, c := range calls {
 		must(t, st.CallStarted(ctx, c))
@@ -213,13 +215,14 @@ func testListCalls(t *testing.T, st store.Store) {
 		q    store.CallQuery
 		want []string
 	}{
-		{"all newest first", store.CallQuery{}, []string{"x-5", "c4", "c3", "c2", "c1"}},
-		{"state live", store.CallQuery{State: store.StateLive}, []string{"x-5", "c4", "c3", "c1"}},
+		{"all newest first", store.CallQuery{}, []string{"x-5", "c4", "c3", "c2", "c1", "u6"}},
+		{"state live", store.CallQuery{State: store.StateLive}, []string{"x-5", "c4", "c3", "c1", "u6"}},
 		{"state ended", store.CallQuery{State: store.StateEnded}, []string{"c2"}},
 		{"agent", store.CallQuery{Agent: "A1"}, []string{"x-5", "c3", "c1"}},
+		{"agent or unassigned", store.CallQuery{Agent: "A2", Unassigned: true}, []string{"c2", "u6"}},
 		{"team", store.CallQuery{Team: "sales"}, []string{"c4", "c3"}},
 		{"queue", store.CallQuery{Queue: "q1"}, []string{"c2", "c1"}},
-		{"teams scope", store.CallQuery{Teams: []string{"billing", "support"}}, []string{"x-5", "c2", "c1"}},
+		{"teams scope", store.CallQuery{Teams: []string{"billing", "support"}}, []string{"x-5", "c2", "c1", "u6"}},
 		{"since until", store.CallQuery{Since: T0.Add(2 * time.Minute), Until: T0.Add(4 * time.Minute)}, []string{"c3", "c2"}},
 		{"text in id", store.CallQuery{Text: "X-"}, []string{"x-5"}},
 		{"text in meta, any case", store.CallQuery{Text: "case-1"}, []string{"c1"}},
@@ -561,6 +564,24 @@ func testRetain(t *testing.T, st store.Store) {
 	must(t, err)
 	if len(rs) != 1 || rs[0].Raised != 2 {
 		t.Fatalf("rule stats after retain %+v", rs)
+	}
+}
+
+func testRetainMany(t *testing.T, st store.Store) {
+	ctx := ctxT(t)
+	const n = 1100 // more than one retention slice
+	for i := range n {
+		must(t, st.CallEnded(ctx, store.CallRecord{ID: fmt.Sprintf("m%04d", i), StartedAt: T0, EndedAt: T0.Add(time.Minute)}))
+	}
+	got, err := st.Retain(ctx, T0.Add(time.Hour))
+	must(t, err)
+	if got != n {
+		t.Fatalf("Retain = %d, want %d", got, n)
+	}
+	left, err := st.ListCalls(ctx, store.CallQuery{})
+	must(t, err)
+	if len(left) != 0 {
+		t.Fatalf("%d calls left", len(left))
 	}
 }
 
