@@ -1,0 +1,331 @@
+// Agent view: one call's events over the websocket /v1/ws/calls/{id}. Reconnects by itself
+// with exponential backoff and asks for what it missed with ?since=<last seq>. Live meters
+// (level, pitch, vad) update in place; other events go to the log, unknown types included.
+import { t, onLang } from './i18n.js';
+import { $, el, params, token, fmtSeconds, fmtTime, initPage } from './common.js';
+
+const PARTIES = ['customer', 'agent'];
+const WINDOW_MS = 60000;
+const MAX_LOG = 300;
+
+const callID = (params.get('call') || '').trim();
+const st = {
+  seq: 0, count: 0, state: 'waiting', startedAt: 0, endedAt: 0, summary: null, reason: '',
+  conn: 'closed', lastTS: 0, lastTSPerf: 0,
+  p: Object.fromEntries(PARTIES.map((p) => [p, {
+    joined: false, dbfs: null, peak: null, hz: 0, voiced: false, speech: false, talkS: 0, emotion: null,
+    lv: [], pt: [], vd: [],
+  }])),
+};
+const ui = Object.fromEntries(PARTIES.map((p) => {
+  const root = $('#p-' + p);
+  const q = (r) => root.querySelector(`[data-role="${r}"]`);
+  return [p, { root, meter: q('meter'), level: q('level'), pitch: q('pitch'), talk: q('talk'), ratio: q('ratio'),
+    peak: q('peak'), speaking: q('speaking'), trace: q('trace'), emotion: q('emotion') }];
+}));
+
+// ---- connection ----------------------------------------------------------------------
+let ws = null;
+let attempt = 0;
+let retryTimer = null;
+
+function setConn(code) {
+  st.conn = code;
+  const c = $('#conn');
+  c.dataset.state = code;
+  c.textContent = t('conn.' + code);
+}
+
+function wsURL() {
+  const u = new URL('/v1/ws/calls/' + encodeURIComponent(callID), location.href);
+  u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token()) u.searchParams.set('token', token());
+  if (st.seq > 0) u.searchParams.set('since', String(st.seq));
+  return u.href;
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  setConn(attempt === 0 ? 'connecting' : 'retry');
+  ws = new WebSocket(wsURL());
+  ws.onopen = () => setConn('open');
+  ws.onmessage = (m) => {
+    attempt = 0;
+    let ev;
+    try { ev = JSON.parse(m.data); } catch { return; }
+    handle(ev);
+  };
+  ws.onclose = () => {
+    ws = null;
+    if (st.state === 'ended' || st.state === 'interrupted') { setConn('closed'); return; }
+    // 0.5 s, 1 s, 2 s … capped at 10 s, with ±25 % jitter so many agents do not reconnect in step.
+    const base = Math.min(10000, 500 * 2 ** attempt);
+    attempt++;
+    setConn('retry');
+    retryTimer = setTimeout(connect, base * (0.75 + Math.random() * 0.5));
+  };
+}
+
+// ---- events ----------------------------------------------------------------------------
+function handle(ev) {
+  if (typeof ev.seq === 'number') {
+    if (ev.seq <= st.seq) return; // replayed after a reconnect: already seen
+    st.seq = ev.seq;
+  }
+  st.count++;
+  if (ev.ts) { st.lastTS = ev.ts; st.lastTSPerf = performance.now(); }
+  const d = ev.data || {};
+  const p = PARTIES.includes(ev.party) ? st.p[ev.party] : null;
+  if (p) p.joined = true;
+  switch (ev.type) {
+    case 'call.started':
+      st.state = 'live';
+      st.startedAt = d.started_at || ev.ts;
+      for (const x of d.parties || []) if (st.p[x]) st.p[x].joined = true;
+      log(ev);
+      break;
+    case 'call.ended':
+      st.state = 'ended';
+      st.startedAt = d.started_at || st.startedAt;
+      st.endedAt = d.ended_at || ev.ts;
+      st.reason = d.reason || '';
+      st.summary = d.summary || null;
+      for (const x of PARTIES) st.p[x].speech = false;
+      log(ev);
+      break;
+    case 'level':
+      if (p) { p.dbfs = d.dbfs; p.peak = d.peak; push(p.lv, { ts: ev.ts, v: d.dbfs }); }
+      if (st.state === 'waiting') st.state = 'live';
+      break;
+    case 'pitch':
+      if (p) { p.hz = d.voiced ? d.hz : 0; p.voiced = !!d.voiced; if (d.voiced && d.hz > 0) push(p.pt, { ts: ev.ts, v: d.hz }); }
+      break;
+    case 'vad':
+      if (p) { p.speech = !!d.speech; p.talkS = d.talk_s || 0; push(p.vd, { ts: ev.ts, v: p.speech }); }
+      break;
+    case 'emotion':
+      if (p) p.emotion = d;
+      log(ev);
+      break;
+    case 'call.status':
+      break; // the wallboard's summary: the meters already show it
+    default:
+      log(ev);
+  }
+  renderText();
+}
+
+function push(arr, x) {
+  arr.push(x);
+  const cut = x.ts - WINDOW_MS - 5000;
+  while (arr.length && arr[0].ts < cut) arr.shift();
+}
+
+function short(ev) {
+  const d = ev.data || {};
+  switch (ev.type) {
+    case 'call.started': return (d.source || '') + (d.parties ? ' · ' + d.parties.join(', ') : '');
+    case 'call.ended': return (d.reason || '') + (d.summary ? ' · ' + fmtSeconds(d.summary.duration_s) : '');
+    case 'emotion': return `${t('emo.' + d.top)} ${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
+    case 'transcript': return d.text || '';
+    case 'hint': return [d.title, d.need || d.underlying_need].filter(Boolean).join(' — ') || json(d);
+    case 'alert': return d.message || d.reason || d.title || json(d);
+    case 'party.joined': return d.codec || json(d);
+  }
+  return json(d);
+}
+
+function json(d) {
+  const s = JSON.stringify(d);
+  return s === '{}' ? '' : (s.length > 220 ? s.slice(0, 217) + '…' : s);
+}
+
+function sign(x) { return (x >= 0 ? '+' : '−') + Math.abs(x || 0).toFixed(2); }
+
+function log(ev) {
+  const ul = $('#log');
+  const empty = $('#log-empty');
+  if (empty) empty.remove();
+  const li = el('li', { 'data-type': ev.type, 'data-seq': String(ev.seq || '') },
+    el('span', { class: 'mono muted', text: ev.ts ? fmtTime(ev.ts) : '' }),
+    el('span', { class: 'type', text: ev.type }),
+    el('span', { text: ev.party ? t('party.' + ev.party) : '' }),
+    el('span', { class: 'data', text: short(ev) }));
+  ul.prepend(li);
+  while (ul.children.length > MAX_LOG) ul.lastElementChild.remove();
+}
+
+// ---- rendering ---------------------------------------------------------------------------
+function renderText() {
+  const cs = $('#call-state');
+  cs.dataset.state = st.state;
+  cs.textContent = t('state.' + st.state) + (st.state === 'ended' && st.reason ? ' · ' + st.reason : '');
+  $('#event-count').textContent = String(st.count);
+  $('#last-seq').textContent = String(st.seq);
+  const total = st.p.customer.talkS + st.p.agent.talkS;
+  for (const name of PARTIES) {
+    const p = st.p[name];
+    const u = ui[name];
+    u.root.dataset.joined = String(p.joined);
+    if (p.dbfs == null) {
+      u.level.textContent = p.joined ? '– dBFS' : t('ag.notjoined');
+    } else {
+      const pct = Math.max(0, Math.min(100, (p.dbfs + 60) / 60 * 100));
+      u.meter.firstElementChild.style.width = pct + '%';
+      u.meter.setAttribute('aria-valuenow', p.dbfs.toFixed(0));
+      u.level.textContent = p.dbfs.toFixed(1) + ' dBFS';
+      u.level.dataset.dbfs = p.dbfs.toFixed(1);
+      u.peak.innerHTML = '';
+      u.peak.append(String(p.peak == null ? '–' : p.peak.toFixed(0)), el('small', { text: ' dB peak' }));
+    }
+    u.pitch.innerHTML = '';
+    if (p.voiced && p.hz > 0) u.pitch.append(String(Math.round(p.hz)), el('small', { text: ' Hz' }));
+    else u.pitch.append('–');
+    u.pitch.dataset.hz = String(Math.round(p.hz || 0));
+    u.speaking.dataset.speech = String(p.speech);
+    u.speaking.textContent = t(p.speech ? 'ag.speaking' : 'ag.quiet');
+    if (p.speech) u.root.dataset.spoke = 'true';
+    u.talk.textContent = fmtSeconds(p.talkS);
+    u.ratio.textContent = total > 0 ? Math.round(p.talkS / total * 100) + ' %' : '–';
+    if (p.emotion) {
+      const e = p.emotion;
+      u.emotion.innerHTML = '';
+      u.emotion.append(t('ag.emotion') + ' (' + t('ag.estimate') + '): ', el('b', { text: t('emo.' + e.top) }),
+        ` ${Math.round((e.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(e.arousal)} · ${t('ag.valence')} ${sign(e.valence)}`);
+    }
+  }
+  const c = total > 0 ? st.p.customer.talkS / total * 100 : 50;
+  const bar = $('#ratio-bar');
+  bar.children[0].style.width = c + '%';
+  bar.children[1].style.width = (100 - c) + '%';
+  bar.children[0].textContent = total > 0 ? `${t('party.customer')} ${Math.round(c)} %` : '';
+  bar.children[1].textContent = total > 0 ? `${t('party.agent')} ${Math.round(100 - c)} %` : '';
+  bar.setAttribute('aria-label', `${t('ag.ratio')}: ${t('party.customer')} ${Math.round(c)} %, ${t('party.agent')} ${Math.round(100 - c)} %`);
+  renderElapsed();
+  if (st.summary) renderSummary();
+}
+
+function renderElapsed() {
+  if (!st.startedAt) return;
+  const end = st.endedAt || Date.now();
+  $('#call-elapsed').textContent = fmtSeconds((end - st.startedAt) / 1000);
+}
+
+function renderSummary() {
+  const s = st.summary;
+  const dl = $('#summary-dl');
+  dl.innerHTML = '';
+  const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  add(t('ag.duration'), fmtSeconds(s.duration_s || 0));
+  add('', '');
+  for (const name of PARTIES) {
+    const ps = (s.parties || {})[name];
+    if (!ps) continue;
+    add(t('party.' + name) + ' · ' + t('ag.talk'), fmtSeconds(ps.talk_s || 0));
+    add(t('ag.meanpitch'), ps.mean_pitch_hz ? Math.round(ps.mean_pitch_hz) + ' Hz' : '–');
+    add(t('ag.meanlevel'), ps.mean_level_db ? ps.mean_level_db.toFixed(1) + ' dBFS' : '–');
+    add(t('ag.lost'), `${ps.lost || 0} / ${ps.packets || 0}`);
+  }
+  $('#summary').hidden = false;
+}
+
+const colours = {
+  customer: { fill: 'rgba(0,114,178,0.22)', line: '#0072b2', dot: '#00466e' },
+  agent: { fill: 'rgba(230,159,0,0.28)', line: '#b57d00', dot: '#6b4a00' },
+};
+
+// drawTrace plots the last 60 s: level as an area (−60…0 dBFS), voiced pitch as dots on a
+// log scale (60…400 Hz), speech as a band along the bottom.
+function drawTrace(name) {
+  const cv = ui[name].trace;
+  const p = st.p[name];
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(cv.clientWidth * dpr));
+  const h = Math.max(1, Math.round(cv.clientHeight * dpr));
+  if (cv.width !== w || cv.height !== h) { cv.width = w; cv.height = h; }
+  const g = cv.getContext('2d');
+  g.clearRect(0, 0, w, h);
+  const band = 6 * dpr;
+  const ph = h - band - 2 * dpr;
+  let anchor = st.lastTS;
+  if (st.state === 'live' && anchor) anchor += Math.min(2000, performance.now() - st.lastTSPerf);
+  const x = (ts) => w - (anchor - ts) / WINDOW_MS * w;
+  // grid: every 10 s, and −20/−40 dBFS
+  g.strokeStyle = '#e3e7eb';
+  g.lineWidth = 1;
+  for (let s = 10; s < 60; s += 10) { const gx = w - s / 60 * w; g.beginPath(); g.moveTo(gx, 0); g.lineTo(gx, ph); g.stroke(); }
+  for (const db of [-20, -40]) { const gy = ph * (-db / 60); g.beginPath(); g.moveTo(0, gy); g.lineTo(w, gy); g.stroke(); }
+  g.fillStyle = '#8a949e';
+  g.font = `${10 * dpr}px system-ui, sans-serif`;
+  g.fillText('0 dB', 3 * dpr, 11 * dpr);
+  g.fillText('−60 dB · −60 s', 3 * dpr, ph - 3 * dpr);
+  g.textAlign = 'right';
+  g.fillText('400 Hz', w - 3 * dpr, 11 * dpr);
+  g.fillText('60 Hz · 0 s', w - 3 * dpr, ph - 3 * dpr);
+  g.textAlign = 'left';
+  if (!anchor) return;
+  const c = colours[name];
+  // level area
+  if (p.lv.length) {
+    g.beginPath();
+    g.moveTo(x(p.lv[0].ts), ph);
+    for (const s of p.lv) {
+      const y = ph * (1 - Math.max(0, Math.min(1, (s.v + 60) / 60)));
+      g.lineTo(x(s.ts), y);
+    }
+    g.lineTo(x(p.lv[p.lv.length - 1].ts), ph);
+    g.closePath();
+    g.fillStyle = c.fill;
+    g.fill();
+    g.strokeStyle = c.line;
+    g.lineWidth = 1 * dpr;
+    g.stroke();
+  }
+  // pitch dots
+  const lo = Math.log(60), hi = Math.log(400);
+  g.fillStyle = c.dot;
+  for (const s of p.pt) {
+    const y = ph * (1 - (Math.log(Math.max(60, Math.min(400, s.v))) - lo) / (hi - lo));
+    g.fillRect(x(s.ts) - 1.5 * dpr, y - 1.5 * dpr, 3 * dpr, 3 * dpr);
+  }
+  // speech band: dark where the VAD said speech
+  g.fillStyle = '#e7ebef';
+  g.fillRect(0, h - band, w, band);
+  g.fillStyle = '#1d232b';
+  for (let i = 0; i < p.vd.length; i++) {
+    if (!p.vd[i].v) continue;
+    const x0 = x(p.vd[i].ts);
+    const x1 = i + 1 < p.vd.length ? x(p.vd[i + 1].ts) : (st.state === 'live' ? w : x0 + 2);
+    g.fillRect(x0, h - band, Math.max(1, x1 - x0), band);
+  }
+}
+
+function tick() {
+  for (const name of PARTIES) drawTrace(name);
+  renderElapsed();
+}
+
+// ---- start -------------------------------------------------------------------------------
+initPage();
+setConn('closed');
+onLang(() => { setConn(st.conn); renderText(); });
+if (!callID) {
+  const f = $('#pick');
+  f.hidden = false;
+  f.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = $('#pick-call').value.trim();
+    if (!v) return;
+    const u = new URL(location.href);
+    u.searchParams.set('call', v);
+    location.href = u.href;
+  });
+  $('#pick-call').focus();
+} else {
+  $('#view').hidden = false;
+  $('#call-id').textContent = callID;
+  document.title = 'Undertone · ' + callID;
+  renderText();
+  setInterval(tick, 200);
+  connect();
+}

@@ -1,0 +1,16 @@
+// Package web holds Undertone's browser pages — the index, the softphone that publishes a
+// microphone over WHIP, and the agent view of one call's live cues — as plain HTML, CSS and
+// JavaScript, embedded into the binary. There is no build step: edit a file, rebuild.
+//
+// The pages take the bearer token from the query string (?token=…) and send it as an
+// Authorization header on HTTP requests and as ?token= on websockets. They are served at
+// the root of the API's mux (http.FileServerFS(web.FS)), so they share the API's origin.
+package web
+
+import "embed"
+
+// FS holds the pages at its root: index.html, softphone.html, agent.html, the shared
+// style.css and the JavaScript modules.
+//
+//go:embed *.html *.css *.js
+var FS embed.FS

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestPagesEmbedded(t *testing.T) {
+	for _, name := range []string{"index.html", "softphone.html", "agent.html", "style.css",
+		"i18n.js", "common.js", "softphone.js", "agent.js", "index.js"} {
+		b, err := fs.ReadFile(FS, name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(b) == 0 {
+			t.Fatalf("%s is empty", name)
+		}
+	}
+}
+
+// TestAssetsResolve checks that every local src/href and JS import names an embedded file,
+// served with a type the browser accepts under X-Content-Type-Options: nosniff.
+func TestAssetsResolve(t *testing.T) {
+	srv := httptest.NewServer(http.FileServerFS(FS))
+	defer srv.Close()
+	ref := regexp.MustCompile(`(?:src|href)="([a-z]+\.(?:js|css|html))"|from '\./([a-z0-9]+\.js)'`)
+	want := map[string]string{".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+	entries, _ := fs.Glob(FS, "*")
+	for _, name := range entries {
+		b, _ := fs.ReadFile(FS, name)
+		for _, m := range ref.FindAllStringSubmatch(string(b), -1) {
+			target := m[1] + m[2]
+			res, err := http.Get(srv.URL + "/" + target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Errorf("%s refers to %s: %d", name, target, res.StatusCode)
+				continue
+			}
+			ext := target[strings.LastIndex(target, "."):]
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, want[ext]) {
+				t.Errorf("%s served as %q, want %s", target, ct, want[ext])
+			}
+		}
+	}
+}
+
+// TestTranslations checks that every key the pages use exists in English and in Dutch.
+func TestTranslations(t *testing.T) {
+	src, err := fs.ReadFile(FS, "i18n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	en, nl := s[strings.Index(s, "en: {"):strings.Index(s, "nl: {")], s[strings.Index(s, "nl: {"):]
+	keyRe := regexp.MustCompile(`'([a-z]+\.[a-z.]+)':`)
+	enKeys, nlKeys := map[string]bool{}, map[string]bool{}
+	for _, m := range keyRe.FindAllStringSubmatch(en, -1) {
+		enKeys[m[1]] = true
+	}
+	for _, m := range keyRe.FindAllStringSubmatch(nl, -1) {
+		nlKeys[m[1]] = true
+	}
+	for k := range enKeys {
+		if !nlKeys[k] {
+			t.Errorf("key %q has no Dutch text", k)
+		}
+	}
+	for k := range nlKeys {
+		if !enKeys[k] {
+			t.Errorf("key %q has no English text", k)
+		}
+	}
+	used := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"|\bt\('([a-z]+\.[a-z.]+)'\)`)
+	entries, _ := fs.Glob(FS, "*")
+	for _, name := range entries {
+		if name == "i18n.js" {
+			continue
+		}
+		b, _ := fs.ReadFile(FS, name)
+		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
+			k := m[1] + m[2]
+			if !enKeys[k] {
+				t.Errorf("%s uses key %q that i18n.js lacks", name, k)
+			}
+		}
+	}
+	if len(enKeys) < 40 {
+		t.Fatalf("parsed only %d keys: the test's parser is out of date", len(enKeys))
+	}
+}
