@@ -1,0 +1,220 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/whipclient"
+)
+
+// Peer is one call through any ingest protocol, carrying both parties (telephony.go has
+// one per protocol: SIPREC, AudioSocket, Twilio, AudioHook).
+type Peer interface {
+	CallID() string
+	// Play sends channels (customer, agent at 8 kHz) in real time, 20 ms a frame, and
+	// calls onFrame after frame f went out.
+	Play(ctx context.Context, channels [][]int16, onFrame func(f int, sent time.Time)) error
+	Hangup(ctx context.Context) error
+}
+
+// Dialer opens a call with the suggested id (a protocol may choose its own; Peer.CallID
+// says which).
+type Dialer func(ctx context.Context, id string) (Peer, error)
+
+// RunPeers is Run for any protocol: p.Calls concurrent calls opened with dial, each
+// watched on its websocket for the onset → vad latency; CPU and loss from /metrics.
+func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
+	if p.Calls < 1 || len(p.Channels) == 0 {
+		return Report{}, fmt.Errorf("loadgen: need calls ≥ 1 and audio")
+	}
+	if p.Stagger == 0 {
+		p.Stagger = 50 * time.Millisecond
+	}
+	if p.WSToken == "" {
+		p.WSToken = p.Token
+	}
+	if p.RunID == "" {
+		p.RunID = fmt.Sprintf("load-%d", time.Now().UnixNano()%1e9)
+	}
+	parties := []event.Party{event.Customer, event.Agent}[:len(p.Channels)]
+	onsets := make([][]int, len(parties))
+	total := 0
+	for i, ch := range p.Channels {
+		onsets[i] = Onsets(ch)
+		total += len(onsets[i])
+	}
+	cpu0, lost0, err := scrape(ctx, p.Server, p.Token)
+	if err != nil {
+		return Report{}, err
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	probes := make([]*probe, p.Calls)
+	errs := make([]error, p.Calls)
+	for i := 0; i < p.Calls; i++ {
+		pr := &probe{onsets: onsets, sent: make([][]time.Time, len(parties)), next: make([]int, len(parties))}
+		for k := range parties {
+			pr.sent[k] = make([]time.Time, len(onsets[k]))
+		}
+		probes[i] = pr
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = runPeer(ctx, p, dial, fmt.Sprintf("%s-%04d", p.RunID, i), parties, pr)
+		}()
+		select {
+		case <-ctx.Done():
+		case <-time.After(p.Stagger):
+		}
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	cpu1, lost1, err := scrape(ctx, p.Server, p.Token)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Calls: p.Calls, Parties: p.Calls * len(parties), Wall: wall, ServerCPUSeconds: cpu1 - cpu0,
+		PacketsLost: lost1 - lost0}
+	var lat []time.Duration
+	for i, pr := range probes {
+		if errs[i] != nil {
+			r.Failed++
+			if p.Log != nil {
+				p.Log.Warn("call failed", "i", i, "err", errs[i])
+			}
+			continue
+		}
+		r.Onsets += total
+		lat = append(lat, pr.lat...)
+		r.Events += pr.events
+	}
+	r.Matched = len(lat)
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		r.LatencyP50 = lat[len(lat)/2]
+		r.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
+		r.LatencyMax = lat[len(lat)-1]
+	}
+	media := time.Duration(len(p.Channels[0])) * time.Second / whipclient.Rate
+	if ok := r.Parties - r.Failed*len(parties); ok > 0 {
+		r.CPUPerPartyPct = 100 * r.ServerCPUSeconds / (media.Seconds() * float64(ok))
+	}
+	return r, nil
+}
+
+func runPeer(ctx context.Context, p Params, dial Dialer, id string, parties []event.Party, pr *probe) error {
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	peer, err := dial(dctx, id)
+	cancel()
+	if err != nil {
+		return err
+	}
+	id = peer.CallID()
+	// The call may be opened asynchronously by the protocol: the websocket replays its
+	// history, so retry briefly until it exists.
+	wsURL := "ws" + strings.TrimPrefix(p.Server, "http") + "/v1/ws/calls/" + id + "?token=" + p.WSToken
+	var conn *websocket.Conn
+	for i := 0; ; i++ {
+		conn, _, err = websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
+		if err == nil || i == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		_ = peer.Hangup(context.Background())
+		return fmt.Errorf("loadgen: websocket %s: %w", id, err)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for {
+			_, b, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			now := time.Now()
+			var ev struct {
+				Type  string          `json:"type"`
+				Party event.Party     `json:"party"`
+				Data  json.RawMessage `json:"data"`
+			}
+			if json.Unmarshal(b, &ev) != nil {
+				continue
+			}
+			pr.mu.Lock()
+			pr.events++
+			pr.mu.Unlock()
+			switch ev.Type {
+			case event.VAD:
+				var v event.VADData
+				if json.Unmarshal(ev.Data, &v) == nil && v.Speech {
+					pr.match(slices.Index(parties, ev.Party), now)
+				}
+			case event.CallEnded:
+				return
+			}
+		}
+	}()
+	onsetIdx := make([]map[int]int, len(parties))
+	for k := range parties {
+		onsetIdx[k] = map[int]int{}
+		for j, f := range pr.onsets[k] {
+			onsetIdx[k][f] = j
+		}
+	}
+	playErr := peer.Play(ctx, p.Channels, func(f int, sent time.Time) {
+		for k := range parties {
+			if j, ok := onsetIdx[k][f]; ok {
+				pr.mu.Lock()
+				pr.sent[k][j] = sent
+				pr.mu.Unlock()
+			}
+		}
+	})
+	hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	hangErr := peer.Hangup(hctx)
+	hcancel()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+	}
+	conn.Close()
+	if playErr != nil {
+		return playErr
+	}
+	return hangErr
+}
+
+// playFrames paces whole 20 ms frames of every channel against the wall clock.
+func playFrames(ctx context.Context, channels [][]int16, onFrame func(int, time.Time), send func(i int, frame []int16) error) error {
+	const fs = whipclient.FrameSamples
+	n := len(channels[0]) / fs
+	start := time.Now()
+	for f := 0; f < n; f++ {
+		for i, ch := range channels {
+			if err := send(i, ch[f*fs:(f+1)*fs]); err != nil {
+				return fmt.Errorf("frame %d channel %d: %w", f, i, err)
+			}
+		}
+		if onFrame != nil {
+			onFrame(f, time.Now())
+		}
+		if wait := time.Until(start.Add(time.Duration(f+1) * 20 * time.Millisecond)); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	return nil
+}
