@@ -9,17 +9,20 @@ type DynamicsData struct {
 	TalkRatio     float64    `json:"talk_ratio"`     // agent share of all speech, 0..1 (0.5 when nobody spoke)
 	OvertalkS     float64    `json:"overtalk_s"`     // both parties speaking at once
 	OvertalkShare float64    `json:"overtalk_share"` // OvertalkS over the time anyone spoke, 0..1
-	// Interruptions counts, per interrupting party, onsets while the other had the floor
-	// that made the other stop soon after.
+	// Interruptions counts, per interrupting party, onsets while the other had been
+	// speaking for a while that made the other stop soon after.
 	Interruptions   PartyCounts `json:"interruptions"`
 	DeadAirS        float64     `json:"dead_air_s"`    // total of silences longer than the dead-air threshold
 	SilenceNowS     float64     `json:"silence_now_s"` // current silence (both quiet), 0 while someone speaks
 	LongestSilenceS float64     `json:"longest_silence_s"`
-	Pace            PartyRates  `json:"pace"`      // words per minute of speech (or segments per minute)
-	PaceUnit        string      `json:"pace_unit"` // "wpm" from transcripts, "segments_per_min" from VAD only
-	Turns           int         `json:"turns"`     // changes of the floor
-	LongestMonoS    float64     `json:"longest_monologue_s"`
-	LongestMonoBy   Party       `json:"longest_monologue_party,omitempty"`
+	// WPM is words per minute of speech from final transcripts (0 for a party without
+	// transcripts); SegmentRate is speech segments per minute of call time from the VAD,
+	// the pace proxy for calls without transcripts.
+	WPM           PartyRates `json:"wpm"`
+	SegmentRate   PartyRates `json:"segments_per_min"`
+	Turns         int        `json:"turns"` // turns taken: the floor passing from one party to the other, plus the first
+	LongestMonoS  float64    `json:"longest_monologue_s"`
+	LongestMonoBy Party      `json:"longest_monologue_party,omitempty"`
 }
 
 // PartyCounts counts something per party.
@@ -33,12 +36,6 @@ type PartyRates struct {
 	Customer float64 `json:"customer"`
 	Agent    float64 `json:"agent"`
 }
-
-// Pace units.
-const (
-	PaceWPM      = "wpm"
-	PaceSegments = "segments_per_min"
-)
 
 // AlertData is the payload of an alert event: something a supervisor should see now
 // (long dead air, the agent talking over the customer, an escalating customer).
