@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/undertone/undertone/internal/store"
 	"github.com/undertone/undertone/internal/store/postgres"
 	"github.com/undertone/undertone/internal/store/postgres/pgtest"
@@ -29,6 +31,12 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	server.Stop()
+	if code == 0 && !storetest.InCrashHelper() {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 

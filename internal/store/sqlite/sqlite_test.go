@@ -6,10 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/undertone/undertone/internal/store"
 	"github.com/undertone/undertone/internal/store/sqlite"
 	"github.com/undertone/undertone/internal/store/storetest"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func open(ctx context.Context, path string) (store.Store, error) { return sqlite.Open(ctx, path) }
 
