@@ -46,6 +46,8 @@ func main() {
 
 	// SIPREC INVITEs (~1.5 KB) go over UDP as SBCs send them, fragmented by IP.
 	sip.UDPMTUSize = 65000
+	// sipgo's client transport logs connection bookkeeping at WARN; keep the report readable.
+	sip.SetDefaultLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 
 	chans := loadgen.ToneBursts(*seconds, 2)
 	if *wavFile != "" {

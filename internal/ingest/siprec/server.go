@@ -83,11 +83,14 @@ func New(cfg Config) (*Server, error) {
 	if !cfg.CallerParty.Valid() || !cfg.DefaultParty.Valid() {
 		return nil, fmt.Errorf("siprec: caller/default party: %w", event.ErrParty)
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("undertone"))
+	sipLog := cfg.Log.With("layer", "sipgo")
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("undertone"),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)))
 	if err != nil {
 		return nil, fmt.Errorf("siprec: user agent: %w", err)
 	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Log.With("layer", "sipgo")))
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
 	if err != nil {
 		ua.Close()
 		return nil, fmt.Errorf("siprec: server: %w", err)
