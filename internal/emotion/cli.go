@@ -144,7 +144,8 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		N:       len(items),
 		Notes: []string{
 			"labels: calm→neutral; disgust, surprised, boredom not trained or scored (their audio feeds the baseline)",
-			"training audio: clean + one telephone-channel copy per file (300–3400 Hz, 8 kHz, G.711 µ-law, noise 12–35 dB SNR, −24…−3 dB)",
+			"training audio: clean + one telephone-channel copy per file (300–3400 Hz band-pass, 8 kHz, G.711 µ-law, white noise 12–35 dB SNR per file, gain −24…−3 dB per speaker); --telephone evaluation: the same channel at −12 dB, 25 dB SNR",
+			"level: every functional is level-invariant except level_db (median active dBFS), which enters only relative to the caller's baseline",
 			classifierNote(p),
 			"arousal/valence: Σ p(class)·circumplex coordinate of the class",
 		},
@@ -384,7 +385,11 @@ func classifierNote(p TrainParams) string {
 	if p.Hidden > 0 {
 		c = fmt.Sprintf("one-hidden-layer tanh MLP (%d units)", p.Hidden)
 	}
-	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS %d iterations, on standardised functionals; an absolute head and a baseline-relative head ([z, z − baseline], baselines built as in a call, %d shuffled orders per speaker); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, p.Orders)
+	rel := "z − baseline mean"
+	if p.BaselineScale {
+		rel = "(z − baseline mean) / baseline sd"
+	}
+	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS ≤ %d iterations, on standardised functionals z; an absolute head (baseline off) and a baseline-relative head on [z, %s] with the shrunk running statistics of the caller's earlier utterances (prior k=%g; built in training exactly as in a call, %d shuffled orders per speaker and channel); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, rel, p.BaselinePrior, p.Orders)
 }
 
 // cardArgs drops the flags that do not change the model (workers, cache) from the

@@ -119,6 +119,10 @@ func Functionals(it Item, c Condition, seed int64) ([]float64, error) {
 		p := EvalChannel
 		if c == PhoneAug {
 			p = RandomChannel(r)
+			// One caller, one line: the gain is drawn per speaker, so level relative to
+			// the caller's own baseline stays meaningful (only the noise varies per file).
+			g := rand.New(rand.NewPCG(fileSeed(it.Speaker, seed, c)))
+			p.GainDB = RandomChannel(g).GainDB
 		}
 		x = Telephone(x, p, r)
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/undertone/undertone/internal/features"
 	"github.com/undertone/undertone/models"
@@ -16,7 +17,7 @@ import (
 const (
 	Format        = "undertone.emotion"
 	FormatVersion = 1
-	FeatureSet    = "ut-egemaps-3"
+	FeatureSet    = "ut-egemaps-4"
 	// DefaultPath is the shipped model inside models.FS.
 	DefaultPath = "emotion/emotion.json"
 )
@@ -41,9 +42,17 @@ type Model struct {
 	Scale      []float64         `json:"scale"`
 	Absolute   Head              `json:"absolute"`
 	Relative   *Head             `json:"relative,omitempty"`
+	// RelativeOnly names features (absolute level) that enter the model only relative to
+	// the caller's baseline: their z is zeroed for the absolute head and the absolute half
+	// of the relative head's input.
+	RelativeOnly []string `json:"relative_only,omitempty"`
+	relOnly      []int
 	// BaselinePrior is the pseudo-count k of the baseline mean Σz/(n+k): with few earlier
 	// utterances the baseline stays near the population mean.
-	BaselinePrior float64   `json:"baseline_prior"`
+	BaselinePrior float64 `json:"baseline_prior"`
+	// BaselineScale divides the relative part by the caller's shrunk standard deviation,
+	// sqrt(max((Σz² + k)/(n+k) − mean², 0.05)): a per-caller z-score with a prior.
+	BaselineScale bool      `json:"baseline_scale,omitempty"`
 	Arousal       []float64 `json:"arousal"` // per class, in [−1, 1]
 	Valence       []float64 `json:"valence"` // per class, in [−1, 1]
 	Card          Card      `json:"card"`
@@ -134,6 +143,14 @@ func (m *Model) validate() error {
 	if len(m.Arousal) != NumClasses || len(m.Valence) != NumClasses {
 		return bad("arousal/valence per class")
 	}
+	m.relOnly = m.relOnly[:0]
+	for _, r := range m.RelativeOnly {
+		i := slices.Index(names, r)
+		if i < 0 {
+			return bad("relative-only feature %q unknown", r)
+		}
+		m.relOnly = append(m.relOnly, i)
+	}
 	if err := m.Absolute.check(nf); err != nil {
 		return bad("absolute head: %v", err)
 	}
@@ -199,6 +216,7 @@ type Prediction struct {
 type Scorer struct {
 	m   *Model
 	z   []float64
+	za  []float64 // z with the relative-only features zeroed
 	rel []float64
 	hid []float64
 }
@@ -210,7 +228,7 @@ func NewScorer(m *Model) *Scorer {
 	if m.Relative != nil {
 		hid = max(hid, len(m.Relative.H))
 	}
-	return &Scorer{m: m, z: make([]float64, n), rel: make([]float64, 2*n), hid: make([]float64, hid)}
+	return &Scorer{m: m, z: make([]float64, n), za: make([]float64, n), rel: make([]float64, 2*n), hid: make([]float64, hid)}
 }
 
 // Standardize writes z = clip((x − mean) / scale, ±6) into dst; NaN becomes 0 (the mean).
@@ -231,12 +249,16 @@ func (m *Model) Standardize(dst, x []float64) {
 func (s *Scorer) Predict(x []float64, base *Baseline) (Prediction, []float64) {
 	m := s.m
 	m.Standardize(s.z, x)
-	h, in := &m.Absolute, s.z
+	copy(s.za, s.z)
+	for _, i := range m.relOnly {
+		s.za[i] = 0
+	}
+	h, in := &m.Absolute, s.za
 	if base != nil && m.Relative != nil {
 		n := len(s.z)
-		copy(s.rel, s.z)
+		copy(s.rel, s.za)
 		for i, z := range s.z {
-			s.rel[n+i] = z - base.mean(i)
+			s.rel[n+i] = base.rel(i, z, m.BaselineScale)
 		}
 		h, in = m.Relative, s.rel
 	}
@@ -302,6 +324,7 @@ func (m *Model) finish(p *Prediction) {
 // sees the current one). It starts at the population mean (0) and never sees a label.
 type Baseline struct {
 	sum []float64
+	sq  []float64
 	n   int
 	k   float64
 	// Running means of arousal and valence over earlier utterances, for the event delta.
@@ -310,10 +333,23 @@ type Baseline struct {
 
 // NewBaseline makes an empty baseline for model m.
 func NewBaseline(m *Model) *Baseline {
-	return &Baseline{sum: make([]float64, len(m.Mean)), k: m.BaselinePrior}
+	return &Baseline{sum: make([]float64, len(m.Mean)), sq: make([]float64, len(m.Mean)), k: m.BaselinePrior}
 }
 
-func (b *Baseline) mean(i int) float64 { return b.sum[i] / (float64(b.n) + b.k) }
+// rel is feature i of z relative to the baseline: z − mean, or a z-score when scaled.
+func (b *Baseline) rel(i int, z float64, scaled bool) float64 {
+	return relFeature(z, b.sum[i], b.sq[i], float64(b.n), b.k, scaled)
+}
+
+// relFeature is the relative feature from running sums (shared with training).
+func relFeature(z, sum, sq, n, k float64, scaled bool) float64 {
+	m := sum / (n + k)
+	if !scaled {
+		return z - m
+	}
+	v := math.Max((sq+k)/(n+k)-m*m, 0.05)
+	return (z - m) / math.Sqrt(v)
+}
 
 // N is the number of utterances in the baseline.
 func (b *Baseline) N() int { return b.n }
@@ -322,6 +358,7 @@ func (b *Baseline) N() int { return b.n }
 func (b *Baseline) Update(z []float64, p Prediction) {
 	for i, v := range z {
 		b.sum[i] += v
+		b.sq[i] += v * v
 	}
 	b.n++
 	b.aSum += p.Arousal
@@ -340,5 +377,6 @@ func (b *Baseline) Delta(p Prediction) (da, dv float64) {
 // Reset forgets the caller.
 func (b *Baseline) Reset() {
 	clear(b.sum)
+	clear(b.sq)
 	b.n, b.aSum, b.vSum = 0, 0, 0
 }

@@ -37,9 +37,12 @@ func TestExperiment(t *testing.T) {
 	phone, _ := extractAll(ctx, items, PhoneEval, 1, 2, cache)
 	labels := (&Model{LabelMap: defaultLabelMap()}).ClassOf
 	for _, l2 := range envFloats("UT_L2", "0.01") {
-		for _, hid := range envFloats("UT_HIDDEN", "0") {
-			k := 2.0
+		for _, k := range envFloats("UT_K", "2") {
+			hid := envFloats("UT_HIDDEN", "0")[0]
 			p := DefaultTrainParams
+			p.Orders = int(envFloats("UT_ORDERS", "3")[0])
+			p.BaselineScale = os.Getenv("UT_SCALE") != ""
+			p.dropLevel = os.Getenv("UT_DROPLEVEL") != ""
 			p.L2, p.BaselinePrior, p.Hidden = l2, k, int(hid)
 			p.Iterations = int(envFloats("UT_ITER", "300")[0])
 			rep, err := crossValidate(ctx, items, clean, aug, phone, labels, 6, p)
@@ -51,7 +54,7 @@ func TestExperiment(t *testing.T) {
 				m := rep.results[s]
 				line += fmt.Sprintf(" %s %.3f/%.3f", s, m.UAR, *m.ArousalAUC)
 			}
-			t.Logf("l2=%g hidden=%d:%s", l2, p.Hidden, line)
+			t.Logf("l2=%g hidden=%d k=%g orders=%d scale=%v:%s", l2, p.Hidden, k, p.Orders, p.BaselineScale, line)
 		}
 	}
 }

@@ -15,11 +15,13 @@ type TrainParams struct {
 	Orders        int     // shuffled orders per speaker for the relative head
 	BaselinePrior float64 // k in Σz/(n+k)
 	Hidden        int     // tanh hidden units; 0 = multinomial logistic regression
+	BaselineScale bool    // per-caller z-score instead of mean removal
+	dropLevel     bool    // experiments: ignore the absolute level entirely
 	Seed          int64
 }
 
 // DefaultTrainParams are the settings used for the shipped model.
-var DefaultTrainParams = TrainParams{L2: 3e-2, Iterations: 300, Orders: 3, BaselinePrior: 2, Seed: 1}
+var DefaultTrainParams = TrainParams{L2: 3e-2, Iterations: 300, Orders: 3, BaselinePrior: 2, BaselineScale: true, Seed: 1}
 
 // sample is one utterance under one channel condition.
 type sample struct {
@@ -54,6 +56,8 @@ func fit(samples []sample, p TrainParams) *Model {
 		Format: Format, Version: FormatVersion, FeatureSet: FeatureSet,
 		Classes: slices.Clone(Classes), LabelMap: defaultLabelMap(),
 		Features: features.FunctionalNames(), BaselinePrior: p.BaselinePrior,
+		BaselineScale: p.BaselineScale,
+		RelativeOnly:  []string{features.LevelFunctional},
 		// Circumplex coordinates (arousal, valence) per class.
 		Arousal: []float64{-0.3, 0.9, 0.6, -0.7, 0.8},
 		Valence: []float64{0.1, -0.7, 0.8, -0.7, -0.6},
@@ -78,17 +82,28 @@ func fit(samples []sample, p TrainParams) *Model {
 			m.Scale[j] = 1
 		}
 	}
+	for _, r := range m.RelativeOnly {
+		m.relOnly = append(m.relOnly, slices.Index(m.Features, r))
+		if p.dropLevel { // z ≡ 0: the feature cannot reach either head
+			m.Scale[m.relOnly[len(m.relOnly)-1]] = 1e12
+		}
+	}
 	z := make([][]float64, len(samples))
+	za := make([][]float64, len(samples))
 	for i, sm := range samples {
 		z[i] = make([]float64, nf)
 		m.Standardize(z[i], sm.x)
+		za[i] = slices.Clone(z[i])
+		for _, j := range m.relOnly {
+			za[i][j] = 0
+		}
 	}
 	// Absolute head.
 	var X [][]float64
 	var y []int
 	for i, sm := range samples {
 		if sm.class >= 0 {
-			X = append(X, z[i])
+			X = append(X, za[i])
 			y = append(y, sm.class)
 		}
 	}
@@ -100,19 +115,20 @@ func fit(samples []sample, p TrainParams) *Model {
 		for o := 0; o < p.Orders; o++ {
 			order := slices.Clone(grp)
 			r.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-			sum := make([]float64, nf)
+			sum, sq := make([]float64, nf), make([]float64, nf)
 			for n, i := range order {
 				if samples[i].class >= 0 {
 					row := make([]float64, 2*nf)
-					copy(row, z[i])
+					copy(row, za[i])
 					for j := range nf {
-						row[nf+j] = z[i][j] - sum[j]/(float64(n)+p.BaselinePrior)
+						row[nf+j] = relFeature(z[i][j], sum[j], sq[j], float64(n), p.BaselinePrior, p.BaselineScale)
 					}
 					X = append(X, row)
 					y = append(y, samples[i].class)
 				}
 				for j, v := range z[i] {
 					sum[j] += v
+					sq[j] += v * v
 				}
 			}
 		}

@@ -12,7 +12,12 @@ var funcNames = []string{"mean", "std", "p10", "p50", "p90", "slope", "dmean"}
 const numFunc = 7
 
 // Rhythm functionals appended after the per-descriptor ones.
-var rhythmNames = []string{"voiced_frac", "voiced_seg_rate", "voiced_seg_len", "unvoiced_seg_len", "loud_peak_rate"}
+var rhythmNames = []string{"voiced_frac", "voiced_seg_rate", "voiced_seg_len", "unvoiced_seg_len", "loud_peak_rate", LevelFunctional}
+
+// LevelFunctional names the one absolute-level functional: the median energy of the active
+// frames in dBFS. It depends on the channel (AGC, network, recorder gain), so a model must
+// use it only relative to the same caller's earlier speech, never as it is.
+const LevelFunctional = "level_db"
 
 // NumFunctionals is the length of the vector written by Buffer.Functionals.
 var NumFunctionals = NumLLD*numFunc + len(rhythmNames)
@@ -254,6 +259,7 @@ func (b *Buffer) rhythm(o []float64, last int, act []bool, nAct int, med float64
 		}
 	}
 	o[4] = float64(peaks) / span
+	o[5] = med
 }
 
 // pct is the linearly interpolated quantile q of sorted values.
