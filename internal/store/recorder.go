@@ -20,13 +20,9 @@ import (
 // does not keep (level, pitch, vad, dynamics, alert, call.*) never take queue space.
 //
 // Persisted: emotion (utterances only; rolling windows are live cues), transcript, intent,
-// hint, hint.feedback. The payload fields read, until internal/event defines these types:
-//
-//	transcript     start, end (media s), text (already redacted), final, lang
-//	intent         intent (or label), confidence; the whole payload is kept
-//	hint           id (required, unique per call), rule (or rule_id), title; the whole payload is kept
-//	hint.feedback  hint (or hint_id), rating (useful | not_useful | used), agent
-//
+// hint, hint.feedback, decoded as event.EmotionData, TranscriptData, HintData and
+// HintFeedbackData; an intent payload is read for "intent" (or "label") and "confidence"
+// and kept whole. A hint's title is stored in the call's language (HintData.Lang).
 // The event's ts (Unix ms) is the row's time; its party field is the row's party. Trend buckets are fed from the same events: customer utterances
 // (arousal, valence, negative share), hints raised and hints rated useful, keyed by the
 // call's queue, team and agent as stored by the registry.
@@ -182,34 +178,20 @@ type envelope struct {
 	Data  json.RawMessage `json:"data"`
 }
 
-// Payloads of event types that internal/event does not define yet; field names follow
-// the event contract in DESIGN.md.
-type transcriptData struct {
-	Start float64 `json:"start"`
-	End   float64 `json:"end"`
-	Text  string  `json:"text"`
-	Final bool    `json:"final"`
-	Lang  string  `json:"lang"`
-}
-
+// intentData is what the recorder reads of an intent payload until internal/event
+// defines one.
 type intentData struct {
 	Intent     string  `json:"intent"`
 	Label      string  `json:"label"`
 	Confidence float64 `json:"confidence"`
 }
 
-type hintData struct {
-	ID     string `json:"id"`
-	Rule   string `json:"rule"`
-	RuleID string `json:"rule_id"`
-	Title  string `json:"title"`
-}
-
-type feedbackData struct {
-	Hint   string `json:"hint"`
-	HintID string `json:"hint_id"`
-	Rating string `json:"rating"`
-	Agent  string `json:"agent"`
+// title is the hint's title in the call's language (Dutch unless the hint says English).
+func title(d *event.HintData) string {
+	if d.Lang == "en" && d.Title.EN != "" || d.Title.NL == "" {
+		return d.Title.EN
+	}
+	return d.Title.NL
 }
 
 // add decodes one event into the batch and returns 1, or 0 for a malformed event (counted
@@ -250,12 +232,13 @@ func (r *Recorder) add(raw event.Raw) int {
 			r.addTrend(td)
 		}
 	case event.Transcript:
-		var d transcriptData
+		var d event.TranscriptData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return r.bad(raw, err)
 		}
 		b.Transcripts = append(b.Transcripts, TranscriptRow{
-			CallID: raw.Call, Party: party, Start: d.Start, End: d.End, Text: d.Text, Final: d.Final, Lang: d.Lang, At: at,
+			CallID: raw.Call, Party: party, Segment: d.Segment, Start: d.Start, End: d.End, Text: d.Text, Final: d.Final,
+			Lang: d.Lang, Confidence: d.Confidence, Source: d.Source, At: at,
 		})
 	case event.Intent:
 		var d intentData
@@ -270,35 +253,29 @@ func (r *Recorder) add(raw event.Raw) int {
 			Payload: append(json.RawMessage(nil), env.Data...), At: at,
 		})
 	case event.Hint:
-		var d hintData
+		var d event.HintData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return r.bad(raw, err)
-		}
-		if d.RuleID == "" {
-			d.RuleID = d.Rule
 		}
 		if d.ID == "" {
 			return r.bad(raw, ErrInvalid)
 		}
 		b.Hints = append(b.Hints, HintRow{
-			CallID: raw.Call, ID: d.ID, RuleID: d.RuleID, Title: d.Title,
+			CallID: raw.Call, ID: d.ID, RuleID: d.Rule, Title: title(&d),
 			Payload: append(json.RawMessage(nil), env.Data...), At: at,
 		})
 		td := r.trend(raw.Call, at)
 		td.HintsRaised = 1
 		r.addTrend(td)
 	case event.HintFeedback:
-		var d feedbackData
+		var d event.HintFeedbackData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return r.bad(raw, err)
-		}
-		if d.Hint == "" {
-			d.Hint = d.HintID
 		}
 		if d.Hint == "" || !ValidRating(d.Rating) {
 			return r.bad(raw, ErrInvalid)
 		}
-		b.Feedback = append(b.Feedback, FeedbackRow{CallID: raw.Call, HintID: d.Hint, Rating: d.Rating, Agent: d.Agent, At: at})
+		b.Feedback = append(b.Feedback, FeedbackRow{CallID: raw.Call, HintID: d.Hint, Rating: d.Rating, Agent: first(d.Agent, d.By), At: at})
 		if d.Rating == Useful {
 			td := r.trend(raw.Call, at)
 			td.HintsUseful = 1
@@ -352,6 +329,13 @@ func (r *Recorder) addTrend(td TrendDelta) {
 		}
 	}
 	r.batch.Trends = append(ts, td)
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // Negative reports whether an emotion class counts as negative in the trends.

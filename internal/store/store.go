@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/undertone/undertone/internal/event"
@@ -60,17 +61,29 @@ type EmotionRow struct {
 	At         time.Time // wall clock of the event
 }
 
-// TranscriptRow is one transcript segment. Text must already be redacted. A final
-// segment replaces a partial one with the same call, party and start; a partial never
-// replaces a final.
+// TranscriptRow is one transcript segment. Text must already be redacted. A segment is
+// identified by call, party and Segment (or, when Segment is empty, by its start time):
+// a later version of it replaces the stored one unless the stored one is final and the
+// later one is not (a late partial never overwrites a final).
 type TranscriptRow struct {
 	CallID     string
 	Party      string
+	Segment    string // stable id shared by a segment's partials and final; "" = keyed by Start
 	Start, End float64
 	Text       string
 	Final      bool
 	Lang       string
+	Confidence float64
+	Source     string // integrator or the ASR engine
 	At         time.Time
+}
+
+// SegmentKey is the stored key of a transcript segment.
+func (t *TranscriptRow) SegmentKey() string {
+	if t.Segment != "" {
+		return "s:" + t.Segment
+	}
+	return "@" + strconv.FormatFloat(t.Start, 'f', -1, 64)
 }
 
 // IntentRow is one recognised intent.

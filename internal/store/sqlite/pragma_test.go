@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/undertone/undertone/internal/store"
 	"github.com/undertone/undertone/internal/store/sqlstore"
 )
 
@@ -37,8 +38,12 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
 		}
 	}
+	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var v int
-	if err := st.r.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil || v != 2 {
+	if err := st.r.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil || v != ms[len(ms)-1].Version {
 		t.Fatalf("schema version %d, %v", v, err)
 	}
 	if _, err := st.r.ExecContext(ctx, "DELETE FROM calls"); err == nil {
@@ -61,7 +66,9 @@ func TestUpgradeFromV1(t *testing.T) {
 	if v, err := sqlstore.Migrate(ctx, dbAdapter{db}, Dialect, ms[:1]); err != nil || v != 1 {
 		t.Fatalf("v1: %d, %v", v, err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO calls (id, state, agent, started_at) VALUES ('old', 'live', 'A1', 1000)`); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO calls (id, state, agent, started_at) VALUES ('old', 'live', 'A1', 1000);
+		INSERT INTO transcripts (call_id, party, start_s, end_s, text, final, lang, at) VALUES ('old', 'customer', 1.25, 2, 'hallo', 1, 'nl', 1000);
+		INSERT INTO transcripts (call_id, party, start_s, end_s, text, final, lang, at) VALUES ('old', 'agent', 3.0, 4, 'ja', 0, 'nl', 1000)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -74,6 +81,20 @@ func TestUpgradeFromV1(t *testing.T) {
 	c, err := st.GetCall(ctx, "old")
 	if err != nil || c.Agent != "A1" || c.State != "live" {
 		t.Fatalf("after upgrade: %+v, %v", c, err)
+	}
+	tl, err := st.Timeline(ctx, "old")
+	if err != nil || len(tl.Transcripts) != 2 || tl.Transcripts[0].Start != 1.25 || tl.Transcripts[0].Text != "hallo" || tl.Transcripts[0].Segment != "" {
+		t.Fatalf("transcripts after upgrade: %+v, %v", tl.Transcripts, err)
+	}
+	// The old row's key is the one SegmentKey makes, so its final can still replace it.
+	if err := st.Write(ctx, &store.Batch{Transcripts: []store.TranscriptRow{
+		{CallID: "old", Party: "customer", Start: 1.25, End: 3, Text: "hallo daar", Final: true},
+		{CallID: "old", Party: "agent", Start: 3, End: 4, Text: "ja hoor", Final: true},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if tl, _ := st.Timeline(ctx, "old"); len(tl.Transcripts) != 2 || tl.Transcripts[0].Text != "hallo daar" || tl.Transcripts[1].Text != "ja hoor" {
+		t.Fatalf("after rewrite: %+v", tl.Transcripts)
 	}
 	st.SetNode("n1")
 	if n, err := st.MarkInterrupted(ctx, time.Now()); err != nil || n != 0 {

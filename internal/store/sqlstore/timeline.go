@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/undertone/undertone/internal/store"
@@ -48,10 +49,11 @@ const (
 		ON CONFLICT (call_id, party, t_start) DO UPDATE SET t_end = excluded.t_end, top = excluded.top,
 			probs = excluded.probs, arousal = excluded.arousal, valence = excluded.valence,
 			confidence = excluded.confidence, at = excluded.at`
-	sqlTranscript = `INSERT INTO transcripts (call_id, party, start_s, end_s, text, final, lang, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (call_id, party, start_s) DO UPDATE SET end_s = excluded.end_s, text = excluded.text,
-			final = excluded.final, lang = excluded.lang, at = excluded.at
+	sqlTranscript = `INSERT INTO transcripts (call_id, party, segment, start_s, end_s, text, final, lang, confidence, source, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (call_id, party, segment) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s,
+			text = excluded.text, final = excluded.final, lang = excluded.lang, confidence = excluded.confidence,
+			source = excluded.source, at = excluded.at
 		WHERE NOT transcripts.final OR excluded.final`
 	sqlIntent = `INSERT INTO intents (call_id, party, t, intent, confidence, payload, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -102,12 +104,13 @@ func batchStmts(b *store.Batch, node string) ([]Stmt, error) {
 		stmts = append(stmts, Stmt{SQL: sqlEmotion, What: "emotion " + e.CallID,
 			Args: []any{e.CallID, e.Party, e.TStart, e.TEnd, e.Top, probs, e.Arousal, e.Valence, e.Confidence, ms(e.At)}})
 	}
-	for _, t := range b.Transcripts {
+	for i := range b.Transcripts {
+		t := &b.Transcripts[i]
 		if err := ensure(t.CallID, "transcript"); err != nil {
 			return nil, err
 		}
 		stmts = append(stmts, Stmt{SQL: sqlTranscript, What: "transcript " + t.CallID,
-			Args: []any{t.CallID, t.Party, t.Start, t.End, t.Text, t.Final, t.Lang, ms(t.At)}})
+			Args: []any{t.CallID, t.Party, t.SegmentKey(), t.Start, t.End, t.Text, t.Final, t.Lang, t.Confidence, t.Source, ms(t.At)}})
 	}
 	for _, in := range b.Intents {
 		if err := ensure(in.CallID, "intent"); err != nil {
@@ -192,17 +195,22 @@ func (s *Store) Timeline(ctx context.Context, callID string) (store.Timeline, er
 		return fail("emotions", err)
 	}
 
-	rows, err = s.R.Query(ctx, `SELECT party, start_s, end_s, text, final, lang, at
-		FROM transcripts WHERE call_id = $1 ORDER BY start_s, party`, callID)
+	rows, err = s.R.Query(ctx, `SELECT party, segment, start_s, end_s, text, final, lang, confidence, source, at
+		FROM transcripts WHERE call_id = $1 ORDER BY start_s, party, segment`, callID)
 	if err != nil {
 		return fail("transcripts", err)
 	}
 	for rows.Next() {
 		t := store.TranscriptRow{CallID: callID}
 		var at int64
-		if err := rows.Scan(&t.Party, &t.Start, &t.End, &t.Text, &t.Final, &t.Lang, &at); err != nil {
+		var seg string
+		if err := rows.Scan(&t.Party, &seg, &t.Start, &t.End, &t.Text, &t.Final, &t.Lang, &t.Confidence, &t.Source, &at); err != nil {
 			rows.Close()
 			return fail("transcripts", err)
+		}
+		t.Segment, _ = strings.CutPrefix(seg, "s:") // see TranscriptRow.SegmentKey
+		if strings.HasPrefix(seg, "@") {
+			t.Segment = ""
 		}
 		t.At = fromMS(at)
 		tl.Transcripts = append(tl.Transcripts, t)

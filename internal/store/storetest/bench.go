@@ -32,11 +32,13 @@ func BenchRecorder(b *testing.B, newStore NewStore) {
 		start := float64(i / calls)
 		switch i % 10 {
 		case 8:
-			evs[i] = Marshal(b, event.Transcript, call, seq, event.Customer, at,
-				map[string]any{"start": start, "end": start + 1, "text": "ik bel over mijn factuur van vorige maand", "final": true, "lang": "nl"})
+			evs[i] = Marshal(b, event.Transcript, call, seq, event.Customer, at, event.TranscriptData{Segment: fmt.Sprint(i),
+				Start: start, End: start + 1, Text: "ik bel over mijn factuur van vorige maand", Final: true, Lang: "nl", Confidence: 0.9})
 		case 9:
-			evs[i] = Marshal(b, event.Hint, call, seq, "", at,
-				map[string]any{"id": fmt.Sprintf("h%d", i), "rule": "invoice-worry", "title": "Zorg om factuur", "priority": 2})
+			evs[i] = Marshal(b, event.Hint, call, seq, "", at, event.HintData{ID: fmt.Sprintf("h%d", i), Rule: "invoice-worry",
+				Title: event.Localized{NL: "Zorg om factuur", EN: "Invoice worry"}, Priority: event.PriorityMedium, Lang: "nl",
+				Phrasing: event.Localized{NL: "Ik kijk het nu voor u na.", EN: "Let me check that for you now."},
+				Evidence: []event.Evidence{{Kind: event.EvidenceWords, Detail: "factuur", T: start}}})
 		default:
 			party := event.Customer
 			if i%2 == 1 {

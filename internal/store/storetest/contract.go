@@ -303,16 +303,24 @@ func jsonEqual(a, b json.RawMessage) bool {
 
 func testTranscriptFinalWins(t *testing.T, st store.Store) {
 	ctx := ctxT(t)
-	seg := func(text string, final bool) *store.Batch {
-		return &store.Batch{Transcripts: []store.TranscriptRow{{CallID: "tr", Party: "customer", Start: 1, End: 2, Text: text, Final: final, Lang: "nl", At: T0}}}
+	seg := func(id string, start float64, text string, final bool) *store.Batch {
+		return &store.Batch{Transcripts: []store.TranscriptRow{{CallID: "tr", Party: "customer", Segment: id, Start: start, End: 2,
+			Text: text, Final: final, Lang: "nl", Confidence: 0.8, Source: "integrator", At: T0}}}
 	}
-	must(t, st.Write(ctx, seg("ik wil", false)))
-	must(t, st.Write(ctx, seg("ik wil opzeggen", true)))
-	must(t, st.Write(ctx, seg("ik wil op", false))) // a late partial
+	must(t, st.Write(ctx, seg("s1", 1.02, "ik wil", false)))
+	must(t, st.Write(ctx, seg("s1", 0.98, "ik wil opzeggen", true))) // the recogniser moved the start
+	must(t, st.Write(ctx, seg("s1", 1.02, "ik wil op", false)))      // a late partial
+	// Without a segment id the start time is the key.
+	must(t, st.Write(ctx, seg("", 3, "dank", false)))
+	must(t, st.Write(ctx, seg("", 3, "dank u", true)))
 	tl, err := st.Timeline(ctx, "tr")
 	must(t, err)
-	if len(tl.Transcripts) != 1 || tl.Transcripts[0].Text != "ik wil opzeggen" || !tl.Transcripts[0].Final {
-		t.Fatalf("transcripts %+v", tl.Transcripts)
+	want := []store.TranscriptRow{
+		{CallID: "tr", Party: "customer", Segment: "s1", Start: 0.98, End: 2, Text: "ik wil opzeggen", Final: true, Lang: "nl", Confidence: 0.8, Source: "integrator", At: T0},
+		{CallID: "tr", Party: "customer", Start: 3, End: 2, Text: "dank u", Final: true, Lang: "nl", Confidence: 0.8, Source: "integrator", At: T0},
+	}
+	if !reflect.DeepEqual(tl.Transcripts, want) {
+		t.Fatalf("transcripts\n got %+v\nwant %+v", tl.Transcripts, want)
 	}
 }
 
@@ -613,11 +621,12 @@ func testRecorder(t *testing.T, st store.Store) {
 	rec(event.Emotion, event.Customer, 4*time.Second, ed("angry", 0.9, -0.7, 2, event.EmotionWindow)) // live cue only
 	rec(event.Emotion, event.Customer, 9*time.Second, ed("neutral", 0.2, 0.2, 6, event.EmotionUtterance))
 	rec(event.Emotion, event.Agent, 5*time.Second, ed("happy", 0.1, 0.5, 3, event.EmotionUtterance))
-	rec(event.Transcript, event.Customer, 5*time.Second, map[string]any{"start": 1.0, "end": 3.0, "text": "dit klopt niet", "final": true, "lang": "nl"})
+	rec(event.Transcript, event.Customer, 5*time.Second, event.TranscriptData{Segment: "c-1", Start: 1, End: 3, Text: "dit klopt niet", Final: true, Lang: "nl", Confidence: 0.9, Source: "integrator"})
 	rec(event.Intent, event.Customer, 6*time.Second, map[string]any{"intent": "billing.dispute", "confidence": 0.8})
-	rec(event.Hint, "", 7*time.Second, map[string]any{"id": "h1", "rule": "invoice-worry", "title": "Zorg om factuur", "priority": 2})
-	rec(event.HintFeedback, "", 8*time.Second, map[string]any{"hint": "h1", "rating": "useful", "agent": "A17"})
-	rec(event.Hint, "", 7*time.Second, map[string]any{"title": "no id"}) // malformed: counted as failed
+	rec(event.Hint, "", 7*time.Second, event.HintData{ID: "h1", Rule: "invoice-worry", Title: event.Localized{NL: "Zorg om factuur", EN: "Invoice worry"},
+		Priority: event.PriorityHigh, Lang: "nl", Evidence: []event.Evidence{{Kind: event.EvidenceWords, Detail: "klopt niet", T: 2}}})
+	rec(event.HintFeedback, "", 8*time.Second, event.HintFeedbackData{Hint: "h1", Rule: "invoice-worry", Rating: event.RatingUseful, Agent: "A17"})
+	rec(event.Hint, "", 7*time.Second, map[string]any{"rule": "no id"}) // malformed: counted as failed
 	r.Record(event.Raw{Type: event.Emotion, Call: "rec", Body: []byte("{")})
 	must(t, r.Close(ctx))
 	must(t, r.Close(ctx)) // twice is fine
@@ -632,7 +641,8 @@ func testRecorder(t *testing.T, st store.Store) {
 	if len(tl.Emotions) != 3 || len(tl.Transcripts) != 1 || len(tl.Intents) != 1 || len(tl.Hints) != 1 || len(tl.Feedback) != 1 {
 		t.Fatalf("timeline %+v", tl)
 	}
-	if tl.Transcripts[0].Text != "dit klopt niet" || tl.Intents[0].Intent != "billing.dispute" || tl.Hints[0].RuleID != "invoice-worry" ||
+	if tl.Transcripts[0].Text != "dit klopt niet" || tl.Transcripts[0].Segment != "c-1" || tl.Intents[0].Intent != "billing.dispute" ||
+		tl.Hints[0].RuleID != "invoice-worry" || tl.Hints[0].Title != "Zorg om factuur" ||
 		tl.Feedback[0].Agent != "A17" || !tl.Feedback[0].At.Equal(T0.Add(8*time.Second)) {
 		t.Fatalf("timeline fields %+v", tl)
 	}
