@@ -22,10 +22,14 @@ import (
 // Persisted: emotion (utterances only; rolling windows are live cues), transcript, intent,
 // hint, hint.feedback, decoded as event.EmotionData, TranscriptData, HintData and
 // HintFeedbackData; an intent payload is read for "intent" (or "label") and "confidence"
-// and kept whole. A hint's title is stored in the call's language (HintData.Lang).
-// The event's ts (Unix ms) is the row's time; its party field is the row's party. Trend buckets are fed from the same events: customer utterances
-// (arousal, valence, negative share), hints raised and hints rated useful, keyed by the
-// call's queue, team and agent as stored by the registry.
+// and kept whole. A hint's title is stored in the call's language (HintData.Lang). The
+// event's ts (Unix ms) is the row's time; its party is the row's party.
+//
+// Trend buckets are fed from the same events: customer utterances (arousal, valence,
+// negative share), hints raised and hints rated useful, keyed by the call's queue, team
+// and agent as the registry stored them (read once per call). Calls are counted by
+// Store.CallEnded. Buckets accumulate, so exactly one Recorder per event stream must feed
+// them: with several nodes on one bus, each node records only its own calls' events.
 type Recorder struct {
 	st  Store
 	log *slog.Logger
