@@ -351,8 +351,10 @@ func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []
 			c.Log().Info("audiohook stream resumed", "position", m.Position)
 		case TypeClose:
 			c.Log().Info("audiohook close", "position", m.Position)
-			leaveAll()
+			// closed first: leaving ends the call, whose closer would otherwise race it
+			// with a disconnect and close the socket under it.
 			_ = ss.send(TypeClosed, nil)
+			leaveAll()
 			return // the client closes the socket; OnEnd closes ours
 		case TypeError:
 			c.Log().Warn("audiohook client error", "parameters", string(m.Parameters))
