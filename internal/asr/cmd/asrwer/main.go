@@ -23,14 +23,23 @@ func main() {
 	engine := flag.String("engine", asr.PocketSphinx, "engine name: "+strings.Join(asr.Engines(), ", "))
 	model := flag.String("model", "", "engine model directory (empty: the engine's default)")
 	list := flag.String("list", "", "file with one WAV path per line (in addition to the arguments)")
+	opts := map[string]string{}
+	flag.Func("opt", "engine option `name=value` (repeatable), e.g. -opt -lw=8 for pocketsphinx", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		opts[k] = v
+		return nil
+	})
 	flag.Parse()
-	if err := run(*engine, *model, *list, flag.Args()); err != nil {
+	if err := run(*engine, asr.Config{Model: *model, Options: opts}, *list, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "asrwer:", err)
 		os.Exit(1)
 	}
 }
 
-func run(engine, model, list string, files []string) error {
+func run(engine string, cfg asr.Config, list string, files []string) error {
 	if list != "" {
 		b, err := os.ReadFile(list)
 		if err != nil {
@@ -42,7 +51,7 @@ func run(engine, model, list string, files []string) error {
 			}
 		}
 	}
-	rec, err := asr.Open(engine, asr.Config{Model: model})
+	rec, err := asr.Open(engine, cfg)
 	if err != nil {
 		return err
 	}
