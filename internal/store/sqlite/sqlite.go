@@ -32,7 +32,10 @@ type Store struct {
 	path string
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store        = (*Store)(nil)
+	_ sqlstore.Pipeliner = txAdapter{}
+)
 
 func init() {
 	store.Register(store.Backend{
@@ -185,6 +188,31 @@ func (a txAdapter) Query(ctx context.Context, q string, args ...any) (sqlstore.R
 
 func (a txAdapter) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	return rowAdapter{a.tx.QueryRowContext(ctx, q, args...)}
+}
+
+// ExecBatch implements sqlstore.Pipeliner: each distinct statement is prepared once per
+// batch (SQLite parses every unprepared Exec again).
+func (a txAdapter) ExecBatch(ctx context.Context, stmts []sqlstore.Stmt) error {
+	prepared := map[string]*sql.Stmt{}
+	defer func() {
+		for _, p := range prepared {
+			_ = p.Close()
+		}
+	}()
+	for _, st := range stmts {
+		p, ok := prepared[st.SQL]
+		if !ok {
+			var err error
+			if p, err = a.tx.PrepareContext(ctx, st.SQL); err != nil {
+				return fmt.Errorf("%s: prepare: %w", st.What, err)
+			}
+			prepared[st.SQL] = p
+		}
+		if _, err := p.ExecContext(ctx, st.Args...); err != nil {
+			return fmt.Errorf("%s: %w", st.What, err)
+		}
+	}
+	return nil
 }
 
 func (a txAdapter) Commit(context.Context) error   { return a.tx.Commit() }
