@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/server"
 )
@@ -91,17 +92,21 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func printURLs(w io.Writer, base, devToken string) {
-	tok := devToken
-	if tok == "" {
-		tok = "<your token>"
+// printURLs tells a person where to start: the softphone publishing a new call and the
+// agent view of that same call. The token is the ephemeral one when serve made it, or the
+// one named by UNDERTONE_DEV_TOKEN (make run sets it), else a placeholder.
+func printURLs(w io.Writer, base, token string) {
+	if token == "" {
+		token = os.Getenv("UNDERTONE_DEV_TOKEN")
 	}
+	if token == "" {
+		token = "YOUR_TOKEN"
+	}
+	id := call.NewID()
 	fmt.Fprintf(w, "\nUndertone is running at %s\n", base)
-	fmt.Fprintf(w, "  dashboard:  %s/?token=%s\n", base, tok)
-	if devToken != "" {
-		fmt.Fprintf(w, "  (ephemeral admin token for this run: %s)\n", devToken)
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  softphone (publish a call): %s/softphone.html?call=%s&party=customer&token=%s\n", base, id, token)
+	fmt.Fprintf(w, "  agent view of that call:    %s/agent.html?call=%s&token=%s\n", base, id, token)
+	fmt.Fprintf(w, "  dashboard:                  %s/?token=%s\n\n", base, token)
 }
 
 func randomToken() string {

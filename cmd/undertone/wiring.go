@@ -20,6 +20,7 @@ import (
 	"github.com/undertone/undertone/internal/store"
 	_ "github.com/undertone/undertone/internal/store/postgres" // selected by a postgres:// DSN
 	_ "github.com/undertone/undertone/internal/store/sqlite"   // the embedded default backend
+	"github.com/undertone/undertone/web"
 )
 
 // components are what main opens and loads before a node starts: the store, its event
@@ -110,7 +111,8 @@ func (c *components) close(ctx context.Context) error {
 	return errors.Join(err, c.store.Close())
 }
 
-func webFS() fs.FS { return nil }
+// webFS is the embedded dashboard pages.
+func webFS() fs.FS { return web.FS }
 
 // callRecorder adapts the store to the call registry.
 type callRecorder struct{ st store.Store }
