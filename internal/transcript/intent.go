@@ -1,0 +1,88 @@
+package transcript
+
+import (
+	"strings"
+	"time"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// ClassifyFunc runs the intent model on one utterance; lang is "nl", "en" or "" (the
+// model detects it). main adapts internal/intent's model to it.
+type ClassifyFunc func(text, lang string) event.IntentData
+
+// IntentConfig configures the transcript → intent stage.
+type IntentConfig struct {
+	Classify ClassifyFunc  // required
+	Parties  []event.Party // whose final utterances are classified [customer]
+	MinWords int           // shorter utterances ("ja", "oké") are skipped [2]
+}
+
+// NewIntentFactory returns the call analyzer factory of the transcript → intent stage:
+// each final transcript of the configured parties becomes an intent event for the hint
+// engine. It returns nil when cfg.Classify is nil (no intent model loaded).
+func NewIntentFactory(cfg IntentConfig) call.CallAnalyzerFactory {
+	if cfg.Classify == nil {
+		return func(string) call.CallAnalyzer { return nil }
+	}
+	if len(cfg.Parties) == 0 {
+		cfg.Parties = []event.Party{event.Customer}
+	}
+	if cfg.MinWords <= 0 {
+		cfg.MinWords = 2
+	}
+	return func(string) call.CallAnalyzer { return &intentStage{cfg: cfg} }
+}
+
+type intentStage struct {
+	cfg  IntentConfig
+	lang string // last language a transcript named
+}
+
+// Event implements call.CallAnalyzer.
+func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
+	if ev.Type != event.Transcript {
+		return
+	}
+	d, ok := transcriptOf(ev.Data)
+	if !ok || !d.Final {
+		return
+	}
+	if d.Lang != "" {
+		s.lang = d.Lang
+	}
+	wanted := false
+	for _, p := range s.cfg.Parties {
+		wanted = wanted || p == ev.Party
+	}
+	if !wanted || len(strings.Fields(d.Text)) < s.cfg.MinWords {
+		return
+	}
+	lang := d.Lang
+	if lang == "" {
+		lang = s.lang
+	}
+	res := s.cfg.Classify(d.Text, lang)
+	res.Segment, res.Start, res.End = d.Segment, d.Start, d.End
+	if res.Lang == "" {
+		res.Lang = lang
+	}
+	emit.Emit(event.Intent, ev.Party, secondsDur(d.End), res)
+}
+
+// Tick implements call.CallAnalyzer.
+func (s *intentStage) Tick(time.Duration, call.Emitter) {}
+
+// Close implements call.CallAnalyzer.
+func (s *intentStage) Close(call.Emitter) {}
+
+func transcriptOf(v any) (*event.TranscriptData, bool) {
+	switch d := v.(type) {
+	case event.TranscriptData:
+		return &d, true
+	case *event.TranscriptData:
+		return d, d != nil
+	}
+	return nil, false
+}
