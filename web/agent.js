@@ -94,11 +94,18 @@ function handle(ev) {
       log(ev);
       break;
     case 'level':
-      if (p) { p.dbfs = d.dbfs; p.peak = d.peak; push(p.lv, { ts: ev.ts, v: d.dbfs }); }
+      if (p) {
+        p.dbfs = d.dbfs; p.peak = d.peak; push(p.lv, { ts: ev.ts, v: d.dbfs });
+        const r = ui[ev.party].root; // test hook: loudest level seen
+        if (!(Number(r.dataset.maxDbfs) >= d.dbfs)) r.dataset.maxDbfs = d.dbfs.toFixed(1);
+      }
       if (st.state === 'waiting') st.state = 'live';
       break;
     case 'pitch':
-      if (p) { p.hz = d.voiced ? d.hz : 0; p.voiced = !!d.voiced; if (d.voiced && d.hz > 0) push(p.pt, { ts: ev.ts, v: d.hz }); }
+      if (p) {
+        p.hz = d.voiced ? d.hz : 0; p.voiced = !!d.voiced;
+        if (d.voiced && d.hz > 0) { push(p.pt, { ts: ev.ts, v: d.hz }); ui[ev.party].root.dataset.pitchSeen = 'true'; }
+      }
       break;
     case 'vad':
       if (p) { p.speech = !!d.speech; p.talkS = d.talk_s || 0; push(p.vd, { ts: ev.ts, v: p.speech }); }
