@@ -233,6 +233,13 @@ func renderCard(m *Model, file string) string {
 
 // EvalCommand implements `undertone eval --emotion`: --model FILE (default: shipped),
 // --corpus DIR (repeatable), --telephone, --baseline on|off, --json, --seed.
+//
+// Corpus labels are mapped with the model's label map (calm → neutral; disgust,
+// surprised, boredom skipped); UAR averages the recalls of the product classes present.
+// With --baseline on, each speaker's files are one stream in a seeded shuffled order and
+// every prediction sees only that speaker's earlier files. --json prints one object:
+// n, uar, accuracy, per_class {class: recall}, confusion {truth: {predicted: count}},
+// arousal_auc (angry+happy+fearful vs neutral+sad; null when a group is absent), classes.
 func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags("eval", args, stdout)
 	if err != nil {
