@@ -15,6 +15,7 @@ import (
 	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/dynamics"
 	"github.com/undertone/undertone/internal/emotion"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
@@ -99,7 +100,11 @@ func (c *components) analyzers() []call.AnalyzerFactory {
 	return []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
 }
 
-func (c *components) joiners() []call.CallAnalyzerFactory { return nil }
+// joiners are the stages across both parties, in order: conversation dynamics first,
+// so what follows sees its events.
+func (c *components) joiners() []call.CallAnalyzerFactory {
+	return []call.CallAnalyzerFactory{dynamics.NewFactory(dynamics.Config{})}
+}
 
 func (c *components) lister() api.CallLister { return callLister{c.store} }
 
