@@ -92,6 +92,7 @@ function handle(ev) {
       st.summary = d.summary || null;
       for (const x of PARTIES) st.p[x].speech = false;
       log(ev);
+      setTimeout(() => { if (ws) ws.close(); }, 1000);
       break;
     case 'level':
       if (p) {
@@ -149,17 +150,30 @@ function json(d) {
 
 function sign(x) { return (x >= 0 ? '+' : '−') + Math.abs(x || 0).toFixed(2); }
 
+const logged = [];
+
 function log(ev) {
+  logged.push(ev);
+  if (logged.length > MAX_LOG) logged.shift();
   const ul = $('#log');
   const empty = $('#log-empty');
   if (empty) empty.remove();
-  const li = el('li', { 'data-type': ev.type, 'data-seq': String(ev.seq || '') },
+  ul.prepend(logItem(ev));
+  while (ul.children.length > MAX_LOG) ul.lastElementChild.remove();
+}
+
+function rerenderLog() {
+  if (!logged.length) return;
+  const ul = $('#log');
+  ul.replaceChildren(...logged.slice().reverse().map(logItem));
+}
+
+function logItem(ev) {
+  return = el('li', { 'data-type': ev.type, 'data-seq': String(ev.seq || '') },
     el('span', { class: 'mono muted', text: ev.ts ? fmtTime(ev.ts) : '' }),
     el('span', { class: 'type', text: ev.type }),
     el('span', { text: ev.party ? t('party.' + ev.party) : '' }),
     el('span', { class: 'data', text: short(ev) }));
-  ul.prepend(li);
-  while (ul.children.length > MAX_LOG) ul.lastElementChild.remove();
 }
 
 // ---- rendering ---------------------------------------------------------------------------
@@ -183,7 +197,7 @@ function renderText() {
       u.level.textContent = p.dbfs.toFixed(1) + ' dBFS';
       u.level.dataset.dbfs = p.dbfs.toFixed(1);
       u.peak.innerHTML = '';
-      u.peak.append(String(p.peak == null ? '–' : p.peak.toFixed(0)), el('small', { text: ' dB peak' }));
+      u.peak.append(String(p.peak == null ? '–' : p.peak.toFixed(0)), el('small', { text: ' dB ' + t('ag.peak') }));
     }
     u.pitch.innerHTML = '';
     if (p.voiced && p.hz > 0) u.pitch.append(String(Math.round(p.hz)), el('small', { text: ' Hz' }));
@@ -205,8 +219,10 @@ function renderText() {
   const bar = $('#ratio-bar');
   bar.children[0].style.width = c + '%';
   bar.children[1].style.width = (100 - c) + '%';
-  bar.children[0].textContent = total > 0 ? `${t('party.customer')} ${Math.round(c)} %` : '';
-  bar.children[1].textContent = total > 0 ? `${t('party.agent')} ${Math.round(100 - c)} %` : '';
+  bar.children[0].textContent = total > 0 && c >= 12 ? `${t('party.customer')} ${Math.round(c)} %` : '';
+  bar.children[1].textContent = total > 0 && c <= 88 ? `${t('party.agent')} ${Math.round(100 - c)} %` : '';
+  bar.children[0].style.padding = c >= 12 ? '' : '0';
+  bar.children[1].style.padding = c <= 88 ? '' : '0';
   bar.setAttribute('aria-label', `${t('ag.ratio')}: ${t('party.customer')} ${Math.round(c)} %, ${t('party.agent')} ${Math.round(100 - c)} %`);
   renderElapsed();
   if (st.summary) renderSummary();
@@ -220,19 +236,18 @@ function renderElapsed() {
 
 function renderSummary() {
   const s = st.summary;
-  const dl = $('#summary-dl');
-  dl.innerHTML = '';
-  const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
-  add(t('ag.duration'), fmtSeconds(s.duration_s || 0));
-  add('', '');
-  for (const name of PARTIES) {
-    const ps = (s.parties || {})[name];
-    if (!ps) continue;
-    add(t('party.' + name) + ' · ' + t('ag.talk'), fmtSeconds(ps.talk_s || 0));
-    add(t('ag.meanpitch'), ps.mean_pitch_hz ? Math.round(ps.mean_pitch_hz) + ' Hz' : '–');
-    add(t('ag.meanlevel'), ps.mean_level_db ? ps.mean_level_db.toFixed(1) + ' dBFS' : '–');
-    add(t('ag.lost'), `${ps.lost || 0} / ${ps.packets || 0}`);
-  }
+  const box = $('#summary-dl');
+  const head = el('tr', {}, el('th', { text: t('ag.duration') + ' ' + fmtSeconds(s.duration_s || 0) }),
+    ...['ag.talk', 'ag.meanpitch', 'ag.meanlevel', 'ag.lost'].map((k) => el('th', { text: t(k) })));
+  const rows = PARTIES.filter((n) => (s.parties || {})[n]).map((n) => {
+    const ps = s.parties[n];
+    return el('tr', { 'data-party': n }, el('td', { text: t('party.' + n) }),
+      el('td', { text: fmtSeconds(ps.talk_s || 0) }),
+      el('td', { text: ps.mean_pitch_hz ? Math.round(ps.mean_pitch_hz) + ' Hz' : '–' }),
+      el('td', { text: ps.mean_level_db ? ps.mean_level_db.toFixed(1) + ' dBFS' : '–' }),
+      el('td', { text: `${ps.lost || 0} / ${ps.packets || 0}` }));
+  });
+  box.replaceChildren(el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
   $('#summary').hidden = false;
 }
 
@@ -315,7 +330,7 @@ function tick() {
 // ---- start -------------------------------------------------------------------------------
 initPage();
 setConn('closed');
-onLang(() => { setConn(st.conn); renderText(); });
+onLang(() => { setConn(st.conn); renderText(); rerenderLog(); });
 if (!callID) {
   const f = $('#pick');
   f.hidden = false;

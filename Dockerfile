@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: a static, pure-Go undertone (CGO off: SQLite is modernc, Opus is
+# pion/opus) on debian:12-slim, run as an unprivileged user.
+#   docker build -t undertone .
+#   docker run --rm -p 8080:8080 -v undertone-data:/data -e UNDERTONE_TOKENS=admin:change-me-please undertone
+# WebRTC media uses UDP: publish a port range and set webrtc.udp_port_min/max and
+# webrtc.nat_1to1_ips in the YAML config (UNDERTONE_CONFIG) when browsers are not local.
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+ENV CGO_ENABLED=0 GOFLAGS=-trimpath
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+ARG VERSION=dev
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -ldflags "-s -w -X main.version=${VERSION}" -o /out/undertone ./cmd/undertone
+
+FROM debian:12-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 undertone \
+ && useradd --system --uid 10001 --gid undertone --home-dir /data --shell /usr/sbin/nologin undertone \
+ && mkdir -p /data && chown undertone:undertone /data
+COPY --from=build /out/undertone /usr/local/bin/undertone
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
+  CMD ["undertone", "version"]
+ENTRYPOINT ["undertone"]
+CMD ["serve", "--addr", "0.0.0.0:8080", "--data-dir", "/data"]

@@ -1,0 +1,80 @@
+# Undertone — make run starts a local server, make test runs every test.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -euo pipefail -c
+GO           ?= go
+BIN          ?= bin/undertone
+DATA         ?= data
+ADDR         ?= 127.0.0.1:8080
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS      := -s -w -X main.version=$(VERSION)
+TEST_TIMEOUT ?= 13m
+PKGS         ?= ./...
+IMAGE        ?= undertone:$(VERSION)
+CORPUS       ?= ../shared/data/emotion/ravdess
+
+.PHONY: all run build test test-short test-race bench lint fmt docker eval deps clean help
+
+all: build
+
+help:
+	@echo "make run         build and start a local server; prints the softphone and agent URLs"
+	@echo "make test        install test tools when possible, then go test ./... ($(TEST_TIMEOUT) limit)"
+	@echo "make test-short  the fast set (go test -short ./...)"
+	@echo "make bench | lint | docker | eval | clean"
+
+deps:
+	@scripts/install-deps.sh build
+
+build: deps
+	CGO_ENABLED=$${CGO_ENABLED:-0} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/undertone
+
+# A development token is made once and kept in $(DATA)/dev-token (mode 600).
+$(DATA)/dev-token:
+	@mkdir -p $(DATA)
+	@umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > $@
+	@echo "made a development token in $@"
+
+run: build $(DATA)/dev-token
+	@tok=$$(cat $(DATA)/dev-token); \
+	call=call-$$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
+	echo; \
+	echo "  softphone:  http://$(ADDR)/softphone.html?call=$$call&party=customer&token=$$tok"; \
+	echo "  agent view: http://$(ADDR)/agent.html?call=$$call&token=$$tok"; \
+	echo "  index:      http://$(ADDR)/?token=$$tok"; \
+	echo; \
+	UNDERTONE_TOKENS="$${UNDERTONE_TOKENS:-admin:$$tok}" exec ./$(BIN) serve --addr $(ADDR) --data-dir $(DATA)
+
+# Test tools (chromium, espeak-ng, sox, sipp, postgresql) are installed when root or
+# password-less sudo is available; otherwise the tests that need them skip loudly.
+test:
+	@scripts/install-deps.sh test
+	$(GO) test -timeout $(TEST_TIMEOUT) $(PKGS)
+
+test-short: deps
+	$(GO) test -short -timeout 5m $(PKGS)
+
+test-race:
+	@scripts/install-deps.sh test
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(PKGS)
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
+	if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+docker:
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+# Placeholder: evaluate the shipped emotion model on a corpus in the shared manifest format.
+eval: build
+	./$(BIN) eval --emotion --corpus $(CORPUS)
+
+clean:
+	rm -rf bin
+	$(GO) clean -testcache
