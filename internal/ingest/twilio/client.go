@@ -42,8 +42,15 @@ func Dial(ctx context.Context, url, token string) (*Client, error) {
 	return &Client{conn: conn, chunk: map[string]int{}}, nil
 }
 
-// Conn returns the websocket (tests send raw messages through it).
+// Conn returns the websocket (tests read the server's close through it).
 func (c *Client) Conn() *websocket.Conn { return c.conn }
+
+// SendRaw sends b as one text message, serialised with the client's own messages.
+func (c *Client) SendRaw(b []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn.WriteMessage(websocket.TextMessage, b)
+}
 
 func (c *Client) send(m map[string]any) error {
 	c.mu.Lock()

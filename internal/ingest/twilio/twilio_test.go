@@ -143,7 +143,7 @@ func TestRefusals(t *testing.T) {
 	go func() { done <- first.Play(ctx, ingesttest.StereoCall(1), nil) }()
 	for _, m := range []string{"{", `{"event":"media","media":{"track":"inbound","chunk":"9","payload":"!!!"}}`,
 		`{"event":"bogus"}`, `{"event":"mark","mark":{"name":"m1"}}`} {
-		if err := first.c.Conn().WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+		if err := first.c.SendRaw([]byte(m)); err != nil {
 			t.Fatal(err)
 		}
 	}

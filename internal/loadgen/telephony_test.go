@@ -1,0 +1,43 @@
+package loadgen_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/ingest/ingesttest"
+	"github.com/undertone/undertone/internal/loadgen"
+)
+
+// Every telephony dialer carries a short two-party call end to end and the report
+// matches every onset with a cue.
+func TestTelephonyDialers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays real-time calls")
+	}
+	sip.UDPMTUSize = 65000 // SIPREC over UDP, as SBCs send it (see siprec.ClientParams)
+	const secret = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
+	n := ingesttest.NewNode(t, func(c *config.Config) {
+		c.SIPAddr, c.AudioSocketAddr = "127.0.0.1:0", "127.0.0.1:0"
+		c.Telephony.AudioHookSecret = secret
+	})
+	ch := loadgen.ToneBursts(4, 2)
+	for _, proto := range loadgen.Protocols {
+		d, err := loadgen.NewDialer(proto, loadgen.TelephonyParams{HTTP: n.URL, Token: ingesttest.AdminToken,
+			SIPAddr: n.SIP.Addr(), SIPTransport: "udp", AudioSocket: n.AudioSocket.Addr().String(), AudioHookKey: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := loadgen.RunPeers(context.Background(), loadgen.Params{Server: n.URL, Token: ingesttest.AdminToken,
+			Calls: 2, Channels: ch, RunID: "t-" + proto}, d)
+		if err != nil {
+			t.Fatalf("%s: %v", proto, err)
+		}
+		t.Logf("%s: %s", proto, rep)
+		if rep.Failed != 0 || rep.Matched != rep.Onsets || rep.Onsets == 0 || rep.ServerCPUSeconds <= 0 {
+			t.Errorf("%s: %s", proto, rep)
+		}
+	}
+}
