@@ -28,7 +28,8 @@ USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
+# No curl in the slim image: ask /healthz over bash's /dev/tcp.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
-  CMD ["undertone", "version"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["undertone"]
 CMD ["serve", "--addr", "0.0.0.0:8080", "--data-dir", "/data"]
