@@ -60,6 +60,7 @@ type Telephony struct {
 	SIPRTPPortMin      uint16        `yaml:"sip_rtp_port_min"`    // RTP port range; 0 = any
 	SIPRTPPortMax      uint16        `yaml:"sip_rtp_port_max"`    //
 	SIPMaxCalls        int           `yaml:"sip_max_calls"`       // concurrent SIP dialogs, 0 = unlimited
+	SIPTLSAddr         string        `yaml:"sip_tls_addr"`        // SIP over TLS listen address (needs tls_cert); empty = off
 	AudioSocketMapping string        `yaml:"audiosocket_mapping"` // suffix (default), uuid or strict
 	AudioSocketAllow   []string      `yaml:"audiosocket_allow"`   // CIDRs or IPs allowed to connect; empty = any
 	AudioSocketMax     int           `yaml:"audiosocket_max"`     // concurrent connections, 0 = unlimited
@@ -253,6 +254,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Telephony.validate(c.SIPAddr, c.AudioSocketAddr)...)
+	if c.Telephony.SIPTLSAddr != "" && c.TLSCert == "" {
+		bad("telephony.sip_tls_addr needs tls_cert and tls_key")
+	}
 	return errors.Join(errs...)
 }
 
@@ -277,6 +281,14 @@ func (t *Telephony) validate(sipAddr, asAddr string) []error {
 	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty} {
 		if p != "" && p != "customer" && p != "agent" {
 			bad("%s %q: want customer or agent", name, p)
+		}
+	}
+	if t.SIPTLSAddr != "" {
+		if _, _, err := net.SplitHostPort(t.SIPTLSAddr); err != nil {
+			bad("telephony.sip_tls_addr %q: %v", t.SIPTLSAddr, err)
+		}
+		if sipAddr == "" {
+			bad("telephony.sip_tls_addr needs sip_addr (SIP over UDP/TCP) as well")
 		}
 	}
 	if t.SIPMediaIP != "" && net.ParseIP(t.SIPMediaIP) == nil {

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -119,6 +120,14 @@ func (s *Server) newTelephony(o Options) error {
 		if err != nil {
 			return fmt.Errorf("server: sip allow-list: %w", err)
 		}
+		var tlsConf *tls.Config
+		if t.SIPTLSAddr != "" {
+			cert, err := tls.LoadX509KeyPair(o.Config.TLSCert, o.Config.TLSKey)
+			if err != nil {
+				return fmt.Errorf("server: sip tls: %w", err)
+			}
+			tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
 		var mediaIP netip.Addr
 		if t.SIPMediaIP != "" {
 			mediaIP, _ = netip.ParseAddr(t.SIPMediaIP)
@@ -126,7 +135,7 @@ func (s *Server) newTelephony(o Options) error {
 		s.SIP, err = siprec.New(siprec.Config{Log: o.Log.With("component", "sip"), Registry: s.Registry,
 			CallerParty: event.Party(t.SIPCallerParty), DefaultParty: event.Party(t.SIPDefaultParty),
 			AllowFrom: allow, MediaIP: mediaIP, RTPPortMin: int(t.SIPRTPPortMin), RTPPortMax: int(t.SIPRTPPortMax),
-			MaxCalls: t.SIPMaxCalls})
+			MaxCalls: t.SIPMaxCalls, TLS: tlsConf})
 		if err != nil {
 			return err
 		}
@@ -149,6 +158,11 @@ func (s *Server) startTelephony() error {
 	if s.SIP != nil {
 		if err := s.SIP.Listen(s.cfg.SIPAddr); err != nil {
 			return err
+		}
+		if a := s.cfg.Telephony.SIPTLSAddr; a != "" {
+			if err := s.SIP.ListenTLS(a); err != nil {
+				return err
+			}
 		}
 	}
 	if s.AudioSocket != nil {

@@ -3,6 +3,7 @@ package siprec
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -24,6 +25,7 @@ type ClientParams struct {
 	Streams   int               // 2 = SIPREC with metadata (caller first); 1 = plain INVITE
 	Headers   map[string]string // extra headers, e.g. X-Undertone-Call
 	PCMA      bool              // send PCMA instead of PCMU
+	TLS       *tls.Config       // for Transport "tls"
 }
 
 // Client is a minimal SIPREC/SIP recording client over sipgo: tests and the load
@@ -68,7 +70,11 @@ func Dial(ctx context.Context, p ClientParams) (*Client, error) {
 	if p.Transport == "" {
 		p.Transport = "udp"
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("undertone-test-src"))
+	opts := []sipgo.UserAgentOption{sipgo.WithUserAgent("undertone-test-src")}
+	if p.TLS != nil {
+		opts = append(opts, sipgo.WithUserAgenTLSConfig(p.TLS))
+	}
+	ua, err := sipgo.NewUA(opts...)
 	if err != nil {
 		return nil, err
 	}

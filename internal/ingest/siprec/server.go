@@ -2,6 +2,7 @@ package siprec
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +38,8 @@ type Config struct {
 	MediaIP      netip.Addr     // put in answers; default the listen IP (127.0.0.1 if unspecified)
 	RTPPortMin   int            // 0 = any port
 	RTPPortMax   int
-	MaxCalls     int // concurrent dialogs, 0 = unlimited
+	MaxCalls     int         // concurrent dialogs, 0 = unlimited
+	TLS          *tls.Config // server certificate for ListenTLS (SIP over TLS)
 }
 
 // Server is the SIP/SIPREC endpoint.
@@ -50,7 +52,10 @@ type Server struct {
 
 	udp  net.PacketConn
 	tcp  net.Listener
+	tls  net.Listener
 	bind netip.Addr // RTP sockets bind here
+
+	tlsContact *sip.ContactHeader // Contact for dialogs that came over TLS
 
 	mu       sync.Mutex
 	sessions map[string]*session // by SIP Call-ID
@@ -149,6 +154,41 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
+// ListenTLS serves SIP over TLS on addr with Config.TLS; call it after Listen.
+func (s *Server) ListenTLS(addr string) error {
+	if s.cfg.TLS == nil {
+		return errors.New("siprec: SIP over TLS needs a certificate")
+	}
+	if s.dc == nil {
+		return errors.New("siprec: ListenTLS before Listen")
+	}
+	ln, err := tls.Listen("tcp", addr, s.cfg.TLS)
+	if err != nil {
+		return fmt.Errorf("siprec: listen tls: %w", err)
+	}
+	port := int(netip.MustParseAddrPort(ln.Addr().String()).Port())
+	s.mu.Lock()
+	s.tls = ln
+	s.tlsContact = &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "undertone", Host: s.cfg.MediaIP.String(),
+		Port: port, UriParams: sip.NewParams()}}
+	s.tlsContact.Address.UriParams.Add("transport", "tls")
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); _ = s.srv.ServeTLS(ln) }()
+	s.log.Info("SIP over TLS listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// TLSAddr returns the SIP-over-TLS address, or "".
+func (s *Server) TLSAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tls == nil {
+		return ""
+	}
+	return s.tls.Addr().String()
+}
+
 // Addr returns the SIP address (UDP and TCP), or "" before Listen.
 func (s *Server) Addr() string {
 	s.mu.Lock()
@@ -169,10 +209,13 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	udp, tcp := s.udp, s.tcp
+	udp, tcp, tl := s.udp, s.tcp, s.tls
 	s.mu.Unlock()
 	if udp != nil {
 		udp.Close()
+	}
+	if tl != nil {
+		tl.Close()
 	}
 	if tcp != nil {
 		tcp.Close()
@@ -431,7 +474,13 @@ func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Lo
 		js := joined[i]
 		c.Go("rtp-"+string(st.party), func(ctx context.Context) { s.readRTP(ctx, c, js, st, src.Addr().Unmap()) })
 	}
-	if err := dlg.RespondSDP(answer); err != nil {
+	var respErr error
+	if strings.EqualFold(req.Transport(), "TLS") && s.tlsContact != nil {
+		respErr = dlg.Respond(200, "OK", answer, sip.NewHeader("Content-Type", TypeSDP), s.tlsContact)
+	} else {
+		respErr = dlg.RespondSDP(answer)
+	}
+	if err := respErr; err != nil {
 		log.Warn("SIP 200 OK not sent; ending the call", "err", err)
 		go c.End("error")
 		return
