@@ -1,0 +1,259 @@
+package hints
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/event"
+)
+
+// Config configures the engine. Zero fields take the defaults in brackets.
+type Config struct {
+	Playbooks []*Playbook // required; a call uses those its call.started meta names under "playbook" (comma-separated), else all
+	// DefaultLang is the hint language until a transcript names one [nl].
+	DefaultLang string
+	// MinGap is the least media time between two hints, unless the second is high
+	// priority [15s].
+	MinGap time.Duration
+	// Dedupe: a need is not hinted again within this, unless by a higher-priority rule [3m].
+	Dedupe time.Duration
+	// A customer utterance repeats an earlier one (dynamics.repeated_question) when it
+	// comes 10 s to RepeatWindow later and shares RepeatOverlap of the shorter one's
+	// content words [3m, 0.75].
+	RepeatWindow  time.Duration
+	RepeatOverlap float64
+}
+
+func (c *Config) defaults() {
+	if c.DefaultLang == "" {
+		c.DefaultLang = "nl"
+	}
+	if c.MinGap <= 0 {
+		c.MinGap = 15 * time.Second
+	}
+	if c.Dedupe <= 0 {
+		c.Dedupe = 3 * time.Minute
+	}
+	if c.RepeatWindow <= 0 {
+		c.RepeatWindow = 3 * time.Minute
+	}
+	if c.RepeatOverlap <= 0 {
+		c.RepeatOverlap = 0.75
+	}
+}
+
+// Engine holds compiled playbooks; it is shared read-only by every call.
+type Engine struct {
+	cfg        Config
+	rules      []*rule
+	byPlaybook map[string][]*rule
+	byKey      map[string]*rule
+}
+
+// New compiles the playbooks (already validated by Parse or LoadFS).
+func New(cfg Config) (*Engine, error) {
+	cfg.defaults()
+	if len(cfg.Playbooks) == 0 {
+		return nil, fmt.Errorf("hints: no playbooks: %w", ErrInvalid)
+	}
+	e := &Engine{cfg: cfg, byPlaybook: map[string][]*rule{}, byKey: map[string]*rule{}}
+	for _, pb := range cfg.Playbooks {
+		rs := compile(pb)
+		e.rules = append(e.rules, rs...)
+		e.byPlaybook[pb.Name] = rs
+		for _, r := range rs {
+			e.byKey[r.key] = r
+		}
+	}
+	return e, nil
+}
+
+// Factory returns the call analyzer factory for server.Options.Joiners.
+func (e *Engine) Factory() call.CallAnalyzerFactory {
+	return func(string) call.CallAnalyzer { return e.newCall() }
+}
+
+// Rules returns the number of rules loaded.
+func (e *Engine) Rules() int { return len(e.rules) }
+
+func (e *Engine) newCall() *analyzer {
+	return &analyzer{e: e, rules: e.rules, fired: map[string]float64{}, needAt: map[string]needMark{},
+		lastHint: math.Inf(-1)}
+}
+
+type needMark struct {
+	t    float64
+	prio int
+}
+
+// analyzer is the hint engine for one call.
+type analyzer struct {
+	e        *Engine
+	rules    []*rule
+	st       callState
+	fired    map[string]float64 // rule key → media time it last fired
+	needAt   map[string]needMark
+	lastHint float64
+	n        int
+}
+
+var _ call.CallAnalyzer = (*analyzer)(nil)
+
+// Event implements call.CallAnalyzer.
+func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
+	s := &a.st
+	switch ev.Type {
+	case event.CallStarted:
+		if in, ok := ev.Data.(event.CallInfo); ok {
+			a.selectPlaybooks(in.Meta["playbook"])
+		}
+		return
+	case event.Transcript:
+		d, ok := transcriptOf(ev.Data)
+		if !ok || !d.Final {
+			return
+		}
+		if d.Lang != "" {
+			s.lang = d.Lang
+		}
+		if ev.Party != event.Customer {
+			s.tick(ev.T)
+			return
+		}
+		s.tick(ev.T)
+		s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap)
+	case event.Intent:
+		d, ok := intentOf(ev.Data)
+		if !ok || ev.Party != event.Customer {
+			return
+		}
+		s.tick(ev.T)
+		s.intents = trim(append(s.intents, intentObs{t: ev.T, d: *d}), func(o intentObs) float64 { return o.t }, s.now)
+	case event.Emotion:
+		d, ok := emotionOf(ev.Data)
+		if !ok || ev.Party != event.Customer {
+			return
+		}
+		s.tick(ev.T)
+		s.emos = trim(append(s.emos, emoObs{t: ev.T, d: *d}), func(o emoObs) float64 { return o.t }, s.now)
+	case event.Dynamics:
+		d, ok := dynamicsOf(ev.Data)
+		if !ok {
+			return
+		}
+		s.tick(ev.T)
+		s.addDynamics(ev.T, *d)
+	case event.Alert:
+		d, ok := alertOf(ev.Data)
+		if !ok || d.Kind != event.AlertAgentOvertalk {
+			return
+		}
+		s.tick(ev.T)
+		s.overtalk = trim(append(s.overtalk, ev.T), func(v float64) float64 { return v }, s.now)
+	default:
+		return
+	}
+	a.evaluate(emit)
+}
+
+// Tick implements call.CallAnalyzer; the engine is driven by events (dynamics events
+// carry the passing of time).
+func (a *analyzer) Tick(time.Duration, call.Emitter) {}
+
+// Close implements call.CallAnalyzer.
+func (a *analyzer) Close(call.Emitter) {}
+
+func (a *analyzer) selectPlaybooks(spec string) {
+	if strings.TrimSpace(spec) == "" {
+		return
+	}
+	var rs []*rule
+	for _, name := range strings.Split(spec, ",") {
+		rs = append(rs, a.e.byPlaybook[strings.TrimSpace(strings.ToLower(name))]...)
+	}
+	if len(rs) > 0 { // an unknown name falls back to every playbook rather than none
+		a.rules = rs
+	}
+}
+
+// evaluate raises at most one hint: the highest-priority rule that matches on evidence
+// newer than its last hint, outside its cooldown, its need's de-duplication window and
+// the gap between hints.
+func (a *analyzer) evaluate(emit call.Emitter) {
+	now := a.st.now
+	cfg := &a.e.cfg
+	var best *rule
+	var bestEv []event.Evidence
+	for _, r := range a.rules {
+		if best != nil && r.prio <= best.prio {
+			continue
+		}
+		last, fired := a.fired[r.key]
+		if fired && now-last < r.cooldown {
+			continue
+		}
+		if r.prio < priorities["high"] && now-a.lastHint < cfg.MinGap.Seconds() {
+			continue
+		}
+		if need := r.spec.Hint.Need; need != "" {
+			if m, ok := a.needAt[need]; ok && now-m.t < cfg.Dedupe.Seconds() && r.prio <= m.prio {
+				continue
+			}
+		}
+		ev := r.match(&a.st)
+		if ev == nil || fired && newest(ev) <= last {
+			continue
+		}
+		best, bestEv = r, ev
+	}
+	if best == nil {
+		return
+	}
+	a.fired[best.key] = now
+	a.lastHint = now
+	if need := best.spec.Hint.Need; need != "" {
+		a.needAt[need] = needMark{t: now, prio: best.prio}
+	}
+	a.n++
+	h := best.spec.Hint
+	lang := a.st.lang
+	if lang != "nl" && lang != "en" {
+		lang = cfg.DefaultLang
+	}
+	slices.SortStableFunc(bestEv, func(x, y event.Evidence) int {
+		switch {
+		case x.T < y.T:
+			return -1
+		case x.T > y.T:
+			return 1
+		}
+		return 0
+	})
+	for i := range bestEv {
+		bestEv[i].T = math.Round(bestEv[i].T*100) / 100
+	}
+	emit.Emit(event.Hint, "", time.Duration(now*float64(time.Second)), event.HintData{
+		ID: HintID(a.n, best.key), Rule: best.key, Playbook: best.playbook,
+		Title: event.Localized{NL: h.Title.NL, EN: h.Title.EN}, Need: h.Need,
+		Underlying: event.Localized{NL: h.Underlying.NL, EN: h.Underlying.EN},
+		Phrasing:   event.Localized{NL: h.Phrasing.NL, EN: h.Phrasing.EN},
+		Priority:   h.Priority, Evidence: bestEv, Lang: lang,
+	})
+}
+
+// HintID is the id of the n-th hint of a call, raised by the rule with key
+// "playbook.rule": "3-banking.fraud_reassure". RuleOf reverses it.
+func HintID(n int, ruleKey string) string { return fmt.Sprintf("%d-%s", n, ruleKey) }
+
+// RuleOf returns the rule key a hint id names, or "" when id is not a hint id.
+func RuleOf(id string) string {
+	n, key, ok := strings.Cut(id, "-")
+	if !ok || n == "" || key == "" || strings.Trim(n, "0123456789") != "" {
+		return ""
+	}
+	return key
+}
