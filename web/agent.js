@@ -169,7 +169,7 @@ function rerenderLog() {
 }
 
 function logItem(ev) {
-  return = el('li', { 'data-type': ev.type, 'data-seq': String(ev.seq || '') },
+  return el('li', { 'data-type': ev.type, 'data-seq': String(ev.seq || '') },
     el('span', { class: 'mono muted', text: ev.ts ? fmtTime(ev.ts) : '' }),
     el('span', { class: 'type', text: ev.type }),
     el('span', { text: ev.party ? t('party.' + ev.party) : '' }),

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,5 +95,23 @@ func TestTranslations(t *testing.T) {
 	}
 	if len(enKeys) < 40 {
 		t.Fatalf("parsed only %d keys: the test's parser is out of date", len(enKeys))
+	}
+}
+
+// TestScriptsParse runs every module through node's parser, so a syntax error fails here
+// and not only in the browser test (where it shows as a page that never renders).
+func TestScriptsParse(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed: the JavaScript syntax check is skipped (the browser test still loads every page)")
+	}
+	names, _ := fs.Glob(FS, "*.js")
+	for _, name := range names {
+		src, _ := fs.ReadFile(FS, name)
+		cmd := exec.Command(node, "--input-type=module", "--check")
+		cmd.Stdin = bytes.NewReader(src)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s does not parse: %v\n%s", name, err, out)
+		}
 	}
 }
