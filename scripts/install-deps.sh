@@ -57,6 +57,7 @@ test_tools() {
 	want espeak-ng espeak-ng
 	want sox sox
 	want sipp sip-tester
+	want node nodejs # web tests parse every page module with node --check
 	want '/usr/lib/postgresql/*/bin/initdb' postgresql
 }
 
