@@ -36,13 +36,8 @@ $(DATA)/dev-token:
 
 run: build $(DATA)/dev-token
 	@tok=$$(cat $(DATA)/dev-token); \
-	call=call-$$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
-	echo; \
-	echo "  softphone:  http://$(ADDR)/softphone.html?call=$$call&party=customer&token=$$tok"; \
-	echo "  agent view: http://$(ADDR)/agent.html?call=$$call&token=$$tok"; \
-	echo "  index:      http://$(ADDR)/?token=$$tok"; \
-	echo; \
-	UNDERTONE_TOKENS="$${UNDERTONE_TOKENS:-admin:$$tok}" exec ./$(BIN) serve --addr $(ADDR) --data-dir $(DATA)
+	UNDERTONE_DEV_TOKEN=$$tok UNDERTONE_TOKENS="$${UNDERTONE_TOKENS:-admin:$$tok}" \
+		exec ./$(BIN) serve --addr $(ADDR) --data-dir $(DATA)
 
 # Test tools (chromium, espeak-ng, sox, sipp, postgresql) are installed when root or
 # password-less sudo is available; otherwise the tests that need them skip loudly.
