@@ -49,6 +49,8 @@ type Info struct {
 	State     State         `json:"state"`
 	Source    string        `json:"source"`
 	Agent     string        `json:"agent,omitempty"`
+	Team      string        `json:"team,omitempty"`  // from the call's meta "team": supervisors' scope
+	Queue     string        `json:"queue,omitempty"` // from the call's meta "queue"
 	Parties   []event.Party `json:"parties"`
 	StartedAt time.Time     `json:"started_at"`
 	EndedAt   *time.Time    `json:"ended_at,omitempty"`
@@ -114,8 +116,8 @@ func (c *Call) Log() *slog.Logger { return c.log }
 func (c *Call) Info() Info {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	in := Info{ID: c.id, State: c.state, Source: c.source, Agent: c.agent,
-		Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason}
+	in := Info{ID: c.id, State: c.state, Source: c.source, Agent: c.agent, Team: c.meta["team"],
+		Queue: c.meta["queue"], Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason}
 	if in.Parties == nil {
 		in.Parties = []event.Party{}
 	}

@@ -104,9 +104,10 @@ func New(cfg Config) (*Server, error) {
 
 // OfferParams come from the WHIP request's query and the authenticated principal.
 type OfferParams struct {
-	Call  string      // join or create this call; empty = new call
-	Party event.Party // "" = from stream ids (customer/agent), else the first track is the customer
-	Agent string      // agent the call is assigned to, if known
+	Call  string            // join or create this call; empty = new call
+	Party event.Party       // "" = from stream ids (customer/agent), else the first track is the customer
+	Agent string            // agent the call is assigned to, if known
+	Meta  map[string]string // call metadata for a new call: "team" and "queue" scope who may see it
 }
 
 // Answer is the outcome of an accepted offer.
@@ -122,7 +123,7 @@ func (s *Server) Offer(ctx context.Context, offer []byte, p OfferParams) (Answer
 	if _, err := checkOffer(offer, p.Party); err != nil {
 		return Answer{}, err
 	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: p.Call, Source: "whip", Agent: p.Agent})
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: p.Call, Source: "whip", Agent: p.Agent, Meta: p.Meta})
 	if err != nil {
 		return Answer{}, err
 	}
