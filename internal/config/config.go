@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`  // on SIGTERM, how long to wait for calls to end
 
 	RetentionDays int `yaml:"retention_days"` // delete stored calls older than this; 0 keeps them forever
+
+	Node string `yaml:"node"` // this node's name (store ownership of calls, bus origin); default the host name
+	NATS string `yaml:"nats"` // nats://host:port: events travel between nodes over NATS; empty = in-process bus
 
 	WebRTC WebRTC `yaml:"webrtc"`
 
@@ -109,6 +113,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.DurationVar(&f.IdleTimeout, "idle-timeout", c.IdleTimeout, "end a call after this long without audio (env UNDERTONE_IDLE_TIMEOUT)")
 	fs.StringVar(&f.SIPAddr, "sip-addr", "", "SIP/SIPREC listen address, UDP+TCP, e.g. 0.0.0.0:5060 (env UNDERTONE_SIP_ADDR)")
 	fs.StringVar(&f.AudioSocketAddr, "audiosocket-addr", "", "Asterisk AudioSocket TCP listen address, e.g. 0.0.0.0:9092 (env UNDERTONE_AUDIOSOCKET_ADDR)")
+	fs.StringVar(&f.Node, "node", "", "this node's name, default the host name (env UNDERTONE_NODE)")
+	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -152,6 +158,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.SIPAddr = f.SIPAddr
 		case "audiosocket-addr":
 			c.AudioSocketAddr = f.AudioSocketAddr
+		case "node":
+			c.Node = f.Node
+		case "nats":
+			c.NATS = f.NATS
 		}
 	})
 	return c, c.Validate()
@@ -178,6 +188,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"UNDERTONE_TLS_CERT": &c.TLSCert, "UNDERTONE_TLS_KEY": &c.TLSKey,
 		"UNDERTONE_SIP_ADDR": &c.SIPAddr, "UNDERTONE_AUDIOSOCKET_ADDR": &c.AudioSocketAddr,
 		"UNDERTONE_AUDIOHOOK_SECRET": &c.Telephony.AudioHookSecret,
+		"UNDERTONE_NODE":             &c.Node, "UNDERTONE_NATS": &c.NATS,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -244,6 +255,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DrainTimeout <= 0 {
 		bad("drain_timeout %s <= 0", c.DrainTimeout)
+	}
+	if c.NATS != "" {
+		if u, err := url.Parse(c.NATS); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+			bad("nats %q: want nats://host:port or tls://host:port", c.NATS)
+		}
 	}
 	if c.WebRTC.UDPPortMin > c.WebRTC.UDPPortMax {
 		bad("webrtc.udp_port_min %d > udp_port_max %d", c.WebRTC.UDPPortMin, c.WebRTC.UDPPortMax)
