@@ -67,6 +67,7 @@ type Hub struct {
 type topic struct {
 	hist    *history
 	clients map[*client]struct{}
+	started event.Raw // the call.started event, kept past the history ring (Started)
 }
 
 type client struct {
@@ -95,6 +96,9 @@ func (h *Hub) Publish(raw event.Raw) {
 	defer h.mu.Unlock()
 	t := h.topicLocked(raw.Call)
 	t.hist.add(raw)
+	if raw.Type == event.CallStarted {
+		t.started = raw
+	}
 	if raw.Type == event.CallEnded {
 		t.hist.ended = h.cfg.Now()
 		h.sweepLocked()
@@ -138,6 +142,19 @@ func (h *Hub) sweepLocked() {
 			delete(h.calls, id)
 		}
 	}
+}
+
+// Started returns the call.started event the hub holds for a call — this node's or, over
+// a shared bus, another node's — and whether the call has ended since. The API uses it to
+// serve calls that run on another node.
+func (h *Hub) Started(call string) (raw event.Raw, ended, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.calls[call]
+	if t == nil || t.started.Body == nil {
+		return event.Raw{}, false, false
+	}
+	return t.started, !t.hist.ended.IsZero(), true
 }
 
 // Subscription says what one websocket client receives.
