@@ -3,12 +3,15 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
-	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -18,10 +21,12 @@ import (
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
+	"github.com/undertone/undertone/internal/store"
 	"github.com/undertone/undertone/internal/wallboard"
 )
 
-// CallLister finds calls that are no longer in memory (the store).
+// CallLister finds calls that are no longer in memory (the store). Superseded by
+// Params.DB when that is set.
 type CallLister interface {
 	ListCalls(r *http.Request, limit int) ([]call.Info, error)
 	LookupCall(r *http.Request, id string) (call.Info, bool, error)
@@ -35,8 +40,12 @@ type Params struct {
 	Registry *call.Registry
 	Hub      *hub.Hub
 	WHIP     *whip.Server
-	Store    CallLister // optional
-	Web      fs.FS      // static pages; optional
+	Store    CallLister        // optional; DB takes precedence
+	DB       History           // the store behind search, timelines, trends, exports; optional
+	Tokens   TokenAdmin        // token administration (/v1/tokens); optional
+	Limiter  *auth.Limiter     // per-token request rate and open websockets; nil = unlimited
+	Calls    *auth.CallLimiter // per-integrator concurrent calls on WHIP; nil = unlimited
+	Web      fs.FS             // static pages; optional
 	MaxBody  int64
 }
 
@@ -44,6 +53,8 @@ type Params struct {
 type Server struct {
 	p        Params
 	mux      *http.ServeMux
+	sessions *auth.Sessions // wraps Params.Auth: tokens, and session ids from POST /v1/session
+	mounted  []string       // patterns added with Handle
 	draining atomic.Bool
 }
 
@@ -52,7 +63,7 @@ func New(p Params) *Server {
 	if p.MaxBody <= 0 {
 		p.MaxBody = 1 << 20
 	}
-	s := &Server{p: p, mux: http.NewServeMux()}
+	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, nil)}
 	m := s.mux
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
 	m.HandleFunc("GET /readyz", s.ready)
@@ -74,8 +85,9 @@ func New(p Params) *Server {
 
 	m.HandleFunc("GET /v1/calls", s.authed(auth.ListCalls, s.listCalls))
 	m.HandleFunc("GET /v1/calls/{id}", s.authed(auth.ViewCall, s.getCall))
-	m.HandleFunc("GET /v1/ws/calls/{id}", s.authed(auth.ViewCall, s.wsCall))
-	m.HandleFunc("GET /v1/ws/calls", s.authed(auth.ViewAll, s.wsAll))
+	m.HandleFunc("GET /v1/ws/calls/{id}", s.authedStream(auth.ViewCall, s.wsCall))
+	m.HandleFunc("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
+	s.restRoutes()
 
 	if p.Web != nil {
 		m.Handle("GET /", http.FileServerFS(p.Web))
@@ -94,7 +106,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Handle mounts a route that lives in another package (the websocket media ingests,
 // which authenticate in their own protocol's way) on the API's mux.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.mounted = append(s.mounted, pattern)
+}
+
+// Routes lists the patterns mounted from other packages with Handle, so the
+// authorisation matrix test can require an entry for each.
+func (s *Server) Routes() []string { return slices.Clone(s.mounted) }
 
 // Authed wraps h with the bearer-token and role check used by the API's own routes.
 func (s *Server) Authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
@@ -112,21 +131,13 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	writeText(w, 200, "ready")
 }
 
-type principalKey struct{}
-
-// authed checks the bearer token (header, or ?token= for websockets and links) and the role.
-// Call-scoped checks (an agent's own calls) happen in the handlers.
+// authed checks the credentials (see credential) and the role, and applies the per-token
+// rate limit. Call-scoped checks (an agent's own calls, a supervisor's teams) happen in
+// the handlers.
 func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok := bearer(r)
-		p, err := s.p.Auth.Authenticate(tok)
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="undertone"`)
-			writeError(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		if !p.Can(a, "") && !(a == auth.ViewCall && p.Role == auth.AgentRole) {
-			writeError(w, http.StatusForbidden, "role "+string(p.Role)+" may not do this")
+		p, _, ok := s.authorize(w, r, a)
+		if !ok {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.p.MaxBody)
@@ -134,19 +145,87 @@ func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request
 	}
 }
 
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
+// authedStream is authed for websockets, which also count against the token's bound on
+// open streams (429 beyond it).
+func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, tok, ok := s.authorize(w, r, a)
+		if !ok {
+			return
 		}
-		return ""
+		release, ok := s.p.Limiter.Acquire(auth.Hash(tok))
+		if !ok {
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("this token has %d streams open already", s.p.Limiter.Limits().Concurrent))
+			return
+		}
+		defer release()
+		h(w, r, p)
 	}
-	return r.URL.Query().Get("token")
+}
+
+// authorize answers 401 (no or bad credentials), 503 (token store unavailable), 429 (rate)
+// or 403 (role) itself and reports ok=false; else it returns the principal and the
+// credential presented.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action) (auth.Principal, string, bool) {
+	tok := credential(r)
+	p, err := s.sessions.Authenticate(tok)
+	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		s.p.Log.Error("authenticating", "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, "token store unavailable")
+		return p, "", false
+	case err != nil:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="undertone"`)
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return p, "", false
+	}
+	if ok, wait := s.p.Limiter.Allow(auth.Hash(tok)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		writeError(w, http.StatusTooManyRequests, "request rate limit of this token reached")
+		return p, "", false
+	}
+	// ViewCall and Feedback are call-scoped: an agent token passes here and the handler
+	// checks the call's agent.
+	if !p.Can(a, "") && !((a == auth.ViewCall || a == auth.Feedback) && p.Role == auth.AgentRole) {
+		writeError(w, http.StatusForbidden, "role "+string(p.Role)+" may not do this")
+		return p, "", false
+	}
+	return p, tok, true
+}
+
+// credential is the bearer token of the Authorization header, else ?token= (websockets
+// from scripts, links), else the browser session cookie from POST /v1/session.
+func credential(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, _ := cutBearer(h)
+		return t
+	}
+	if t := r.URL.Query().Get("token"); t != "" {
+		return t
+	}
+	return sessionCookie(r)
 }
 
 func (s *Server) whipOffer(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
 	op := whip.OfferParams{Call: q.Get("call"), Agent: q.Get("agent")}
+	for _, k := range []string{"team", "queue"} {
+		if v := q.Get(k); v != "" {
+			if len(v) > 64 {
+				writeError(w, http.StatusBadRequest, "whip: query "+k+": longer than 64 characters")
+				return
+			}
+			if op.Meta == nil {
+				op.Meta = map[string]string{}
+			}
+			op.Meta[k] = v
+		}
+	}
+	if len(op.Agent) > 64 {
+		writeError(w, http.StatusBadRequest, "whip: query agent: longer than 64 characters")
+		return
+	}
 	if v := q.Get("party"); v != "" {
 		party, err := event.ParseParty(v)
 		if err != nil {
@@ -164,49 +243,56 @@ func (s *Server) whipOffer(w http.ResponseWriter, r *http.Request, p auth.Princi
 			return
 		}
 	}
-	s.p.WHIP.ServeOffer(w, r, op)
+	slot, err := s.p.Calls.Reserve(p, op.Call)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusTooManyRequests, "whip: "+err.Error())
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	s.p.WHIP.ServeOffer(sw, r, op)
+	if sw.code != http.StatusCreated {
+		slot.Cancel()
+		return
+	}
+	s.holdCall(slot, w.Header().Get("X-Undertone-Call"))
+}
+
+// holdCall counts the call an offer opened against the token until the call ends.
+func (s *Server) holdCall(slot *auth.Slot, id string) {
+	release := slot.Hold(id)
+	if release == nil {
+		return
+	}
+	if c := s.p.Registry.Get(id); c != nil {
+		c.OnEnd(release) // runs at once if the call has ended meanwhile
+		return
+	}
+	release()
+}
+
+// statusWriter remembers the status code a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *Server) whipDelete(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	s.p.WHIP.ServeDelete(w, r.PathValue("session"))
-}
-
-func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	limit := 200
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "limit must be 1..1000")
-			return
-		}
-		limit = n
-	}
-	calls := s.p.Registry.List()
-	seen := make(map[string]bool, len(calls))
-	for _, c := range calls {
-		seen[c.ID] = true
-	}
-	if s.p.Store != nil {
-		stored, err := s.p.Store.ListCalls(r, limit)
-		if err != nil {
-			s.p.Log.Error("listing stored calls", "err", err)
-			writeError(w, http.StatusInternalServerError, "store unavailable")
-			return
-		}
-		for _, c := range stored {
-			if !seen[c.ID] {
-				calls = append(calls, c)
-				seen[c.ID] = true
-			}
-		}
-	}
-	out := make([]call.Info, 0, len(calls))
-	for _, c := range calls {
-		if p.Can(auth.ViewCall, c.Agent) && len(out) < limit {
-			out = append(out, c)
-		}
-	}
-	writeJSON(w, 200, map[string]any{"calls": out})
 }
 
 // lookup finds a call live, recent or stored and checks p may see it.
@@ -217,7 +303,16 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal
 		return call.Info{}, false
 	}
 	in, ok := s.p.Registry.Lookup(id)
-	if !ok && s.p.Store != nil {
+	if !ok && s.p.DB != nil {
+		c, err := s.p.DB.GetCall(r.Context(), id)
+		switch {
+		case err == nil:
+			in, ok = toInfo(c), true
+		case !errors.Is(err, store.ErrNotFound):
+			s.storeError(w, "looking up a call", err)
+			return call.Info{}, false
+		}
+	} else if !ok && s.p.Store != nil {
 		var err error
 		in, ok, err = s.p.Store.LookupCall(r, id)
 		if err != nil {
@@ -227,11 +322,18 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal
 		}
 	}
 	if !ok {
+		in, ok = s.remoteCall(id)
+	}
+	if !ok {
 		writeError(w, http.StatusNotFound, "no call "+id)
 		return call.Info{}, false
 	}
 	if !p.Can(auth.ViewCall, in.Agent) {
-		writeError(w, http.StatusForbidden, "call "+id+" is assigned to another agent")
+		writeError(w, http.StatusForbidden, "call "+id+" is not assigned to this agent")
+		return call.Info{}, false
+	}
+	if !p.SeesCall(in.Agent, in.Team) {
+		writeError(w, http.StatusForbidden, "call "+id+" is outside this token's teams")
 		return call.Info{}, false
 	}
 	return in, true
@@ -264,10 +366,38 @@ func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal
 
 // wsAll is the supervisor's all-calls stream: lifecycle, call.status (≤ 1/s per call),
 // alerts and hints at once; never the high-rate cues.
-func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+// A supervisor bound to teams gets only their teams' calls.
+func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	inScope := func(string) bool { return true }
+	if len(p.Teams) > 0 && p.Role != auth.Admin {
+		inScope = s.teamScope(p)
+	}
 	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw) bool {
-		return wallboard.SupervisorEvent(raw.Type)
+		return wallboard.SupervisorEvent(raw.Type) && inScope(raw.Call)
 	}})
+}
+
+// teamScope decides per call id whether the call's team is one of p's, remembering the
+// answer: a call's team is fixed when it opens, and the all-calls stream asks for every
+// event. It runs on the publish path, so it never asks the store: live events come from
+// calls in memory.
+func (s *Server) teamScope(p auth.Principal) func(id string) bool {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(id string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if v, ok := seen[id]; ok {
+			return v
+		}
+		in, ok := s.p.Registry.Lookup(id)
+		v := ok && p.InTeams(in.Team)
+		if len(seen) > 10000 {
+			clear(seen)
+		}
+		seen[id] = v
+		return v
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

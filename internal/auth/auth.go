@@ -1,6 +1,8 @@
 // Package auth decides who a bearer token belongs to and what that principal may do.
 // Tokens are kept only as SHA-256 hashes; roles are integrator (ingest, transcripts),
-// agent (the calls assigned to them), supervisor (all calls, trends) and admin.
+// agent (the calls assigned to them), supervisor (all calls of their teams, trends) and
+// admin (everything, tokens). Tokens come from UNDERTONE_TOKENS (Static) and from the
+// store (StoreAuth, made by `undertone token create`).
 //
 // Stage: at the edge, in the HTTP layer, before any handler touches a call.
 package auth
@@ -9,6 +11,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -35,10 +38,11 @@ func ParseRole(s string) (Role, error) {
 
 // Principal is who a request acts as.
 type Principal struct {
-	Role  Role
-	Agent string   // agent id, for agent tokens that are bound to one agent
-	Teams []string // supervisor scope; empty = all teams
-	Name  string   // for logs: never the token itself
+	Role     Role
+	Agent    string   // agent id, for agent tokens that are bound to one agent
+	Teams    []string // supervisor scope; empty = all teams
+	Name     string   // for logs and per-token limits: never the token itself
+	MaxCalls int      // integrator tokens: concurrent calls it may open; 0 = the node's default
 }
 
 // Action is something a principal may be allowed to do.
@@ -56,8 +60,9 @@ const (
 )
 
 // Can reports whether p may do a on a call assigned to callAgent ("" = unassigned).
-// Agent tokens bound to an agent id see that agent's calls and unassigned calls; unbound
-// agent tokens (development) see every call.
+// Agent tokens bound to an agent id see only that agent's calls — an unassigned call has
+// no owner, so it is not theirs; unbound agent tokens (development, demos) see every call.
+// Team scope is checked by SeesCall.
 func (p Principal) Can(a Action, callAgent string) bool {
 	switch p.Role {
 	case Admin:
@@ -70,9 +75,24 @@ func (p Principal) Can(a Action, callAgent string) bool {
 		if a != ViewCall && a != ListCalls && a != Feedback {
 			return false
 		}
-		return p.Agent == "" || callAgent == "" || callAgent == p.Agent
+		return p.Agent == "" || callAgent == p.Agent
 	}
 	return false
+}
+
+// SeesCall reports whether p may watch a call assigned to agent in team: Can(ViewCall)
+// and, for supervisors bound to teams, the call's team is one of theirs (a call with no
+// team is outside every team scope).
+func (p Principal) SeesCall(agent, team string) bool {
+	if !p.Can(ViewCall, agent) {
+		return false
+	}
+	return p.Role != Supervisor || p.InTeams(team)
+}
+
+// InTeams reports whether team is within p's team scope (always, when p has no teams).
+func (p Principal) InTeams(team string) bool {
+	return len(p.Teams) == 0 || slices.Contains(p.Teams, team)
 }
 
 // Errors.
