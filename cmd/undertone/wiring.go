@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -49,6 +50,16 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 	if err != nil {
 		return nil, err
 	}
+	// Nodes that share a store (Postgres) or a bus (NATS) need names: at start a node marks
+	// only its own calls interrupted. A single node keeps the unnamed default, so that a
+	// container whose host name changes on every start still finds its earlier calls.
+	node := cfg.Node
+	if node == "" && cfg.NATS != "" {
+		node, _ = os.Hostname()
+	}
+	if ns, ok := st.(store.NodeScoped); ok && node != "" {
+		ns.SetNode(node)
+	}
 	if n, err := st.MarkInterrupted(ctx, time.Now()); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("store: mark interrupted calls: %w", err)
@@ -64,7 +75,16 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
 	c := &components{log: log, store: st, emotion: em, bus: bus.NewLocal(), stop: make(chan struct{})}
 	c.rec = store.NewRecorder(st, log.With("component", "recorder"), 0)
-	c.bus.Subscribe(c.rec.Record)
+	own := c.bus // the events this node's calls make: each call is stored once, by its node
+	if cfg.NATS != "" {
+		nb, err := bus.DialNATS(bus.NATSConfig{URL: cfg.NATS, Node: node, Log: log.With("component", "bus")})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		c.bus, own = nb, nb.Own()
+	}
+	own.Subscribe(c.rec.Record)
 	if cfg.RetentionDays > 0 {
 		c.wg.Add(1)
 		go c.retain(time.Duration(cfg.RetentionDays) * 24 * time.Hour)
@@ -112,8 +132,9 @@ func (c *components) lister() api.CallLister { return callLister{c.store} }
 func (c *components) close(ctx context.Context) error {
 	close(c.stop)
 	c.wg.Wait()
+	berr := c.bus.Close() // sends what other nodes have not had yet
 	err := c.rec.Close(ctx)
-	return errors.Join(err, c.store.Close())
+	return errors.Join(berr, err, c.store.Close())
 }
 
 // webFS is the embedded dashboard pages.

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/whipclient"
@@ -40,6 +41,12 @@ const (
 // newNode starts a real node on a loopback port and stops it when the test ends.
 func newNode(t *testing.T, mut ...func(*config.Config)) *Server {
 	t.Helper()
+	return newNodeOn(t, nil, mut...)
+}
+
+// newNodeOn starts a node on the given bus (nil: in-process).
+func newNodeOn(t *testing.T, b bus.Bus, mut ...func(*config.Config)) *Server {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
@@ -51,7 +58,7 @@ func newNode(t *testing.T, mut ...func(*config.Config)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Config: cfg, Auth: tokens})
+	s, err := New(Options{Config: cfg, Auth: tokens, Bus: b})
 	if err != nil {
 		t.Fatal(err)
 	}
