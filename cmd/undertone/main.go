@@ -24,6 +24,8 @@ Usage:
                                              N concurrent replayed calls, with latency figures
   undertone watch --server URL --token T [--call ID] [--types emotion,hint]
                                              print a call's events as JSON lines
+  undertone token create --role agent --agent A17 [--team T] [--expires 720h]
+                                             print a new API token once (token list, token revoke ID)
   undertone train --emotion --corpus DIR [--folds K] --out FILE
                                              train a model on a corpus (see models/*.md)
   undertone eval --emotion --corpus DIR [--model FILE] [--telephone] [--json]
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runLoadgen(ctx, args, stdout, stderr)
 	case "watch":
 		return runWatch(ctx, args, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, stdout, stderr)
 	case "train":
 		return runTrain(ctx, args, stdout)
 	case "eval":

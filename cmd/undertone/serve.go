@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/server"
+	"github.com/undertone/undertone/internal/store"
 )
 
 // runServe starts the server and blocks until ctx is cancelled (SIGTERM), then drains:
@@ -31,17 +33,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var devToken string
-	if tokens.Len() == 0 {
-		devToken = randomToken()
-		tokens.Add(devToken, auth.Principal{Role: auth.Admin, Name: "ephemeral-admin"})
-		log.Warn("no tokens configured (UNDERTONE_TOKENS); using an ephemeral admin token for this run only")
-	}
 
 	comp, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	var devToken string
+	if tokens.Len() == 0 && !hasValidStoredToken(ctx, comp.store) {
+		devToken = randomToken()
+		tokens.Add(devToken, auth.Principal{Role: auth.Admin, Name: "ephemeral-admin"})
+		log.Warn("no tokens configured (UNDERTONE_TOKENS or `undertone token create`); using an ephemeral admin token for this run only")
+	}
+	authn := auth.NewStoreAuth(tokens, comp.store, auth.StoreConfig{})
 	// The store closes last, after the node has ended its calls (their summaries are
 	// written) and the recorder has drained; drainCtx bounds both.
 	drainCtx := context.Background()
@@ -50,8 +53,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Error("closing the store", "err", err)
 		}
 	}()
-	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens, Bus: comp.bus,
-		Recorder: comp.recorder(), Lister: comp.lister(), Analyzers: comp.analyzers(),
+	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: authn, Bus: comp.bus,
+		Recorder: comp.recorder(), Lister: comp.lister(), DB: comp.store, Tokens: comp.store, Analyzers: comp.analyzers(),
 		Joiners: comp.joiners(), Web: webFS()})
 	if err != nil {
 		return err
@@ -107,6 +110,22 @@ func printURLs(w io.Writer, base, token string) {
 	fmt.Fprintf(w, "  softphone (publish a call): %s/softphone.html?call=%s&party=customer&token=%s\n", base, id, token)
 	fmt.Fprintf(w, "  agent view of that call:    %s/agent.html?call=%s&token=%s\n", base, id, token)
 	fmt.Fprintf(w, "  dashboard:                  %s/?token=%s\n\n", base, token)
+}
+
+// hasValidStoredToken reports whether the store holds a token that can be used now; a
+// store that cannot say counts as having one, so a hiccup never opens an admin token.
+func hasValidStoredToken(ctx context.Context, st store.Store) bool {
+	ts, err := st.ListTokens(ctx)
+	if err != nil {
+		return true
+	}
+	now := time.Now()
+	for _, t := range ts {
+		if t.Valid(now) {
+			return true
+		}
+	}
+	return false
 }
 
 func randomToken() string {
