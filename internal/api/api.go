@@ -54,7 +54,7 @@ type Server struct {
 	p        Params
 	mux      *http.ServeMux
 	sessions *auth.Sessions // wraps Params.Auth: tokens, and session ids from POST /v1/session
-	mounted  []string       // patterns added with Handle
+	patterns []string       // every mounted route, for the authorisation matrix test
 	draining atomic.Bool
 }
 
@@ -64,33 +64,32 @@ func New(p Params) *Server {
 		p.MaxBody = 1 << 20
 	}
 	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, nil)}
-	m := s.mux
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
-	m.HandleFunc("GET /readyz", s.ready)
+	s.route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
+	s.route("GET /readyz", s.ready)
 	prom := promhttp.HandlerFor(p.Metrics.Registry, promhttp.HandlerOpts{})
-	m.HandleFunc("GET /metrics", s.authed(auth.Metrics, func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	s.route("GET /metrics", s.authed(auth.Metrics, func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 		prom.ServeHTTP(w, r)
 	}))
 
-	m.HandleFunc("POST /v1/whip", s.authed(auth.Ingest, s.whipOffer))
-	m.HandleFunc("DELETE /v1/whip/{session}", s.authed(auth.Ingest, s.whipDelete))
-	m.HandleFunc("PATCH /v1/whip/{session}", func(w http.ResponseWriter, _ *http.Request) {
+	s.route("POST /v1/whip", s.authed(auth.Ingest, s.whipOffer))
+	s.route("DELETE /v1/whip/{session}", s.authed(auth.Ingest, s.whipDelete))
+	s.route("PATCH /v1/whip/{session}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Allow", "DELETE")
 		writeError(w, http.StatusMethodNotAllowed, "whip: trickle ICE is not supported; the answer carries all candidates")
 	})
-	m.HandleFunc("OPTIONS /v1/whip", func(w http.ResponseWriter, _ *http.Request) {
+	s.route("OPTIONS /v1/whip", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Accept-Post", "application/sdp")
 		w.WriteHeader(http.StatusNoContent)
 	})
 
-	m.HandleFunc("GET /v1/calls", s.authed(auth.ListCalls, s.listCalls))
-	m.HandleFunc("GET /v1/calls/{id}", s.authed(auth.ViewCall, s.getCall))
-	m.HandleFunc("GET /v1/ws/calls/{id}", s.authedStream(auth.ViewCall, s.wsCall))
-	m.HandleFunc("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
+	s.route("GET /v1/calls", s.authed(auth.ListCalls, s.listCalls))
+	s.route("GET /v1/calls/{id}", s.authed(auth.ViewCall, s.getCall))
+	s.route("GET /v1/ws/calls/{id}", s.authedStream(auth.ViewCall, s.wsCall))
+	s.route("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
 	s.restRoutes()
 
 	if p.Web != nil {
-		m.Handle("GET /", http.FileServerFS(p.Web))
+		s.route("GET /", http.FileServerFS(p.Web).ServeHTTP)
 	}
 	return s
 }
@@ -108,12 +107,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // which authenticate in their own protocol's way) on the API's mux.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, h)
-	s.mounted = append(s.mounted, pattern)
+	s.patterns = append(s.patterns, pattern)
 }
 
-// Routes lists the patterns mounted from other packages with Handle, so the
-// authorisation matrix test can require an entry for each.
-func (s *Server) Routes() []string { return slices.Clone(s.mounted) }
+// route mounts one of the API's own routes.
+func (s *Server) route(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}
+
+// Routes lists every mounted pattern, the API's and those added with Handle, so the
+// authorisation matrix tests can require an entry for each: a new route without one
+// fails them.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // Authed wraps h with the bearer-token and role check used by the API's own routes.
 func (s *Server) Authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
@@ -337,6 +343,14 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal
 		return call.Info{}, false
 	}
 	return in, true
+}
+
+// CallFor finds the call named by the request's {id} path value (live, recently ended or
+// stored) and checks that p may see it — the agent binding and a supervisor's teams —
+// answering 400, 403, 404 or 503 itself when not. Call-scoped routes mounted from other
+// packages (hint feedback) use it.
+func (s *Server) CallFor(w http.ResponseWriter, r *http.Request, p auth.Principal) (call.Info, bool) {
+	return s.lookup(w, r, p)
 }
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request, p auth.Principal) {

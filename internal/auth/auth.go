@@ -72,10 +72,13 @@ func (p Principal) Can(a Action, callAgent string) bool {
 	case Supervisor:
 		return a == ViewCall || a == ListCalls || a == ViewAll || a == Feedback || a == Metrics
 	case AgentRole:
-		if a != ViewCall && a != ListCalls && a != Feedback {
-			return false
+		switch a {
+		case ListCalls: // the listing is narrowed to their calls
+			return true
+		case ViewCall, Feedback:
+			return p.Agent == "" || callAgent == p.Agent
 		}
-		return p.Agent == "" || callAgent == p.Agent
+		return false
 	}
 	return false
 }
