@@ -382,34 +382,51 @@ func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal
 // alerts and hints at once; never the high-rate cues.
 // A supervisor bound to teams gets only their teams' calls.
 func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	inScope := func(string) bool { return true }
+	inScope := func(event.Raw) bool { return true }
 	if len(p.Teams) > 0 && p.Role != auth.Admin {
 		inScope = s.teamScope(p)
 	}
 	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw) bool {
-		return wallboard.SupervisorEvent(raw.Type) && inScope(raw.Call)
+		return wallboard.SupervisorEvent(raw.Type) && inScope(raw)
 	}})
 }
 
-// teamScope decides per call id whether the call's team is one of p's, remembering the
-// answer: a call's team is fixed when it opens, and the all-calls stream asks for every
-// event. It runs on the publish path, so it never asks the store: live events come from
-// calls in memory.
-func (s *Server) teamScope(p auth.Principal) func(id string) bool {
+// teamScope decides per call whether its team is one of p's, remembering the answer: a
+// call's team is fixed when it opens, and the all-calls stream asks for every event. The
+// team comes from the call.started event's meta (so calls of other nodes on a shared bus
+// are scoped too), else from the call in memory. It runs on the publish path, so it never
+// asks the store.
+func (s *Server) teamScope(p auth.Principal) func(raw event.Raw) bool {
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	return func(id string) bool {
+	return func(raw event.Raw) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		if v, ok := seen[id]; ok {
+		if v, ok := seen[raw.Call]; ok {
 			return v
 		}
-		in, ok := s.p.Registry.Lookup(id)
-		v := ok && p.InTeams(in.Team)
+		var v, known bool
+		if raw.Type == event.CallStarted || raw.Type == event.CallEnded {
+			var ev struct {
+				Data struct {
+					Meta map[string]string `json:"meta"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(raw.Body, &ev) == nil {
+				v, known = p.InTeams(ev.Data.Meta["team"]), true
+			}
+		}
+		if !known {
+			in, ok := s.p.Registry.Lookup(raw.Call)
+			v, known = ok && p.InTeams(in.Team), ok
+		}
+		if !known {
+			return false // not cached: a later call.started may still tell
+		}
 		if len(seen) > 10000 {
 			clear(seen)
 		}
-		seen[id] = v
+		seen[raw.Call] = v
 		return v
 	}
 }
