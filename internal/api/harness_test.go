@@ -173,4 +173,6 @@ func (a recorder) CallStarted(ctx context.Context, r call.Record) error {
 	return a.st.CallStarted(ctx, record(r))
 }
 
-func (a recorder) CallEnded(ctx context.Context, r call.Record) error { return a.st.CallEnded(ctx, record(r)) }
+func (a recorder) CallEnded(ctx context.Context, r call.Record) error {
+	return a.st.CallEnded(ctx, record(r))
+}
