@@ -108,7 +108,7 @@ func newNode(t *testing.T, mut ...func(*Params)) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Params{Log: log, Metrics: m, Auth: auth.NewStoreAuth(static, st, auth.StoreConfig{}), Registry: n.reg,
+	p := Params{Log: log, Metrics: m, Auth: auth.NewStoreAuth(static, st, auth.StoreConfig{CacheTTL: 200 * time.Millisecond}), Registry: n.reg,
 		Hub: h, WHIP: w, DB: st, Tokens: st, Calls: auth.NewCallLimiter(0),
 		Web: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
 	for _, f := range mut {
