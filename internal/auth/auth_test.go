@@ -40,6 +40,11 @@ func TestRoleMatrix(t *testing.T) {
 		{Principal{Role: Integrator}, ViewAll, "", false},
 		{agent, ViewCall, "A17", true},
 		{agent, ViewCall, "B02", false},
+		{agent, ViewCall, "", false}, // an unassigned call is nobody's
+		{agent, ListCalls, "", true}, // the list is narrowed to their calls
+		{agent, Feedback, "B02", false},
+		{Principal{Role: AgentRole}, ViewCall, "", true}, // unbound (development) agent tokens
+		{Principal{Role: Supervisor, Teams: []string{"red"}}, ViewCall, "B02", true},
 		{agent, Ingest, "A17", false},
 		{agent, ViewAll, "", false},
 		{agent, Metrics, "", false},
@@ -54,6 +59,29 @@ func TestRoleMatrix(t *testing.T) {
 	for _, c := range cases {
 		if got := c.p.Can(c.a, c.callAgent); got != c.want {
 			t.Errorf("%+v Can(%d, %q) = %v, want %v", c.p, c.a, c.callAgent, got, c.want)
+		}
+	}
+}
+
+func TestSeesCall(t *testing.T) {
+	red := Principal{Role: Supervisor, Teams: []string{"red"}}
+	cases := []struct {
+		p           Principal
+		agent, team string
+		want        bool
+	}{
+		{red, "A1", "red", true},
+		{red, "A1", "blue", false},
+		{red, "A1", "", false}, // a call with no team is outside every team scope
+		{Principal{Role: Supervisor}, "A1", "blue", true},
+		{Principal{Role: AgentRole, Agent: "A1", Teams: []string{"blue"}}, "A1", "red", true}, // agents: their calls
+		{Principal{Role: AgentRole, Agent: "A1"}, "A2", "red", false},
+		{Principal{Role: Admin, Teams: []string{"red"}}, "A1", "blue", true},
+		{Principal{Role: Integrator}, "", "", false},
+	}
+	for _, c := range cases {
+		if got := c.p.SeesCall(c.agent, c.team); got != c.want {
+			t.Errorf("%+v SeesCall(%q, %q) = %v, want %v", c.p, c.agent, c.team, got, c.want)
 		}
 	}
 }
