@@ -23,7 +23,7 @@ func TestCallLimiter(t *testing.T) {
 		t.Fatalf("third while one is pending: %v", err)
 	}
 	s2.Cancel()
-	s2.Cancel() // safe twice
+	s2.Cancel()                    // safe twice
 	s3, err := l.Reserve(in, "c1") // joining its own call is free…
 	if err != nil {
 		t.Fatal(err)
