@@ -143,7 +143,7 @@ func TestWHIPToneCallEndToEnd(t *testing.T) {
 
 	// Open the call first so the watcher sees everything from call.started on.
 	pub, err := whipclient.Dial(ctx, whipclient.Params{Server: s.URL(), Token: integratorTok,
-		Call: "tone-call-1", Parties: []event.Party{event.Customer}})
+		Call: "tone-call-1", Parties: []event.Party{event.Customer}, Agent: "A17"}) // agent tokens see only their calls
 	if err != nil {
 		t.Fatal(err)
 	}
