@@ -33,17 +33,16 @@ var _ History = store.Store(nil)
 // hint usefulness, exports, token administration and the browser session exchange.
 // (GET /v1/calls, the search, is in New.)
 func (s *Server) restRoutes() {
-	m := s.mux
-	m.HandleFunc("GET /v1/calls/{id}/timeline", s.authed(auth.ViewCall, s.timeline))
-	m.HandleFunc("GET /v1/calls/{id}/export", s.authed(auth.ViewCall, s.exportCall))
-	m.HandleFunc("GET /v1/calls/export", s.authed(auth.ListCalls, s.exportCalls))
-	m.HandleFunc("GET /v1/trends", s.authed(auth.ViewAll, s.trends))
-	m.HandleFunc("GET /v1/hints/usefulness", s.authed(auth.ViewAll, s.usefulness))
-	m.HandleFunc("GET /v1/tokens", s.authed(auth.Administer, s.listTokens))
-	m.HandleFunc("POST /v1/tokens", s.authed(auth.Administer, s.createToken))
-	m.HandleFunc("DELETE /v1/tokens/{id}", s.authed(auth.Administer, s.revokeToken))
-	m.HandleFunc("POST /v1/session", s.newSession)
-	m.HandleFunc("DELETE /v1/session", s.endSession)
+	s.route("GET /v1/calls/{id}/timeline", s.authed(auth.ViewCall, s.timeline))
+	s.route("GET /v1/calls/{id}/export", s.authed(auth.ViewCall, s.exportCall))
+	s.route("GET /v1/calls/export", s.authed(auth.ListCalls, s.exportCalls))
+	s.route("GET /v1/trends", s.authed(auth.ViewAll, s.trends))
+	s.route("GET /v1/hints/usefulness", s.authed(auth.ViewAll, s.usefulness))
+	s.route("GET /v1/tokens", s.authed(auth.Administer, s.listTokens))
+	s.route("POST /v1/tokens", s.authed(auth.Administer, s.createToken))
+	s.route("DELETE /v1/tokens/{id}", s.authed(auth.Administer, s.revokeToken))
+	s.route("POST /v1/session", s.newSession)
+	s.route("DELETE /v1/session", s.endSession)
 }
 
 // errBadParam is wrapped by every query parameter error; the message names the parameter.
