@@ -1,0 +1,71 @@
+package intent
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/sugarme/tokenizer"
+	"github.com/sugarme/tokenizer/pretrained"
+)
+
+// wordPiece wraps a sugarme WordPiece tokenizer. The library keeps per-call state that is
+// not documented as safe for concurrent use, so calls are serialised (≈0.1 ms each).
+type wordPiece struct {
+	mu sync.Mutex
+	tk *tokenizer.Tokenizer
+}
+
+// newWordPiece reads a Hugging Face tokenizer.json (never downloads anything).
+func newWordPiece(r io.Reader) (*wordPiece, error) {
+	tk, err := pretrained.FromReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("intent: tokenizer: %w", err)
+	}
+	return &wordPiece{tk: tk}, nil
+}
+
+// tokens returns the WordPiece tokens of text without special tokens.
+func (w *wordPiece) tokens(text string) []string {
+	if w == nil || text == "" {
+		return nil
+	}
+	w.mu.Lock()
+	enc, err := w.tk.EncodeSingle(text, false)
+	w.mu.Unlock()
+	if err != nil || enc == nil {
+		return nil
+	}
+	return enc.GetTokens()
+}
+
+// words splits text into lower-cased words: letters and digits, with apostrophes and
+// hyphens inside words kept ("'s", "e-mail"). Digits are collapsed to "0" so amounts and
+// dates share features.
+func words(text string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	rs := []rune(text)
+	for i, r := range rs {
+		switch {
+		case unicode.IsLetter(r):
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsDigit(r):
+			b.WriteByte('0')
+		case (r == '\'' || r == '-' || r == '’') && b.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+			b.WriteRune('\'')
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
