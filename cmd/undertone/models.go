@@ -7,25 +7,30 @@ import (
 	"slices"
 
 	"github.com/undertone/undertone/internal/emotion"
+	"github.com/undertone/undertone/internal/intent"
 )
 
-// runTrain routes `undertone train --emotion …` to the model's own trainer.
+// runTrain routes `undertone train --emotion|--intent …` to the model's own trainer.
 func runTrain(ctx context.Context, args []string, stdout io.Writer) error {
 	switch kind, rest := modelKind(args); kind {
 	case "--emotion":
 		return emotion.TrainCommand(ctx, rest, stdout)
+	case "--intent":
+		return intent.TrainCommand(ctx, rest, stdout)
 	default:
-		return fmt.Errorf("train: say what to train: --emotion")
+		return fmt.Errorf("train: say what to train: --emotion or --intent")
 	}
 }
 
-// runEval routes `undertone eval --emotion …`.
+// runEval routes `undertone eval --emotion|--intent …`.
 func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	switch kind, rest := modelKind(args); kind {
 	case "--emotion":
 		return emotion.EvalCommand(ctx, rest, stdout)
+	case "--intent":
+		return intent.EvalCommand(ctx, rest, stdout)
 	default:
-		return fmt.Errorf("eval: say what to evaluate: --emotion")
+		return fmt.Errorf("eval: say what to evaluate: --emotion or --intent")
 	}
 }
 
