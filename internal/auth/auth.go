@@ -122,7 +122,8 @@ type Static struct {
 
 var _ Authenticator = (*Static)(nil)
 
-// ParseTokens reads comma-separated "role:token" or "role:token:agentid" pairs.
+// ParseTokens reads comma-separated "role:token[:agent[:team|team…]]" items, e.g.
+// "agent:s3cret-a17:A17" or "supervisor:s3cret-sup::red|blue" (a supervisor of two teams).
 // Tokens shorter than 8 characters are refused.
 func ParseTokens(spec string) (*Static, error) {
 	s := &Static{by: map[[32]byte]Principal{}}
@@ -132,8 +133,8 @@ func ParseTokens(spec string) (*Static, error) {
 			continue
 		}
 		parts := strings.Split(item, ":")
-		if len(parts) < 2 || len(parts) > 3 {
-			return nil, fmt.Errorf("auth: token %d: want role:token[:agent]: %w", i+1, ErrSpec)
+		if len(parts) < 2 || len(parts) > 4 {
+			return nil, fmt.Errorf("auth: token %d: want role:token[:agent[:team|team]]: %w", i+1, ErrSpec)
 		}
 		role, err := ParseRole(parts[0])
 		if err != nil {
@@ -143,8 +144,18 @@ func ParseTokens(spec string) (*Static, error) {
 			return nil, fmt.Errorf("auth: token %d (%s): shorter than 8 characters: %w", i+1, role, ErrSpec)
 		}
 		p := Principal{Role: role, Name: fmt.Sprintf("%s#%d", role, i+1)}
-		if len(parts) == 3 {
+		if len(parts) >= 3 {
 			p.Agent = parts[2]
+		}
+		if len(parts) == 4 {
+			for _, t := range strings.Split(parts[3], "|") {
+				if t = strings.TrimSpace(t); t != "" {
+					p.Teams = append(p.Teams, t)
+				}
+			}
+		}
+		if p.Agent != "" && role != AgentRole {
+			return nil, fmt.Errorf("auth: token %d (%s): only agent tokens name an agent: %w", i+1, role, ErrSpec)
 		}
 		s.Add(parts[1], p)
 	}

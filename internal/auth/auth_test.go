@@ -85,3 +85,21 @@ func TestSeesCall(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTokensTeams(t *testing.T) {
+	s, err := ParseTokens("supervisor:sup-token-22::red|blue, agent:agent-token-2:A2:red")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Authenticate("sup-token-22"); err != nil || p.Agent != "" || len(p.Teams) != 2 || !p.InTeams("blue") {
+		t.Errorf("supervisor: %+v %v", p, err)
+	}
+	if p, err := s.Authenticate("agent-token-2"); err != nil || p.Agent != "A2" || len(p.Teams) != 1 {
+		t.Errorf("agent: %+v %v", p, err)
+	}
+	for _, bad := range []string{"supervisor:sup-token-22:A1", "admin:a:b:c:d", "agent:short"} {
+		if _, err := ParseTokens(bad); !errors.Is(err, ErrSpec) {
+			t.Errorf("%q: %v, want ErrSpec", bad, err)
+		}
+	}
+}
