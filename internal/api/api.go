@@ -94,6 +94,11 @@ func New(p Params) *Server {
 	return s
 }
 
+// CallLimiter returns the per-integrator call limiter WHIP offers use, so other ingests
+// (Twilio, AudioHook, SIP) can count their calls against the same bound: Reserve before
+// opening a call, Hold(callID) once open and register the release with Call.OnEnd.
+func (s *Server) CallLimiter() *auth.CallLimiter { return s.p.Calls }
+
 // Registry returns the call registry the API serves.
 func (s *Server) Registry() *call.Registry { return s.p.Registry }
 
