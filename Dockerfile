@@ -1,24 +1,34 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: a static, pure-Go undertone (CGO off: SQLite is modernc, Opus is
-# pion/opus) on debian:12-slim, run as an unprivileged user.
+# Multi-stage build on debian:12-slim, run as an unprivileged user. Everything is pure Go
+# (SQLite is modernc, Opus is pion/opus) except the embedded English recogniser, Debian's
+# pocketsphinx through cgo (build tag pocketsphinx); --build-arg ASR=none builds a static
+# binary without it (transcripts then come only from integrators).
 #   docker build -t undertone .
 #   docker run --rm -p 8080:8080 -v undertone-data:/data -e UNDERTONE_TOKENS=admin:change-me-please undertone
 # WebRTC media uses UDP: publish a port range and set webrtc.udp_port_min/max and
 # webrtc.nat_1to1_ips in the YAML config (UNDERTONE_CONFIG) when browsers are not local.
 
 FROM golang:1.26-bookworm AS build
+ARG ASR=pocketsphinx
 WORKDIR /src
-ENV CGO_ENABLED=0 GOFLAGS=-trimpath
+ENV GOFLAGS=-trimpath
+RUN if [ "$ASR" = pocketsphinx ]; then apt-get update \
+ && apt-get install -y --no-install-recommends libpocketsphinx-dev libsphinxbase-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*; fi
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -ldflags "-s -w -X main.version=${VERSION}" -o /out/undertone ./cmd/undertone
+    if [ "$ASR" = pocketsphinx ]; then export CGO_ENABLED=1 TAGS=pocketsphinx; else export CGO_ENABLED=0 TAGS=; fi \
+ && go build -tags "$TAGS" -ldflags "-s -w -X main.version=${VERSION}" -o /out/undertone ./cmd/undertone
 
 FROM debian:12-slim
+ARG ASR=pocketsphinx
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && if [ "$ASR" = pocketsphinx ]; then apt-get install -y --no-install-recommends \
+      libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us; fi \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 undertone \
  && useradd --system --uid 10001 --gid undertone --home-dir /data --shell /usr/sbin/nologin undertone \

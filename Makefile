@@ -11,8 +11,14 @@ TEST_TIMEOUT ?= 13m
 PKGS         ?= ./...
 IMAGE        ?= undertone:$(VERSION)
 CORPUS       ?= ../shared/data/emotion/ravdess
+# The embedded English recogniser (pocketsphinx, cgo) is compiled in when its C library
+# is installed (scripts/install-deps.sh tries to); otherwise a pure-Go build without it.
+# ASR=none forces the plain build. Expanded when a recipe runs, i.e. after `deps`.
+ASR          ?= auto
+GOTAGS        = $(shell [ "$(ASR)" != none ] && command -v $${CC:-cc} >/dev/null 2>&1 && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo pocketsphinx)
+CGO           = $(if $(GOTAGS),1,$${CGO_ENABLED:-0})
 
-.PHONY: all run build test test-short test-race bench lint fmt docker eval deps clean help
+.PHONY: all run build test test-short test-race bench lint fmt docker eval wer deps clean help
 
 all: build
 
@@ -20,13 +26,14 @@ help:
 	@echo "make run         build and start a local server; prints the softphone and agent URLs"
 	@echo "make test        install test tools when possible, then go test ./... ($(TEST_TIMEOUT) limit)"
 	@echo "make test-short  the fast set (go test -short ./...)"
-	@echo "make bench | lint | docker | eval | clean"
+	@echo "make bench | lint | docker | eval | wer | clean"
 
 deps:
 	@scripts/install-deps.sh build
 
 build: deps
-	CGO_ENABLED=$${CGO_ENABLED:-0} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/undertone
+	@echo "build: tags=[$(GOTAGS)] (the embedded recogniser needs libpocketsphinx-dev; ASR=none skips it)"
+	CGO_ENABLED=$(CGO) $(GO) build -trimpath -tags '$(GOTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/undertone
 
 # A development token is made once and kept in $(DATA)/dev-token (mode 600).
 $(DATA)/dev-token:
@@ -43,14 +50,14 @@ run: build $(DATA)/dev-token
 # password-less sudo is available; otherwise the tests that need them skip loudly.
 test:
 	@scripts/install-deps.sh test
-	$(GO) test -timeout $(TEST_TIMEOUT) $(PKGS)
+	CGO_ENABLED=$(CGO) $(GO) test -tags '$(GOTAGS)' -timeout $(TEST_TIMEOUT) $(PKGS)
 
 test-short: deps
-	$(GO) test -short -timeout 5m $(PKGS)
+	CGO_ENABLED=$(CGO) $(GO) test -tags '$(GOTAGS)' -short -timeout 5m $(PKGS)
 
 test-race:
 	@scripts/install-deps.sh test
-	$(GO) test -race -timeout $(TEST_TIMEOUT) $(PKGS)
+	$(GO) test -race -tags '$(GOTAGS)' -timeout $(TEST_TIMEOUT) $(PKGS)
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
@@ -64,11 +71,15 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 docker:
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	docker build --build-arg VERSION=$(VERSION) $(if $(filter none,$(ASR)),--build-arg ASR=none) -t $(IMAGE) .
 
 # Placeholder: evaluate the shipped emotion model on a corpus in the shared manifest format.
 eval: build
 	./$(BIN) eval --emotion --corpus $(CORPUS)
+
+# Word error rate of the embedded recogniser (espeak-ng English, sclite); needs the C library.
+wer: deps
+	scripts/wer.sh
 
 clean:
 	rm -rf bin

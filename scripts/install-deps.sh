@@ -3,7 +3,8 @@
 # it checks each tool first, runs `apt-get update` at most once, and installs only the
 # missing Debian packages. Safe to run in CI as root.
 #
-#   scripts/install-deps.sh build   # Go toolchain check + Go modules (go mod download)
+#   scripts/install-deps.sh build   # Go toolchain check + Go modules, and the embedded
+#                                   # recogniser's C library (pocketsphinx) when it can
 #   scripts/install-deps.sh test    # build, plus chromium, espeak-ng, sox, sipp, postgresql
 #   scripts/install-deps.sh check   # only report what is missing (exit 0)
 #
@@ -59,6 +60,20 @@ test_tools() {
 	want sipp sip-tester
 	want node nodejs # web tests parse every page module with node --check
 	want '/usr/lib/postgresql/*/bin/initdb' postgresql
+	want '/usr/lib/sctk/bin/sclite' sctk # scripts/wer.sh scores the recogniser with sclite
+}
+
+# The embedded English recogniser (internal/asr, build tag pocketsphinx) links Debian's
+# pocketsphinx through cgo; the Makefile turns the tag on when pkg-config finds it.
+asr_libs() {
+	[[ "${ASR:-auto}" == none ]] && return 0
+	have_cmd pkg-config && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null &&
+		[[ -d /usr/share/pocketsphinx/model/en-us ]] && have_cmd "${CC:-cc}" && return 0
+	local rc=0
+	apt_install libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us pkg-config gcc libc6-dev || rc=$?
+	if ((rc != 0)); then
+		say "pocketsphinx not installed (exit $rc): building without the embedded recogniser (transcripts only from integrators)"
+	fi
 }
 
 as_root() {
@@ -96,10 +111,12 @@ case "$mode" in
 build)
 	check_go
 	go_modules
+	asr_libs
 	;;
 test)
 	check_go
 	go_modules
+	asr_libs
 	test_tools
 	if ((${#missing[@]} == 0)); then
 		say "test tools present"
