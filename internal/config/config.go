@@ -50,6 +50,13 @@ type Config struct {
 
 	WebRTC WebRTC `yaml:"webrtc"`
 
+	// ASR is the embedded speech recogniser: "pocketsphinx" (English only, when the binary
+	// was built with it), "none", or empty for pocketsphinx when built in, else none.
+	ASR string `yaml:"asr"`
+	// Language is the language of calls whose metadata does not say (meta "lang"): en, nl…
+	// Calls in a language the recogniser lacks get no embedded transcript [en].
+	Language string `yaml:"language"`
+
 	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
 	AudioSocketAddr string    `yaml:"audiosocket_addr"` // Asterisk AudioSocket TCP listen address; empty = off
 	Telephony       Telephony `yaml:"telephony"`
@@ -114,6 +121,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&f.SIPAddr, "sip-addr", "", "SIP/SIPREC listen address, UDP+TCP, e.g. 0.0.0.0:5060 (env UNDERTONE_SIP_ADDR)")
 	fs.StringVar(&f.AudioSocketAddr, "audiosocket-addr", "", "Asterisk AudioSocket TCP listen address, e.g. 0.0.0.0:9092 (env UNDERTONE_AUDIOSOCKET_ADDR)")
 	fs.StringVar(&f.Node, "node", "", "this node's name, default the host name (env UNDERTONE_NODE)")
+	fs.StringVar(&f.ASR, "asr", "", "embedded speech recogniser: pocketsphinx or none (default pocketsphinx when built in) (env UNDERTONE_ASR)")
+	fs.StringVar(&f.Language, "language", "", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)")
 	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -162,6 +171,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.Node = f.Node
 		case "nats":
 			c.NATS = f.NATS
+		case "asr":
+			c.ASR = f.ASR
+		case "language":
+			c.Language = f.Language
 		}
 	})
 	return c, c.Validate()
@@ -189,6 +202,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"UNDERTONE_SIP_ADDR": &c.SIPAddr, "UNDERTONE_AUDIOSOCKET_ADDR": &c.AudioSocketAddr,
 		"UNDERTONE_AUDIOHOOK_SECRET": &c.Telephony.AudioHookSecret,
 		"UNDERTONE_NODE":             &c.Node, "UNDERTONE_NATS": &c.NATS,
+		"UNDERTONE_ASR": &c.ASR, "UNDERTONE_LANGUAGE": &c.Language,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -240,6 +254,13 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxCalls < 0 {
 		bad("max_calls %d < 0", c.MaxCalls)
+	}
+	// The engine name is checked against the compiled-in engines when serve opens it.
+	if strings.Trim(c.ASR, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		bad("asr %q: want an engine name such as pocketsphinx, or none", c.ASR)
+	}
+	if l := c.Language; l != "" && (len(l) > 12 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != "") {
+		bad("language %q: want a language tag such as en or nl", l)
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("max_body_bytes %d < 1024", c.MaxBodyBytes)
