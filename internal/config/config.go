@@ -45,6 +45,10 @@ type Config struct {
 
 	RetentionDays int `yaml:"retention_days"` // delete stored calls older than this; 0 keeps them forever
 
+	TokenRate    float64 `yaml:"token_rate"`    // sustained requests per second per token; 0 = unlimited
+	TokenBurst   int     `yaml:"token_burst"`   // requests a token may make at once [4 × token_rate]
+	TokenStreams int     `yaml:"token_streams"` // websockets one token may hold open; 0 = unlimited
+
 	Node string `yaml:"node"` // this node's name (store ownership of calls, bus origin); default the host name
 	NATS string `yaml:"nats"` // nats://host:port: events travel between nodes over NATS; empty = in-process bus
 
@@ -94,6 +98,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "data", LogLevel: "info", LogFormat: "text",
 		MaxBodyBytes: 1 << 20, IdleTimeout: 30 * time.Second, CueInterval: 100 * time.Millisecond,
 		DrainTimeout: 20 * time.Second, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
+		TokenRate: 100, TokenBurst: 400,
 	}
 }
 
@@ -276,6 +281,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DrainTimeout <= 0 {
 		bad("drain_timeout %s <= 0", c.DrainTimeout)
+	}
+	if c.TokenRate < 0 || c.TokenBurst < 0 || c.TokenStreams < 0 {
+		bad("token_rate, token_burst and token_streams must not be negative")
 	}
 	if c.NATS != "" {
 		if u, err := url.Parse(c.NATS); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
