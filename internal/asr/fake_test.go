@@ -85,13 +85,13 @@ type recEvent struct {
 	typ   string
 	party event.Party
 	t     time.Duration
-	data  TranscriptData
+	data  event.TranscriptData
 }
 
 func (r *recEmitter) Emit(typ string, p event.Party, t time.Duration, data any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.evs = append(r.evs, recEvent{typ: typ, party: p, t: t, data: data.(TranscriptData)})
+	r.evs = append(r.evs, recEvent{typ: typ, party: p, t: t, data: data.(event.TranscriptData)})
 }
 
 func (r *recEmitter) events() []recEvent {

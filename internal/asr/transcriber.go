@@ -12,6 +12,7 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/redact"
 )
 
 // Params configure a Transcriber. Zero values take the defaults in brackets.
@@ -31,7 +32,10 @@ type Params struct {
 	MinSpeech   time.Duration // utterances with less VAD speech are skipped [250ms]
 	MaxUtter    time.Duration // longer speech is cut into utterances of this length [15s]
 	FlushWait   time.Duration // how long a party's Close waits for its queued utterances [5s]
-	Log         *slog.Logger
+	// Redact replaces identifying numbers in recognised text and says how many spans it
+	// replaced, as for integrators' transcripts [redact.Redact, amounts kept].
+	Redact func(text string) (string, int)
+	Log    *slog.Logger
 }
 
 func (p *Params) defaults() {
@@ -58,6 +62,12 @@ func (p *Params) defaults() {
 	}
 	if p.FlushWait <= 0 {
 		p.FlushWait = 5 * time.Second
+	}
+	if p.Redact == nil {
+		p.Redact = func(s string) (string, int) {
+			out, spans := redact.Redact(s, redact.Options{})
+			return out, len(spans)
+		}
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
@@ -257,12 +267,13 @@ func (t *Transcriber) decode(j *job) {
 		t.finish(j)
 		return
 	}
-	d := TranscriptData{Start: j.start.Seconds(), End: j.end.Seconds(), Text: res.Text, Final: true,
+	d := event.TranscriptData{Start: j.start.Seconds(), End: j.end.Seconds(), Final: true,
 		Lang: a.lang, Confidence: res.Confidence, Source: t.p.Recognizer.Name()}
-	if len(res.Words) > 0 {
-		d.Words = make([]TranscriptWord, len(res.Words))
+	d.Text, d.Redacted = t.p.Redact(res.Text)
+	if len(res.Words) > 0 && d.Redacted == 0 { // word timings would carry what redaction removed
+		d.Words = make([]event.TranscriptWord, len(res.Words))
 		for i, w := range res.Words {
-			d.Words[i] = TranscriptWord{Word: w.Word, Start: (j.start + w.Start).Seconds(),
+			d.Words[i] = event.TranscriptWord{Word: w.Word, Start: (j.start + w.Start).Seconds(),
 				End: (j.start + w.End).Seconds(), Confidence: w.Confidence}
 		}
 	}

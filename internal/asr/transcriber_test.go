@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,9 @@ func TestFinalTranscriptPerUtterance(t *testing.T) {
 	}
 	if len(u.Words) != 1 || math.Abs(u.Words[0].Start-u.Start) > 1e-9 {
 		t.Errorf("word times not in media time: %+v", u.Words)
+	}
+	if u.Segment != "customer-asr-1" || evs[1].data.Segment != "customer-asr-2" {
+		t.Errorf("segments %q, %q; want customer-asr-1, customer-asr-2", u.Segment, evs[1].data.Segment)
 	}
 	if u2 := evs[1].data; math.Abs(u2.End-5.1) > 0.011 {
 		t.Errorf("utterance 2 (flushed at Close) ends at %.3f, want 5.1", u2.End)
@@ -314,5 +318,26 @@ func TestLang(t *testing.T) {
 		if got := Lang(in); got != want {
 			t.Errorf("Lang(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Recognised text goes through redaction before it is emitted, and word timings that
+// would carry the redacted words are dropped.
+func TestTranscriptRedacted(t *testing.T) {
+	tr := newTestTranscriber(t, &fakeRecognizer{}, Params{Redact: func(s string) (string, int) {
+		return strings.ReplaceAll(s, "samples", "[X]"), strings.Count(s, "samples")
+	}})
+	em := &recEmitter{}
+	a := tr.Analyzer("c1", event.Agent)
+	f := newFeeder(a, em)
+	f.run(time.Second, true)
+	f.run(100*time.Millisecond, false)
+	a.Close(em)
+	evs := em.events()
+	if len(evs) != 1 {
+		t.Fatalf("got %d transcripts, want 1", len(evs))
+	}
+	if d := evs[0].data; !strings.HasPrefix(d.Text, "[X] ") || d.Redacted != 1 || d.Words != nil {
+		t.Errorf("redacted transcript = %+v", d)
 	}
 }

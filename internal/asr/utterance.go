@@ -1,6 +1,7 @@
 package asr
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type partyASR struct {
 	pending int
 	idle    chan struct{} // closed when pending drops to 0; nil while 0
 	closed  bool          // Close has returned: late results are dropped
+	segs    int           // transcript segments emitted (their ids: party-asr-N)
 }
 
 var _ call.Analyzer = (*partyASR)(nil)
@@ -198,13 +200,17 @@ func (a *partyASR) gaveUp() bool {
 // emitDone emits a final transcript unless the party's Close has already returned, and
 // ends the job. It reports whether it emitted. Emit never blocks (call.Emitter contract),
 // so holding mu across it is safe.
-func (a *partyASR) emitDone(t time.Duration, d TranscriptData) bool {
+func (a *partyASR) emitDone(t time.Duration, d event.TranscriptData) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	defer a.doneLocked()
 	if a.closed || a.emit == nil {
 		return false
 	}
+	// Embedded results are final only, one segment per utterance; the id differs from
+	// the integrator endpoint's "party-N" so both can feed one call.
+	a.segs++
+	d.Segment = string(a.party) + "-asr-" + strconv.Itoa(a.segs)
 	a.emit.Emit(event.Transcript, a.party, t, d)
 	return true
 }
