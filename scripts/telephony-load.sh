@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Telephony ingest load on loopback: starts an undertone node with every telephony
+# Ingest load on loopback: starts an undertone node with WHIP and every telephony
 # listener, then runs scripts/telload for each protocol in turn with CALLS concurrent
 # two-party calls of SECONDS each, and prints one report line per protocol.
 #   CALLS=50 SECONDS=20 scripts/telephony-load.sh [protocol…]
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CALLS=${CALLS:-20}
 SECONDS_PER_CALL=${SECONDS:-20}
-PROTOS=${*:-siprec audiosocket twilio audiohook}
+PROTOS=${*:-whip siprec audiosocket twilio audiohook}
 TOKEN=load-admin-token-0001
 SECRET=TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=
 BIN=$(mktemp -d)

@@ -1,5 +1,6 @@
-// Package loadgen runs N concurrent replayed calls against an undertone server over WHIP,
-// watches each call's websocket, and reports what a capacity plan needs: latency from an
+// Package loadgen runs N concurrent replayed calls against an undertone server over WHIP
+// or any telephony protocol (one Dialer each, one measuring loop), watches each call's
+// websocket, and reports what a capacity plan needs: latency from an
 // audio onset in the file to the matching voice-activity event (p50/p99), the server's
 // CPU per party stream (from its own process metrics) and packets lost.
 //
@@ -9,20 +10,15 @@ package loadgen
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -114,160 +110,10 @@ type probe struct {
 	events int
 }
 
-// Run plays p.Calls concurrent calls and waits for them to end.
+// Run plays p.Calls concurrent WHIP calls and waits for them to end: RunPeers with the
+// WHIP dialer, so every protocol is measured by the same loop.
 func Run(ctx context.Context, p Params) (Report, error) {
-	if p.Calls < 1 || len(p.Channels) == 0 {
-		return Report{}, fmt.Errorf("loadgen: need calls ≥ 1 and audio")
-	}
-	if p.Stagger == 0 {
-		p.Stagger = 50 * time.Millisecond
-	}
-	if p.WSToken == "" {
-		p.WSToken = p.Token
-	}
-	if p.RunID == "" {
-		p.RunID = fmt.Sprintf("load-%d", time.Now().UnixNano()%1e9)
-	}
-	if p.Log == nil {
-		p.Log = slog.New(slog.DiscardHandler)
-	}
-	parties := []event.Party{event.Customer, event.Agent}[:len(p.Channels)]
-	onsets := make([][]int, len(parties))
-	total := 0
-	for i, ch := range p.Channels {
-		onsets[i] = Onsets(ch)
-		total += len(onsets[i])
-	}
-	cpu0, lost0, err := scrape(ctx, p.Server, p.Token)
-	if err != nil {
-		return Report{}, err
-	}
-	start := time.Now()
-	var wg sync.WaitGroup
-	probes := make([]*probe, p.Calls)
-	errs := make([]error, p.Calls)
-	for i := 0; i < p.Calls; i++ {
-		pr := &probe{onsets: onsets, sent: make([][]time.Time, len(parties)), next: make([]int, len(parties))}
-		for k := range parties {
-			pr.sent[k] = make([]time.Time, len(onsets[k]))
-		}
-		probes[i] = pr
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = runCall(ctx, p, fmt.Sprintf("%s-%04d", p.RunID, i), parties, pr)
-		}()
-		select {
-		case <-ctx.Done():
-		case <-time.After(p.Stagger):
-		}
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	cpu1, lost1, err := scrape(ctx, p.Server, p.Token)
-	if err != nil {
-		return Report{}, err
-	}
-	r := Report{Calls: p.Calls, Parties: p.Calls * len(parties), Wall: wall, ServerCPUSeconds: cpu1 - cpu0,
-		PacketsLost: lost1 - lost0}
-	var lat []time.Duration
-	for i, pr := range probes {
-		if errs[i] != nil {
-			r.Failed++
-			p.Log.Warn("call failed", "i", i, "err", errs[i])
-			continue
-		}
-		r.Onsets += total
-		lat = append(lat, pr.lat...)
-		r.Events += pr.events
-	}
-	r.Matched = len(lat)
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		r.LatencyP50 = lat[len(lat)/2]
-		r.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
-		r.LatencyMax = lat[len(lat)-1]
-	}
-	// The audio plays for the file's length per call; calls overlap almost fully.
-	media := time.Duration(len(p.Channels[0])) * time.Second / whipclient.Rate
-	if r.Parties-r.Failed*len(parties) > 0 {
-		r.CPUPerPartyPct = 100 * r.ServerCPUSeconds / (media.Seconds() * float64(r.Parties-r.Failed*len(parties)))
-	}
-	return r, nil
-}
-
-func runCall(ctx context.Context, p Params, id string, parties []event.Party, pr *probe) error {
-	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	pub, err := whipclient.Dial(dctx, whipclient.Params{Server: p.Server, Token: p.Token, Call: id, Parties: parties})
-	cancel()
-	if err != nil {
-		return err
-	}
-	wsURL := "ws" + strings.TrimPrefix(p.Server, "http") + "/v1/ws/calls/" + id + "?token=" + p.WSToken
-	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
-	if err != nil {
-		pub.Close(context.Background())
-		return fmt.Errorf("loadgen: websocket: %w", err)
-	}
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		for {
-			_, b, err := conn.ReadMessage()
-			if err != nil {
-				return
-			}
-			now := time.Now()
-			var ev struct {
-				Type  string          `json:"type"`
-				Party event.Party     `json:"party"`
-				Data  json.RawMessage `json:"data"`
-			}
-			if json.Unmarshal(b, &ev) != nil {
-				continue
-			}
-			pr.mu.Lock()
-			pr.events++
-			pr.mu.Unlock()
-			switch ev.Type {
-			case event.VAD:
-				var v event.VADData
-				if json.Unmarshal(ev.Data, &v) == nil && v.Speech {
-					pr.match(slices.Index(parties, ev.Party), now)
-				}
-			case event.CallEnded:
-				return
-			}
-		}
-	}()
-	onsetIdx := make([]map[int]int, len(parties))
-	for k := range parties {
-		onsetIdx[k] = map[int]int{}
-		for j, f := range pr.onsets[k] {
-			onsetIdx[k][f] = j
-		}
-	}
-	playErr := pub.Play(ctx, p.Channels, func(f int, sent time.Time) {
-		for k := range parties {
-			if j, ok := onsetIdx[k][f]; ok {
-				pr.mu.Lock()
-				pr.sent[k][j] = sent
-				pr.mu.Unlock()
-			}
-		}
-	})
-	cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-	closeErr := pub.Close(cctx)
-	ccancel()
-	select {
-	case <-ended:
-	case <-time.After(10 * time.Second):
-	}
-	conn.Close()
-	if playErr != nil {
-		return playErr
-	}
-	return closeErr
+	return RunPeers(ctx, p, WHIPDialer(p.Server, p.Token, len(p.Channels)))
 }
 
 // match pairs a speech-start event of party k with the oldest unmatched onset sent before it.

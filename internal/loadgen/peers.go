@@ -15,8 +15,8 @@ import (
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
-// Peer is one call through any ingest protocol, carrying both parties (telephony.go has
-// one per protocol: SIPREC, AudioSocket, Twilio, AudioHook).
+// Peer is one call through any ingest protocol, carrying both parties (WHIPDialer below;
+// telephony.go has one per protocol: SIPREC, AudioSocket, Twilio, AudioHook).
 type Peer interface {
 	CallID() string
 	// Play sends channels (customer, agent at 8 kHz) in real time, 20 ms a frame, and
@@ -29,7 +29,28 @@ type Peer interface {
 // says which).
 type Dialer func(ctx context.Context, id string) (Peer, error)
 
-// RunPeers is Run for any protocol: p.Calls concurrent calls opened with dial, each
+// WHIPDialer opens WHIP calls with token: the customer, and the agent when parties is 2,
+// as tracks of one peer connection.
+func WHIPDialer(server, token string, parties int) Dialer {
+	ps := []event.Party{event.Customer, event.Agent}[:min(max(parties, 1), 2)]
+	return func(ctx context.Context, id string) (Peer, error) {
+		pub, err := whipclient.Dial(ctx, whipclient.Params{Server: server, Token: token, Call: id, Parties: ps})
+		if err != nil {
+			return nil, err
+		}
+		return whipPeer{pub}, nil
+	}
+}
+
+type whipPeer struct{ pub *whipclient.Publisher }
+
+func (p whipPeer) CallID() string { return p.pub.Call() }
+func (p whipPeer) Play(ctx context.Context, ch [][]int16, on func(int, time.Time)) error {
+	return p.pub.Play(ctx, ch, on)
+}
+func (p whipPeer) Hangup(ctx context.Context) error { return p.pub.Close(ctx) }
+
+// RunPeers plays p.Calls concurrent calls through any protocol: p.Calls concurrent calls opened with dial, each
 // watched on its websocket for the onset → vad latency; CPU and loss from /metrics.
 func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 	if p.Calls < 1 || len(p.Channels) == 0 {

@@ -14,8 +14,8 @@ import (
 	"github.com/undertone/undertone/internal/ingest/twilio"
 )
 
-// Protocols the telephony dialers speak.
-var Protocols = []string{"siprec", "audiosocket", "twilio", "audiohook"}
+// Protocols the dialers speak: WHIP and the telephony ingests.
+var Protocols = []string{"whip", "siprec", "audiosocket", "twilio", "audiohook"}
 
 // TelephonyParams say where each protocol's listener is.
 type TelephonyParams struct {
@@ -28,10 +28,12 @@ type TelephonyParams struct {
 	AudioHookOrg string
 }
 
-// NewDialer returns the Dialer of one protocol.
+// NewDialer returns the Dialer of one protocol (see Protocols).
 func NewDialer(proto string, tp TelephonyParams) (Dialer, error) {
 	ws := "ws" + strings.TrimPrefix(strings.TrimRight(tp.HTTP, "/"), "http")
 	switch proto {
+	case "whip":
+		return WHIPDialer(tp.HTTP, tp.Token, 2), nil
 	case "siprec":
 		if tp.SIPAddr == "" {
 			return nil, errors.New("loadgen: siprec needs the SIP address")

@@ -11,7 +11,7 @@ import (
 	"github.com/undertone/undertone/internal/loadgen"
 )
 
-// Every telephony dialer carries a short two-party call end to end and the report
+// Every dialer (WHIP and the telephony ones) carries a short two-party call end to end and the report
 // matches every onset with a cue.
 func TestTelephonyDialers(t *testing.T) {
 	if testing.Short() {

@@ -1,7 +1,7 @@
-// Command telload is the telephony load client: N concurrent two-party calls over one
-// ingest protocol (siprec, audiosocket, twilio, audiohook) against a running undertone,
+// Command telload is the load client: N concurrent two-party calls over one ingest
+// protocol (whip, siprec, audiosocket, twilio, audiohook) against a running undertone,
 // reporting onset → vad-cue latency p50/p99, server CPU per party stream (% of one core)
-// and packets lost, like `undertone loadgen` does for WHIP. See telephony-load.sh.
+// and packets lost (`undertone loadgen` is its WHIP-only twin). See telephony-load.sh.
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 )
 
 func main() {
-	proto := flag.String("proto", "audiosocket", "siprec, audiosocket, twilio or audiohook")
+	proto := flag.String("proto", "audiosocket", "whip, siprec, audiosocket, twilio or audiohook")
 	server := flag.String("server", "http://127.0.0.1:8080", "undertone base URL")
 	token := flag.String("token", "", "admin token (ingest, view, metrics)")
 	sipAddr := flag.String("sip", "127.0.0.1:5060", "--sip-addr of the server")
