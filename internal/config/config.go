@@ -79,7 +79,7 @@ type Telephony struct {
 	AudioSocketMapping string        `yaml:"audiosocket_mapping"` // suffix (default), uuid or strict
 	AudioSocketAllow   []string      `yaml:"audiosocket_allow"`   // CIDRs or IPs allowed to connect; empty = any
 	AudioSocketMax     int           `yaml:"audiosocket_max"`     // concurrent connections, 0 = unlimited
-	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // Twilio/AudioHook calls per integrator token, 0 = unlimited
+	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio and AudioHook together, 0 = unlimited
 	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
 }

@@ -110,11 +110,11 @@ func New(o Options) (*Server, error) {
 func (s *Server) newTelephony(o Options) error {
 	t := o.Config.Telephony
 	s.Twilio = twilio.New(twilio.Config{Log: o.Log.With("component", "twilio"), Registry: s.Registry,
-		Auth: o.Auth, MaxPerToken: t.MaxCallsPerToken})
+		Auth: o.Auth, Calls: s.API.CallLimiter()})
 	s.API.Handle("GET /v1/media/twilio", s.Twilio)
 	var err error
 	s.AudioHook, err = audiohook.New(audiohook.Config{Log: o.Log.With("component", "audiohook"), Registry: s.Registry,
-		Auth: o.Auth, ClientSecret: t.AudioHookSecret, MaxSkew: t.AudioHookMaxSkew, MaxPerToken: t.MaxCallsPerToken})
+		Auth: o.Auth, ClientSecret: t.AudioHookSecret, MaxSkew: t.AudioHookMaxSkew, Calls: s.API.CallLimiter()})
 	if err != nil {
 		return err
 	}

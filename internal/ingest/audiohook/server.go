@@ -17,6 +17,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Config of the AudioHook endpoint.
@@ -26,7 +27,7 @@ type Config struct {
 	Auth         auth.Authenticator // X-API-KEY must be an integrator token
 	ClientSecret string             // base64; when set every connection must be signed
 	MaxSkew      time.Duration      // signature clock skew [30s]
-	MaxPerToken  int                // concurrent sessions per API key, 0 = unlimited
+	Calls        *auth.CallLimiter  // per-integrator concurrent calls, shared with WHIP and Twilio; nil = unlimited
 	Handshake    time.Duration      // open must arrive within this [5s]
 	Now          func() time.Time
 }
@@ -39,7 +40,6 @@ type Server struct {
 	ver *Verifier
 
 	mu      sync.Mutex
-	perTok  map[string]int
 	pending map[*websocket.Conn]struct{}
 	closed  bool
 }
@@ -55,7 +55,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, perTok: map[string]int{}, pending: map[*websocket.Conn]struct{}{},
+	s := &Server{cfg: cfg, log: cfg.Log, pending: map[*websocket.Conn]struct{}{},
 		up: websocket.Upgrader{ReadBufferSize: 8192, WriteBufferSize: 1024, CheckOrigin: func(*http.Request) bool { return true }}}
 	if cfg.ClientSecret != "" {
 		sec, err := base64.StdEncoding.DecodeString(cfg.ClientSecret)
@@ -132,13 +132,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	release, err := s.acquire(p.Name)
+	// The conversation id comes with open, after the upgrade: reserve now, hold then.
+	slot, err := ingest.Reserve(s.cfg.Calls, p, "")
 	if err != nil {
 		log.Warn("audiohook connection refused", "err", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
 		return
 	}
+	release := slot.Release
 	conn, err := s.up.Upgrade(w, r, nil)
 	if err != nil {
 		release()
@@ -180,14 +182,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.probe(ss)
 		return
 	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: open.ConversationID, Source: "audiohook",
-		Meta: map[string]string{"audiohook_session": ss.id, "audiohook_org": open.OrganizationID}})
+	meta := map[string]string{"audiohook_session": ss.id, "audiohook_org": open.OrganizationID}
+	if l := open.Language; l != "" && len(l) <= 16 {
+		meta["lang"] = l // the conversation's language picks the transcriber
+	}
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: open.ConversationID, Source: "audiohook", Meta: meta})
 	if err != nil {
 		log.Warn("audiohook call refused", "err", err)
 		_ = ss.send(TypeDisconnect, map[string]string{"reason": "error", "info": err.Error()})
 		ss.closeWith(websocket.CloseTryAgainLater, err.Error())
 		return
 	}
+	slot.Hold(c.ID())
 	streams := make([]*call.Stream, len(media.Channels))
 	for i, ch := range media.Channels {
 		party, _ := ChannelParty(ch) // checked by ChooseMedia
@@ -273,22 +279,6 @@ func (s *Server) probe(ss *session) {
 			return
 		}
 	}
-}
-
-func (s *Server) acquire(name string) (func(), error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxPerToken > 0 && s.perTok[name] >= s.cfg.MaxPerToken {
-		return nil, fmt.Errorf("audiohook: %s has %d live sessions: %w", name, s.perTok[name], call.ErrTooManyCalls)
-	}
-	s.perTok[name]++
-	return sync.OnceFunc(func() {
-		s.mu.Lock()
-		if s.perTok[name]--; s.perTok[name] <= 0 {
-			delete(s.perTok, name)
-		}
-		s.mu.Unlock()
-	}), nil
 }
 
 // read is the session's loop on a goroutine owned by the call.

@@ -15,6 +15,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Config of the Twilio media-stream endpoint.
@@ -22,7 +23,7 @@ type Config struct {
 	Log         *slog.Logger
 	Registry    *call.Registry
 	Auth        auth.Authenticator
-	MaxPerToken int           // concurrent calls per integrator token, 0 = unlimited
+	Calls       *auth.CallLimiter // per-integrator concurrent calls, shared with WHIP and AudioHook; nil = unlimited
 	Handshake   time.Duration // connected + start must arrive within this [5s]
 }
 
@@ -33,7 +34,6 @@ type Server struct {
 	up  websocket.Upgrader
 
 	mu      sync.Mutex
-	perTok  map[string]int
 	pending map[*websocket.Conn]struct{}
 	closed  bool
 }
@@ -46,7 +46,7 @@ func New(cfg Config) *Server {
 	if cfg.Handshake <= 0 {
 		cfg.Handshake = 5 * time.Second
 	}
-	return &Server{cfg: cfg, log: cfg.Log, perTok: map[string]int{}, pending: map[*websocket.Conn]struct{}{},
+	return &Server{cfg: cfg, log: cfg.Log, pending: map[*websocket.Conn]struct{}{},
 		// Media streams come from servers, not browsers: the token, not the origin, is checked.
 		up: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 1024, CheckOrigin: func(*http.Request) bool { return true }}}
 }
@@ -119,12 +119,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		pr = &p
 	}
-	release, err := s.acquire(pr.Name)
+	slot, err := ingest.Reserve(s.cfg.Calls, *pr, callID(start))
 	if err != nil {
 		log.Warn("twilio stream refused", "err", err, "principal", pr.Name)
 		closeWith(conn, websocket.CloseTryAgainLater, err.Error())
 		return
 	}
+	release := slot.Release
 	c, created, err := s.open(start)
 	if err != nil {
 		release()
@@ -132,6 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		closeWith(conn, websocket.ClosePolicyViolation, err.Error())
 		return
 	}
+	slot.Hold(c.ID())
 	streams := map[event.Party]*call.Stream{}
 	for _, tr := range start.Tracks {
 		party, _ := TrackParty(tr) // checked by Parse
@@ -185,29 +187,22 @@ func (s *Server) handshake(conn *websocket.Conn) (*Start, error) {
 	return nil, fmt.Errorf("twilio: no start message: %w", ErrMessage)
 }
 
-func (s *Server) open(st *Start) (*call.Call, bool, error) {
-	id := st.CustomParameters["call"]
-	if id == "" {
-		id = st.CallSid
+// callID is the call a stream belongs to: customParameters.call, else the CallSid.
+func callID(st *Start) string {
+	if id := st.CustomParameters["call"]; id != "" {
+		return id
 	}
-	meta := map[string]string{"twilio_call_sid": st.CallSid, "twilio_stream_sid": st.StreamSid}
-	return s.cfg.Registry.Open(call.OpenParams{ID: id, Source: "twilio", Agent: st.CustomParameters["agent"], Meta: meta})
+	return st.CallSid
 }
 
-func (s *Server) acquire(name string) (func(), error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxPerToken > 0 && s.perTok[name] >= s.cfg.MaxPerToken {
-		return nil, fmt.Errorf("twilio: %s has %d live streams: %w", name, s.perTok[name], call.ErrTooManyCalls)
+func (s *Server) open(st *Start) (*call.Call, bool, error) {
+	id := callID(st)
+	meta := map[string]string{"twilio_call_sid": st.CallSid, "twilio_stream_sid": st.StreamSid}
+	// The call's language (customParameters lang, e.g. "nl-NL") picks the transcriber.
+	if l := st.CustomParameters["lang"]; l != "" && len(l) <= 16 {
+		meta["lang"] = l
 	}
-	s.perTok[name]++
-	return sync.OnceFunc(func() {
-		s.mu.Lock()
-		if s.perTok[name]--; s.perTok[name] <= 0 {
-			delete(s.perTok, name)
-		}
-		s.mu.Unlock()
-	}), nil
+	return s.cfg.Registry.Open(call.OpenParams{ID: id, Source: "twilio", Agent: st.CustomParameters["agent"], Meta: meta})
 }
 
 // read is the stream's loop on a goroutine owned by the call.
