@@ -20,11 +20,11 @@ import (
 
 // Config of the Twilio media-stream endpoint.
 type Config struct {
-	Log         *slog.Logger
-	Registry    *call.Registry
-	Auth        auth.Authenticator
-	Calls       *auth.CallLimiter // per-integrator concurrent calls, shared with WHIP and AudioHook; nil = unlimited
-	Handshake   time.Duration // connected + start must arrive within this [5s]
+	Log       *slog.Logger
+	Registry  *call.Registry
+	Auth      auth.Authenticator
+	Calls     *auth.CallLimiter // per-integrator concurrent calls, shared with WHIP and AudioHook; nil = unlimited
+	Handshake time.Duration     // connected + start must arrive within this [5s]
 }
 
 // Server handles media-stream websockets.
