@@ -10,7 +10,7 @@
 // ignored), and end the call on BYE. A plain INVITE (application/sdp only) with one audio
 // stream becomes one party: X-Undertone-Party (customer/agent) or the configured default.
 // X-Undertone-Call and X-Undertone-Agent set the call id and agent; otherwise the SIP
-// Call-ID (made safe) is the call id.
+// Call-ID (made safe) is the call id. X-Undertone-Lang (en, nl-NL) is the call's language.
 //
 // Stage: ingest. SIP signalling is github.com/emiago/sipgo (UDP and TCP on one port);
 // the Server owns the SIP transport and its goroutines. Each accepted dialog opens a call

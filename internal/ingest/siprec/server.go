@@ -26,6 +26,7 @@ const (
 	HeaderParty = "X-Undertone-Party"
 	HeaderCall  = "X-Undertone-Call"
 	HeaderAgent = "X-Undertone-Agent"
+	HeaderLang  = "X-Undertone-Lang" // the call's language (en, nl-NL): picks the transcriber
 )
 
 // Config of the SIP listener.
@@ -399,8 +400,13 @@ func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Lo
 	if ct := req.ContentType(); ct != nil && strings.HasPrefix(strings.ToLower(ct.Value()), TypeSDP) {
 		source = "sip"
 	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: id, Source: source, Agent: agent,
-		Meta: map[string]string{"sip_call_id": callIDOf(req)}})
+	meta := map[string]string{"sip_call_id": callIDOf(req)}
+	if h := req.GetHeader(HeaderLang); h != nil {
+		if l := strings.TrimSpace(h.Value()); l != "" && len(l) <= 16 {
+			meta["lang"] = l
+		}
+	}
+	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: id, Source: source, Agent: agent, Meta: meta})
 	if err != nil {
 		code, reason := 500, "Server Internal Error"
 		switch {
