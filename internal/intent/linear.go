@@ -107,7 +107,6 @@ func trainSoftmax(data []example, C, D int, p trainParams) *softmaxLR {
 func trainOVR(data []example, N, D int, p trainParams) *softmaxLR {
 	m := &softmaxLR{C: N, D: D, w: make([]float32, N*D), b: make([]float32, N)}
 	g2 := make([]float32, N*D)
-	gb := make([]float64, N)
 	z := make([]float64, N)
 	pos := make([]float64, N)
 	tot := 0.0
@@ -130,6 +129,10 @@ func trainOVR(data []example, N, D int, p trainParams) *softmaxLR {
 		if pos[n] > 0 {
 			posW[n] = math.Min(5, math.Sqrt((tot-pos[n])/pos[n]))
 		}
+		// The bias is fixed at the log-odds of the weighted prior instead of learnt: a learnt
+		// bias drifted positive (cancelled by negative weights on common words), so a short
+		// line with unfamiliar words ("yeah yeah") fired every need.
+		m.b[n] = float32(math.Log((posW[n]*pos[n] + 0.5) / (tot - pos[n] + 0.5)))
 	}
 	r := rand.New(rand.NewPCG(p.seed, 11))
 	for ep := 0; ep < p.epochs; ep++ {
@@ -144,8 +147,6 @@ func trainOVR(data []example, N, D int, p trainParams) *softmaxLR {
 					y, wt = 1, wt*posW[n]
 				}
 				z[n] = (pr - y) * wt
-				gb[n] += z[n] * z[n]
-				m.b[n] -= float32(p.lr * z[n] / (math.Sqrt(gb[n]) + 1e-6))
 			}
 			for _, f := range ex.x {
 				base := int(f.idx) * N

@@ -30,6 +30,7 @@ type trainConfig struct {
 	data, out, src, tokenizer string
 	dim, epochs               int
 	lr, l2, handWeight        float64
+	xsidWeight                float64
 	oosCap                    int
 	benchmarks, jsonOut       bool
 }
@@ -53,6 +54,7 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fl.Float64Var(&cfg.lr, "lr", 0.2, "AdaGrad learning rate")
 	fl.Float64Var(&cfg.l2, "l2", 1e-5, "L2 regularisation")
 	fl.Float64Var(&cfg.handWeight, "hand-weight", 3, "weight of a hand-written line relative to a corpus line")
+	fl.Float64Var(&cfg.xsidWeight, "xsid-weight", 1, "weight of an xSID (assistant, out_of_scope) line")
 	fl.IntVar(&cfg.oosCap, "oos-cap", 4000, "at most this many English out_of_scope training lines")
 	fl.BoolVar(&cfg.benchmarks, "benchmarks", false, "also train and score Banking77-77 and CLINC150 models")
 	fl.BoolVar(&cfg.jsonOut, "json", false, "print the scores as JSON")
@@ -135,8 +137,8 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	p := trainParams{epochs: cfg.epochs, lr: cfg.lr, l2: cfg.l2, seed: 1}
-	trEx := toExamples(fz, append(append([]Sample{}, train...), handTrain...), Intents, float32(cfg.handWeight))
-	devEx := toExamples(fz, append(append([]Sample{}, corp.dev...), handDev...), Intents, float32(cfg.handWeight))
+	trEx := toExamples(fz, append(append([]Sample{}, train...), handTrain...), Intents, float32(cfg.handWeight), float32(cfg.xsidWeight))
+	devEx := toExamples(fz, append(append([]Sample{}, corp.dev...), handDev...), Intents, float32(cfg.handWeight), float32(cfg.xsidWeight))
 	m := trainSoftmax(trEx, len(Intents), cfg.dim, p)
 	nm := trainOVR(trEx, len(Needs), cfg.dim, p)
 	if err := ctx.Err(); err != nil {
@@ -147,6 +149,17 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	needThr := tuneNeeds(nm, devEx)
 	scores["dev_in_scope_accuracy"], scores["dev_oos_recall"] = inAcc, oosRec
 	log("dev: temperature %.2f, abstain below %.2f: in-scope accuracy %.3f, out-of-scope recall %.3f", temp, thr, inAcc, oosRec)
+	for _, lang := range []string{"nl", "en"} {
+		var ss []Sample
+		for _, s := range handDev {
+			if s.Lang == lang {
+				ss = append(ss, s)
+			}
+		}
+		acc := abstainAccuracy(m, toExamples(fz, ss, Intents, 1, 1), oos, temp, thr)
+		scores["dev_hand_"+lang+"_accuracy"] = acc
+		log("dev: hand-written %s lines: accuracy %.3f on %d", lang, acc, len(ss))
+	}
 	// Final fit on train + dev with the tuned calibration.
 	all := append(trEx, devEx...)
 	m = trainSoftmax(all, len(Intents), cfg.dim, p)
@@ -210,7 +223,7 @@ func capOOS(ss []Sample, limit int) []Sample {
 }
 
 // toExamples featurises samples; hand-written lines weigh more and carry need labels.
-func toExamples(fz *featurizer, ss []Sample, labels []string, handWeight float32) []example {
+func toExamples(fz *featurizer, ss []Sample, labels []string, handWeight, xsidWeight float32) []example {
 	out := make([]example, 0, len(ss))
 	for _, s := range ss {
 		y := indexOf(labels, s.Intent)
@@ -219,6 +232,9 @@ func toExamples(fz *featurizer, ss []Sample, labels []string, handWeight float32
 		}
 		x, _ := fz.extract(s.Text)
 		ex := example{x: x, y: y, w: 1}
+		if strings.HasPrefix(s.Source, "xsid") {
+			ex.w = xsidWeight
+		}
 		if strings.HasPrefix(s.Source, "train_") {
 			ex.w, ex.nw = handWeight, handWeight
 			ex.needs = make([]bool, len(Needs))
@@ -451,4 +467,23 @@ func checkNoTestLeak(src string, train []Sample) error {
 		}
 	}
 	return nil
+}
+
+// abstainAccuracy is the accuracy with out_of_scope as a label: abstaining counts as
+// predicting it, as Model.Classify does.
+func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr float64) float64 {
+	z := make([]float64, m.C)
+	ok := 0
+	for _, e := range ex {
+		m.logits(e.x, z)
+		softmaxT(z, temp)
+		pred := argmax(z, oos)
+		if argmax(z, -1) == oos || z[pred] < thr {
+			pred = oos
+		}
+		if pred == e.y {
+			ok++
+		}
+	}
+	return float64(ok) / math.Max(float64(len(ex)), 1)
 }
