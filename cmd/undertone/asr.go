@@ -90,10 +90,11 @@ func (a *asrComponent) analyzer() call.AnalyzerFactory {
 	return a.tr.Analyzer
 }
 
-// status is the call analyzer that emits transcript.status once per call.
+// status is the call analyzer that emits transcript.status once per call (never nil: a
+// nil component reports no recogniser).
 func (a *asrComponent) status() call.CallAnalyzerFactory {
 	if a == nil {
-		return nil
+		return asr.NewStatusFactory(nil, "en")
 	}
 	return asr.NewStatusFactory(a.rec, a.lang)
 }

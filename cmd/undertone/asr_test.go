@@ -27,6 +27,11 @@ func TestOpenASR(t *testing.T) {
 	}
 	_ = a.close()
 
+	var nilASR *asrComponent // components made without openASR still get a status stage
+	if f := nilASR.status(); f == nil || f("c") == nil || nilASR.analyzer() != nil || nilASR.close() != nil {
+		t.Error("nil component: want a status stage, no analyzer, a quiet close")
+	}
+
 	cfg.ASR = "klingon"
 	if _, err := openASR(cfg, log, nil); !errors.Is(err, asr.ErrUnknownEngine) {
 		t.Errorf("unknown engine: err = %v", err)
