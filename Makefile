@@ -18,7 +18,7 @@ ASR          ?= auto
 GOTAGS        = $(shell [ "$(ASR)" != none ] && command -v $${CC:-cc} >/dev/null 2>&1 && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo pocketsphinx)
 CGO           = $(if $(GOTAGS),1,$${CGO_ENABLED:-0})
 
-.PHONY: all run build test test-short test-race bench lint fmt docker eval wer deps clean help
+.PHONY: all run build test test-short test-race bench lint fmt docker eval eval-intent wer deps clean help
 
 all: build
 
@@ -76,6 +76,14 @@ docker:
 # Placeholder: evaluate the shipped emotion model on a corpus in the shared manifest format.
 eval: build
 	./$(BIN) eval --emotion --corpus $(CORPUS)
+
+# Intent model: the held-out test files, then the corpus evaluations (Banking77, CLINC150,
+# xSID; need TEXT_CORPUS) that plain go test never runs.
+TEXT_CORPUS  ?= ../shared/data/text
+eval-intent: build
+	./$(BIN) eval --intent models/intent/test_nl.csv
+	./$(BIN) eval --intent models/intent/test_en.csv
+	INTENT_CORPUS=$(abspath $(TEXT_CORPUS)) $(GO) test -tags corpus -run Corpus -v -count=1 ./internal/intent/
 
 # Word error rate of the embedded recogniser (espeak-ng English, sclite); needs the C library.
 wer: deps
