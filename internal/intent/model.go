@@ -223,11 +223,22 @@ func save(dir string, meta Meta, intent, needs *softmaxLR, tokenizerJSON, cuesTS
 // Meta returns the model's header (labels, thresholds, scores).
 func (m *Model) Meta() Meta { return m.meta }
 
-// Classify returns the intent and needs of one utterance. lang is "nl" or "en"; empty
-// detects it from the text.
+// ClassifyEvent is Classify as the intent event payload: the shape of
+// transcript.ClassifyFunc, so a loaded model plugs into the call's intent stage as is.
+func (m *Model) ClassifyEvent(text, lang string) event.IntentData {
+	return m.Classify(text, lang).Event()
+}
+
+// Classify returns the intent and needs of one utterance. lang is "nl" or "en" (a BCP 47
+// tag such as "nl-BE" counts as its primary language); empty or any other language is
+// detected from the text, as the model knows only these two.
 func (m *Model) Classify(text, lang string) Result {
 	fs, ws := m.fz.extract(text)
-	if lang == "" {
+	lang = strings.ToLower(lang)
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	if lang != "nl" && lang != "en" {
 		lang = detectWords(ws)
 	}
 	res := Result{Lang: lang}
