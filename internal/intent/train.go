@@ -7,10 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
@@ -31,7 +29,7 @@ type trainConfig struct {
 	dim, epochs               int
 	lr, l2, handWeight        float64
 	xsidWeight                float64
-	oosCap                    int
+	oosCap, cv                int
 	benchmarks, jsonOut       bool
 }
 
@@ -58,6 +56,7 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fl.IntVar(&cfg.oosCap, "oos-cap", 4000, "at most this many English out_of_scope training lines")
 	fl.BoolVar(&cfg.benchmarks, "benchmarks", false, "also train and score Banking77-77 and CLINC150 models")
 	fl.BoolVar(&cfg.jsonOut, "json", false, "print the scores as JSON")
+	fl.IntVar(&cfg.cv, "cv", 0, "instead of training: K-fold cross-validation over the hand-written lines (writes nothing)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -115,7 +114,52 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := checkNoTestLeak(cfg.src, hand); err != nil {
 		return err
 	}
-	// Hold out every fifth hand-written line for calibration and thresholds.
+	fz := &featurizer{dim: cfg.dim, wp: wp, cues: cues}
+	log := func(format string, a ...any) {
+		if !cfg.jsonOut {
+			fmt.Fprintf(stdout, format+"\n", a...)
+		}
+	}
+	if cfg.cv > 0 {
+		return crossValidate(ctx, cfg, fz, corp, hand, log, stdout)
+	}
+	f, err := fit(ctx, cfg, fz, corp, hand, log)
+	if err != nil {
+		return err
+	}
+	if cfg.benchmarks {
+		p := trainParams{epochs: cfg.epochs, lr: cfg.lr, l2: cfg.l2, seed: 1}
+		if err := benchmarks(ctx, cfg, fz, p, f.meta.Scores, log); err != nil {
+			return err
+		}
+	}
+	f.meta.Created = time.Now().UTC().Format(time.RFC3339)
+	f.meta.Command = "undertone train --intent " + strings.Join(args, " ")
+	if err := save(cfg.out, f.meta, f.intent, f.needs, tokJSON, cuesTSV); err != nil {
+		return fmt.Errorf("intent: save %s: %w", cfg.out, err)
+	}
+	log("wrote %s in %s", cfg.out, time.Since(start).Round(time.Second))
+	if cfg.jsonOut {
+		return json.NewEncoder(stdout).Encode(f.meta.Scores)
+	}
+	return nil
+}
+
+// fitted is a trained model before quantisation.
+type fitted struct {
+	meta          Meta
+	intent, needs *softmaxLR
+}
+
+// model wraps f for classification in memory (cross-validation).
+func (f *fitted) model(fz *featurizer) *Model {
+	return &Model{meta: f.meta, fz: fz, intent: f.intent, needs: f.needs, oos: indexOf(f.meta.Intents, OutOfScope)}
+}
+
+// fit trains on the corpora and the hand-written lines: a first fit without the
+// calibration data (corpus dev splits and every fifth hand-written line) tunes the
+// temperature, abstain threshold and need thresholds; the final fit uses everything.
+func fit(ctx context.Context, cfg trainConfig, fz *featurizer, corp *corpora, hand []Sample, log func(string, ...any)) (*fitted, error) {
 	var handTrain, handDev []Sample
 	for i, s := range hand {
 		if i%5 == 2 {
@@ -124,25 +168,17 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			handTrain = append(handTrain, s)
 		}
 	}
-	fz := &featurizer{dim: cfg.dim, wp: wp, cues: cues}
 	scores := map[string]float64{}
-	log := func(format string, a ...any) {
-		if !cfg.jsonOut {
-			fmt.Fprintf(stdout, format+"\n", a...)
-		}
-	}
 	train := capOOS(corp.train, cfg.oosCap)
 	log("corpora: %d train, %d dev; hand-written %d train, %d dev", len(train), len(corp.dev), len(handTrain), len(handDev))
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	p := trainParams{epochs: cfg.epochs, lr: cfg.lr, l2: cfg.l2, seed: 1}
-	trEx := toExamples(fz, append(append([]Sample{}, train...), handTrain...), Intents, float32(cfg.handWeight), float32(cfg.xsidWeight))
-	devEx := toExamples(fz, append(append([]Sample{}, corp.dev...), handDev...), Intents, float32(cfg.handWeight), float32(cfg.xsidWeight))
+	hw, xw := float32(cfg.handWeight), float32(cfg.xsidWeight)
+	trEx := toExamples(fz, append(append([]Sample{}, train...), handTrain...), Intents, hw, xw)
+	devEx := toExamples(fz, append(append([]Sample{}, corp.dev...), handDev...), Intents, hw, xw)
 	m := trainSoftmax(trEx, len(Intents), cfg.dim, p)
 	nm := trainOVR(trEx, len(Needs), cfg.dim, p)
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	oos := indexOf(Intents, OutOfScope)
 	temp, thr, inAcc, oosRec := calibrate(m, devEx, oos)
@@ -160,26 +196,15 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		scores["dev_hand_"+lang+"_accuracy"] = acc
 		log("dev: hand-written %s lines: accuracy %.3f on %d", lang, acc, len(ss))
 	}
-	// Final fit on train + dev with the tuned calibration.
 	all := append(trEx, devEx...)
 	m = trainSoftmax(all, len(Intents), cfg.dim, p)
 	nm = trainOVR(all, len(Needs), cfg.dim, p)
-	if cfg.benchmarks {
-		if err := benchmarks(ctx, cfg, fz, p, scores, log); err != nil {
-			return err
-		}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	meta := Meta{Version: 1, Created: time.Now().UTC().Format(time.RFC3339),
-		Command: "undertone train --intent " + strings.Join(args, " "), Dim: cfg.dim,
-		Intents: Intents, Needs: Needs, Temperature: temp, Threshold: thr, NeedThresholds: needThr, Scores: scores}
-	if err := save(cfg.out, meta, m, nm, tokJSON, cuesTSV); err != nil {
-		return fmt.Errorf("intent: save %s: %w", cfg.out, err)
-	}
-	log("wrote %s in %s", cfg.out, time.Since(start).Round(time.Second))
-	if cfg.jsonOut {
-		return json.NewEncoder(stdout).Encode(scores)
-	}
-	return nil
+	meta := Meta{Version: 1, Dim: cfg.dim, Intents: Intents, Needs: Needs, Temperature: temp,
+		Threshold: thr, NeedThresholds: needThr, Scores: scores}
+	return &fitted{meta: meta, intent: m, needs: nm}, nil
 }
 
 // modelDir returns the model directory a --out or --model argument names: the argument
@@ -249,207 +274,6 @@ func toExamples(fz *featurizer, ss []Sample, labels []string, handWeight, xsidWe
 	return out
 }
 
-// calibrate fits the temperature on dev and picks the abstain threshold that maximises the
-// mean of in-scope accuracy (correct and not abstained) and out-of-scope recall.
-func calibrate(m *softmaxLR, dev []example, oos int) (temp, thr, inAcc, oosRec float64) {
-	logits := make([][]float64, len(dev))
-	ys := make([]int, len(dev))
-	for i, ex := range dev {
-		logits[i] = make([]float64, m.C)
-		m.logits(ex.x, logits[i])
-		ys[i] = ex.y
-	}
-	temp = fitTemperature(logits, ys)
-	best := -1.0
-	z := make([]float64, m.C)
-	for t := 0.0; t <= 0.9; t += 0.01 {
-		var nIn, okIn, nOOS, okOOS float64
-		for i, l := range logits {
-			copy(z, l)
-			softmaxT(z, temp)
-			top, bestIn := argmax(z, -1), argmax(z, oos)
-			abstain := top == oos || z[bestIn] < t
-			if ys[i] == oos {
-				nOOS++
-				if abstain {
-					okOOS++
-				}
-			} else {
-				nIn++
-				if !abstain && bestIn == ys[i] {
-					okIn++
-				}
-			}
-		}
-		a, r := okIn/math.Max(nIn, 1), okOOS/math.Max(nOOS, 1)
-		if (a+r)/2 > best+1e-9 {
-			best, thr, inAcc, oosRec = (a+r)/2, t, a, r
-		}
-	}
-	return temp, thr, inAcc, oosRec
-}
-
-// argmax returns the index of the largest value, skipping index skip.
-func argmax(z []float64, skip int) int {
-	b := -1
-	for i, v := range z {
-		if i != skip && (b < 0 || v > z[b]) {
-			b = i
-		}
-	}
-	return b
-}
-
-// tuneNeeds picks per-need thresholds maximising F1 on the labelled dev lines, within
-// [0.3, 0.8] so that a small dev set cannot push them to extremes.
-func tuneNeeds(nm *softmaxLR, dev []example) []float64 {
-	thr := make([]float64, nm.C)
-	z := make([]float64, nm.C)
-	type pr struct {
-		p float64
-		y bool
-	}
-	per := make([][]pr, nm.C)
-	for _, ex := range dev {
-		if ex.needs == nil {
-			continue
-		}
-		nm.logits(ex.x, z)
-		for n := range z {
-			per[n] = append(per[n], pr{1 / (1 + math.Exp(-z[n])), ex.needs[n]})
-		}
-	}
-	for n := range thr {
-		thr[n] = 0.5
-		bestF := -1.0
-		for t := 0.3; t <= 0.801; t += 0.05 {
-			var tp, fp, fn float64
-			for _, x := range per[n] {
-				switch {
-				case x.p >= t && x.y:
-					tp++
-				case x.p >= t:
-					fp++
-				case x.y:
-					fn++
-				}
-			}
-			f := 2 * tp / math.Max(2*tp+fp+fn, 1)
-			if f > bestF+1e-9 {
-				bestF, thr[n] = f, t
-			}
-		}
-	}
-	return thr
-}
-
-// benchmarks trains and scores models on the public corpora's own label sets.
-func benchmarks(ctx context.Context, cfg trainConfig, fz *featurizer, p trainParams, scores map[string]float64, log func(string, ...any)) error {
-	// Banking77: 77 labels, official train/test.
-	tr, err := readBanking77(filepath.Join(cfg.data, "banking77", "train.csv"))
-	if err != nil {
-		return err
-	}
-	te, err := readBanking77(filepath.Join(cfg.data, "banking77", "test.csv"))
-	if err != nil {
-		return err
-	}
-	labels := labelSet(tr)
-	m := trainSoftmax(rawExamples(fz, tr, labels), len(labels), cfg.dim, p)
-	acc := accuracy(m, rawExamples(fz, te, labels))
-	scores["banking77_test_accuracy"] = acc
-	log("Banking77 (77 labels): test accuracy %.4f on %d", acc, len(te))
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// CLINC150: 150 intents + oos as a class, temperature and threshold on val, scored on test.
-	cl, err := readCLINC(filepath.Join(cfg.data, "clinc150", "data_full.json"))
-	if err != nil {
-		return err
-	}
-	mark := func(ss []Sample) []Sample {
-		out := make([]Sample, len(ss))
-		for i, s := range ss {
-			s.Labels = []string{OutOfScope}
-			out[i] = s
-		}
-		return out
-	}
-	ctr := append(append([]Sample{}, cl["train"]...), mark(cl["oos_train"])...)
-	cval := append(append([]Sample{}, cl["val"]...), mark(cl["oos_val"])...)
-	cte := append(append([]Sample{}, cl["test"]...), mark(cl["oos_test"])...)
-	labels = labelSet(ctr)
-	oos := indexOf(labels, OutOfScope)
-	m = trainSoftmax(rawExamples(fz, ctr, labels), len(labels), cfg.dim, p)
-	temp, thr, _, _ := calibrate(m, rawExamples(fz, cval, labels), oos)
-	inAcc, oosRec := oosScores(m, rawExamples(fz, cte, labels), oos, temp, thr)
-	scores["clinc150_in_scope_accuracy"], scores["clinc150_oos_recall"] = inAcc, oosRec
-	log("CLINC150 (150 + oos, threshold %.2f from val): test in-scope accuracy %.4f, out-of-scope recall %.4f", thr, inAcc, oosRec)
-	inAcc0, oosRec0 := oosScores(m, rawExamples(fz, cte, labels), oos, temp, 0)
-	scores["clinc150_in_scope_accuracy_no_threshold"], scores["clinc150_oos_recall_no_threshold"] = inAcc0, oosRec0
-	log("CLINC150 (oos as a class only, no threshold): test in-scope accuracy %.4f, out-of-scope recall %.4f", inAcc0, oosRec0)
-	return nil
-}
-
-func labelSet(ss []Sample) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		if !seen[s.Labels[0]] {
-			seen[s.Labels[0]] = true
-			out = append(out, s.Labels[0])
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func rawExamples(fz *featurizer, ss []Sample, labels []string) []example {
-	out := make([]example, 0, len(ss))
-	for _, s := range ss {
-		if y := indexOf(labels, s.Labels[0]); y >= 0 {
-			x, _ := fz.extract(s.Text)
-			out = append(out, example{x: x, y: y, w: 1})
-		}
-	}
-	return out
-}
-
-func accuracy(m *softmaxLR, ex []example) float64 {
-	z := make([]float64, m.C)
-	ok := 0
-	for _, e := range ex {
-		m.logits(e.x, z)
-		if argmax(z, -1) == e.y {
-			ok++
-		}
-	}
-	return float64(ok) / math.Max(float64(len(ex)), 1)
-}
-
-func oosScores(m *softmaxLR, ex []example, oos int, temp, thr float64) (inAcc, oosRec float64) {
-	z := make([]float64, m.C)
-	var nIn, okIn, nO, okO float64
-	for _, e := range ex {
-		m.logits(e.x, z)
-		softmaxT(z, temp)
-		top, bestIn := argmax(z, -1), argmax(z, oos)
-		abstain := top == oos || z[bestIn] < thr
-		if e.y == oos {
-			nO++
-			if abstain {
-				okO++
-			}
-		} else {
-			nIn++
-			if !abstain && bestIn == e.y {
-				okIn++
-			}
-		}
-	}
-	return okIn / math.Max(nIn, 1), okO / math.Max(nO, 1)
-}
-
 // checkNoTestLeak refuses to train when a hand-written training line also appears in a
 // test_*.csv next to it: the test files must stay unseen for their scores to mean anything.
 func checkNoTestLeak(src string, train []Sample) error {
@@ -470,23 +294,4 @@ func checkNoTestLeak(src string, train []Sample) error {
 		}
 	}
 	return nil
-}
-
-// abstainAccuracy is the accuracy with out_of_scope as a label: abstaining counts as
-// predicting it, as Model.Classify does.
-func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr float64) float64 {
-	z := make([]float64, m.C)
-	ok := 0
-	for _, e := range ex {
-		m.logits(e.x, z)
-		softmaxT(z, temp)
-		pred := argmax(z, oos)
-		if argmax(z, -1) == oos || z[pred] < thr {
-			pred = oos
-		}
-		if pred == e.y {
-			ok++
-		}
-	}
-	return float64(ok) / math.Max(float64(len(ex)), 1)
 }
