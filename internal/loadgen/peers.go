@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -215,27 +216,7 @@ func runPeer(ctx context.Context, p Params, dial Dialer, id string, parties []ev
 	return hangErr
 }
 
-// playFrames paces whole 20 ms frames of every channel against the wall clock.
+// playFrames paces whole 20 ms frames of every channel (ingest.PlayFrames).
 func playFrames(ctx context.Context, channels [][]int16, onFrame func(int, time.Time), send func(i int, frame []int16) error) error {
-	const fs = whipclient.FrameSamples
-	n := len(channels[0]) / fs
-	start := time.Now()
-	for f := 0; f < n; f++ {
-		for i, ch := range channels {
-			if err := send(i, ch[f*fs:(f+1)*fs]); err != nil {
-				return fmt.Errorf("frame %d channel %d: %w", f, i, err)
-			}
-		}
-		if onFrame != nil {
-			onFrame(f, time.Now())
-		}
-		if wait := time.Until(start.Add(time.Duration(f+1) * 20 * time.Millisecond)); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-		}
-	}
-	return nil
+	return ingest.PlayFrames(ctx, channels, onFrame, func(_, i int, fr []int16) error { return send(i, fr) })
 }

@@ -3,7 +3,6 @@ package ingesttest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -13,10 +12,11 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Frame is 20 ms at 8 kHz: every Peer plays its channels in frames of this size.
-const Frame = 160
+const Frame = ingest.Frame
 
 // Source is one ingest protocol under test.
 type Source struct {
@@ -240,26 +240,8 @@ func listCall(t *testing.T, n *Node, id string) call.Info {
 }
 
 // PlayFrames is a helper for Peers: it paces frames against the wall clock and calls
-// send(f, i, frame) for each channel i of frame f.
+// send(f, i, frame) for each channel i of frame f (ingest.PlayFrames, shared with the
+// load client).
 func PlayFrames(ctx context.Context, channels [][]int16, onFrame func(int, time.Time), send func(f, i int, frame []int16) error) error {
-	n := len(channels[0]) / Frame
-	start := time.Now()
-	for f := 0; f < n; f++ {
-		for i, ch := range channels {
-			if err := send(f, i, ch[f*Frame:(f+1)*Frame]); err != nil {
-				return fmt.Errorf("frame %d channel %d: %w", f, i, err)
-			}
-		}
-		if onFrame != nil {
-			onFrame(f, time.Now())
-		}
-		if wait := time.Until(start.Add(time.Duration(f+1) * 20 * time.Millisecond)); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-		}
-	}
-	return nil
+	return ingest.PlayFrames(ctx, channels, onFrame, send)
 }
