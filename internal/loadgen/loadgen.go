@@ -56,23 +56,31 @@ func (r Report) String() string {
 }
 
 // ToneBursts is synthetic call audio for latency figures: one channel per party of
-// seconds length, 1 s of silence then bursts of 600 ms voiced tone (harmonics of 150 Hz
-// for the customer, 210 Hz for the agent) and 900 ms of silence, the parties alternating
-// so each onset is clean. Amplitude −16 dBFS.
+// seconds length, 1 s of line noise then bursts of 600 ms voiced tone (harmonics of 150 Hz
+// for the customer, 210 Hz for the agent) and 900 ms of line noise, the parties
+// alternating so each onset is clean. Tone at −16 dBFS over white noise at about −60 dBFS:
+// a real line is never digitally silent, and the server's VAD ignores digital silence
+// when it tracks the noise floor, so gaps of pure zeros would let the floor climb to the
+// tone's level after some twenty seconds and the later onsets would go unheard.
 func ToneBursts(seconds float64, parties int) [][]int16 {
 	n := int(seconds*whipclient.Rate) / whipclient.FrameSamples * whipclient.FrameSamples
 	out := make([][]int16, parties)
+	seed := uint32(12345)
+	noise := func() float64 { // uniform in [-1, 1), deterministic
+		seed = seed*1664525 + 1013904223
+		return float64(int32(seed)) / (1 << 31)
+	}
 	for p := range out {
 		out[p] = make([]int16, n)
 		f0 := 150.0 + 60*float64(p)
 		offset := 1.0 + 0.75*float64(p)
 		for i := range out[p] {
 			t := float64(i) / whipclient.Rate
-			if t < offset || math.Mod(t-offset, 1.5) >= 0.6 {
-				continue
+			v := 0.0017 * noise() // uniform ±0.0017 ≈ −60 dBFS rms
+			if t >= offset && math.Mod(t-offset, 1.5) < 0.6 {
+				v += 0.09 * (math.Sin(2*math.Pi*f0*t) + 0.5*math.Sin(4*math.Pi*f0*t) + 0.25*math.Sin(6*math.Pi*f0*t))
 			}
-			v := math.Sin(2*math.Pi*f0*t) + 0.5*math.Sin(4*math.Pi*f0*t) + 0.25*math.Sin(6*math.Pi*f0*t)
-			out[p][i] = int16(0.09 * 32767 * v)
+			out[p][i] = int16(32767 * v)
 		}
 	}
 	return out
