@@ -2,7 +2,9 @@ package siprec
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 
 	"github.com/pion/rtp"
@@ -22,7 +24,11 @@ func (s *Server) readRTP(ctx context.Context, c *call.Call, st *call.Stream, sm 
 	for {
 		n, from, err := sm.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			if ctx.Err() == nil {
+			switch {
+			case ctx.Err() != nil:
+			case errors.Is(err, net.ErrClosed): // BYE closed the sockets before the call's end
+				c.Leave(sm.party)
+			default:
 				log.Warn("RTP socket failed", "err", err)
 				c.Leave(sm.party)
 			}
