@@ -47,11 +47,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	authn := auth.NewStoreAuth(tokens, comp.store, auth.StoreConfig{})
 	// The store closes last, after the node has ended its calls (their summaries are
 	// written) and the recorder has drained; drainCtx bounds both.
-	drainCtx := context.Background()
+	// Its cancel runs after the close: a deferred cancel of its own would run first (LIFO)
+	// and hand the recorder an already cancelled context, dropping what it still holds.
+	drainCtx, cancelDrain := context.Background(), context.CancelFunc(func() {})
 	defer func() {
 		if err := comp.close(drainCtx); err != nil {
 			log.Error("closing the store", "err", err)
 		}
+		cancelDrain()
 	}()
 	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: authn, Bus: comp.bus,
 		Recorder: comp.recorder(), Lister: comp.lister(), DB: comp.store, Tokens: comp.store, Analyzers: comp.analyzers(),
@@ -77,8 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("shutting down: draining calls", "live", srv.Registry.Live(), "timeout", cfg.DrainTimeout)
 	dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
-	defer cancel()
-	drainCtx = dctx
+	drainCtx, cancelDrain = dctx, cancel
 	if err := srv.Shutdown(dctx); err != nil {
 		log.Error("shutdown incomplete", "err", err)
 	}
