@@ -30,6 +30,8 @@ Usage:
                                              train a model on a corpus (see models/*.md)
   undertone eval --emotion --corpus DIR [--model FILE] [--telephone] [--json]
                                              evaluate a model speaker-independently
+  undertone playbook check FILE.yaml|DIR ...
+                                             validate hint playbooks (line-numbered errors)
   undertone version
 
 Run "undertone COMMAND -h" for a command's flags.
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runTrain(ctx, args, stdout)
 	case "eval":
 		return runEval(ctx, args, stdout)
+	case "playbook":
+		return runPlaybook(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "undertone", version)
 		return nil

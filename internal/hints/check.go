@@ -49,7 +49,7 @@ func CheckCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		pb, err := Parse(f, b)
 		if err != nil {
 			bad++
-			fmt.Fprintln(stdout, strings.TrimSpace(err.Error()))
+			fmt.Fprintln(stdout, strings.TrimSuffix(strings.TrimSpace(err.Error()), ": "+ErrInvalid.Error()))
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (playbook %s, %d rules)\n", f, pb.Name, len(pb.Rules))

@@ -167,7 +167,11 @@ func Parse(name string, src []byte) (*Playbook, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: empty file: %w", name, ErrInvalid)
 		}
-		return nil, fmt.Errorf("%s: %s: %w", name, yamlMsg(err), ErrInvalid)
+		msg := yamlMsg(err)
+		if rest, ok := strings.CutPrefix(msg, "line "); ok { // "file:7: …" like the validator's problems
+			return nil, fmt.Errorf("%s:%s: %w", name, rest, ErrInvalid)
+		}
+		return nil, fmt.Errorf("%s: %s: %w", name, msg, ErrInvalid)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err == nil {
