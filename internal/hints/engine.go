@@ -120,12 +120,12 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		if d.Lang != "" {
 			s.lang = d.Lang
 		}
-		if ev.Party != event.Customer {
-			s.tick(ev.T)
-			return
-		}
 		s.tick(ev.T)
-		s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap)
+		// Only the customer's words are matched, but the agent's turn moves time on: a
+		// hint held back by the gap between hints may be raised now.
+		if ev.Party == event.Customer {
+			s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap)
+		}
 	case event.Intent:
 		d, ok := intentOf(ev.Data)
 		if !ok || ev.Party != event.Customer {
