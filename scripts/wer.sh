@@ -4,6 +4,7 @@
 #
 #   scripts/wer.sh [OUTDIR]            # default OUTDIR: a fresh temp dir
 #   VOICES="en-us en" SPEEDS="150" scripts/wer.sh
+#   BAND=phone scripts/wer.sh          # through 8 kHz µ-law first, as telephony calls arrive
 #
 # Needs: espeak-ng, sox, sctk (sclite), libpocketsphinx-dev libsphinxbase-dev
 # pocketsphinx-en-us, and a C toolchain (CGO_ENABLED=1). Sentences:
@@ -16,6 +17,7 @@ sentences=${SENTENCES:-internal/asr/testdata/wer_en.txt}
 voices=${VOICES:-en-us en en+f3}
 speeds=${SPEEDS:-150}
 engine=${ENGINE:-pocketsphinx}
+band=${BAND:-wide}
 sclite=$(command -v sclite || echo /usr/lib/sctk/bin/sclite)
 
 CGO_ENABLED=1 go build -tags pocketsphinx -o "$out/asrwer" ./internal/asr/cmd/asrwer
@@ -33,6 +35,11 @@ for v in $voices; do
 			espeak-ng -v "$v" -s "$s" -w "$out/wav/$id.raw.wav" "$line"
 			# 16 kHz mono 16-bit, with a little silence either side as a VAD would cut it.
 			sox "$out/wav/$id.raw.wav" -r 16000 -c 1 -b 16 "$out/wav/$id.wav" pad 0.3 0.3
+			if [ "$band" = phone ]; then # the server upsamples 8 kHz G.711 to 16 kHz the same way
+				sox "$out/wav/$id.wav" -r 8000 -e u-law "$out/wav/$id.ulaw.wav"
+				sox "$out/wav/$id.ulaw.wav" -r 16000 -e signed -b 16 "$out/wav/$id.wav"
+				rm "$out/wav/$id.ulaw.wav"
+			fi
 			rm "$out/wav/$id.raw.wav"
 			echo "$line ($id)" >>"$out/ref.trn"
 			echo "$out/wav/$id.wav" >>"$out/list.txt"
@@ -42,7 +49,7 @@ done
 
 "$out/asrwer" -engine "$engine" -list "$out/list.txt" >"$out/hyp.trn" 2>"$out/rtf.txt"
 "$sclite" -r "$out/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum pra -O "$out" -n sclite >/dev/null
-echo "espeak-ng voices: $voices, speeds: $speeds, engine: $engine"
+echo "espeak-ng voices: $voices, speeds: $speeds, band: $band, engine: $engine"
 grep -E 'Sum/Avg|SPKR|Corr' "$out/sclite.sys" | head -20
 cat "$out/rtf.txt"
 echo "details: $out/sclite.sys (per speaker), $out/sclite.pra (alignments)"

@@ -10,6 +10,7 @@
 # EMOTIONS: manifest emotion labels to include [neutral calm happy sad angry fearful disgust surprised]
 # EVERY:    keep every Nth matching file [4]
 # RAVDESS:  corpus folder with manifest.csv and wav/ [../shared/data/emotion/ravdess]
+# BAND:     wide, or phone to pass the audio through 8 kHz µ-law first [wide]
 # Needs what scripts/wer.sh needs, minus espeak-ng.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ corpus=${RAVDESS:-../shared/data/emotion/ravdess}
 emotions=${EMOTIONS:-neutral calm happy sad angry fearful disgust surprised}
 every=${EVERY:-4}
 engine=${ENGINE:-pocketsphinx}
+band=${BAND:-wide}
 sclite=$(command -v sclite || echo /usr/lib/sctk/bin/sclite)
 
 CGO_ENABLED=1 go build -tags pocketsphinx -o "$out/asrwer" ./internal/asr/cmd/asrwer
@@ -38,14 +40,20 @@ tail -n +2 "$corpus/manifest.csv" | while IFS=, read -r file spk gender emo text
 	*) continue ;;
 	esac
 	id="${emo}_${file%.wav}"
-	sox "$corpus/wav/$file" -r 16000 -c 1 -b 16 "$out/wav/$id.wav"
+	if [ "$band" = phone ]; then
+		sox "$corpus/wav/$file" -r 8000 -c 1 -e u-law "$out/wav/$id.ulaw.wav"
+		sox "$out/wav/$id.ulaw.wav" -r 16000 -e signed -b 16 "$out/wav/$id.wav"
+		rm "$out/wav/$id.ulaw.wav"
+	else
+		sox "$corpus/wav/$file" -r 16000 -c 1 -b 16 "$out/wav/$id.wav"
+	fi
 	echo "$ref ($id)" >>"$out/ref.trn"
 	echo "$out/wav/$id.wav" >>"$out/list.txt"
 done
 
 "$out/asrwer" -engine "$engine" -list "$out/list.txt" >"$out/hyp.trn" 2>"$out/rtf.txt"
 "$sclite" -r "$out/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum pra -O "$out" -n sclite >/dev/null
-echo "RAVDESS emotions: $emotions, every $every file(s), engine: $engine"
+echo "RAVDESS emotions: $emotions, every $every file(s), band: $band, engine: $engine"
 grep -E '^ *\| [a-zA-Z/]' "$out/sclite.sys"
 cat "$out/rtf.txt"
 echo "details: $out/sclite.sys, $out/sclite.pra"
