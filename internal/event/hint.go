@@ -52,6 +52,9 @@ type HintFeedbackData struct {
 	Rating string `json:"rating"` // useful, not_useful or used
 	Agent  string `json:"agent,omitempty"`
 	By     string `json:"by,omitempty"` // principal name that sent it (never the token)
+	// Comment is the agent's optional free text, redacted like transcripts. Carried on
+	// the stream for live dashboards; the store keeps only the rating.
+	Comment string `json:"comment,omitempty"`
 }
 
 // Hint feedback ratings.
