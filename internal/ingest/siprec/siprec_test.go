@@ -2,6 +2,7 @@ package siprec_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -112,4 +113,37 @@ func TestCallerPartyConfigurable(t *testing.T) {
 	if got[event.Agent] < 320 || got[event.Customer] > 230 || got[event.Customer] < 210 {
 		t.Errorf("pitch by party %v: want agent 330 (the caller), customer 220", got)
 	}
+}
+
+// X-Undertone-Lang reaches call.started's meta as lang (it picks the transcriber).
+func TestLanguageHeader(t *testing.T) {
+	n := ingesttest.NewNode(t, enable)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, err := dial(ctx, n, "udp", 1, map[string]string{siprec.HeaderLang: "nl-NL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.WaitCall(p.id, 5*time.Second) {
+		t.Fatal("call not opened")
+	}
+	w := ingesttest.Watch(t, n, p.id)
+	if err := p.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WaitEnded(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range w.Events() {
+		if ev.Type != event.CallStarted {
+			continue
+		}
+		b, _ := json.Marshal(ev.Data)
+		var info event.CallInfo
+		if err := json.Unmarshal(b, &info); err != nil || info.Meta["lang"] != "nl-NL" {
+			t.Errorf("call.started meta %v (%v), want lang nl-NL", info.Meta, err)
+		}
+		return
+	}
+	t.Error("no call.started")
 }
