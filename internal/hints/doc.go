@@ -8,8 +8,10 @@
 // Stage: a call analyzer (internal/call.CallAnalyzer) on the call's joiner goroutine,
 // downstream of transcripts, intents (internal/transcript), emotion and dynamics. It owns
 // its per-call state; playbooks are loaded once by main, validated, and shared read-only.
-// The feedback route (POST /v1/calls/{id}/hints/{hint}/feedback) emits hint.feedback
-// events; storing them and aggregating usefulness per rule is the store's job.
+// The feedback route (POST /v1/calls/{id}/hints/{hint}/feedback, feedback.go) accepts
+// ratings only for hints the engine raised on that call, while it is live and for
+// Config.FeedbackWindow after it ends, and emits hint.feedback events on the call's
+// stream; storing them and aggregating usefulness per rule is the store's job.
 //
 // Playbook schema: see models/playbooks/README.md. `undertone playbook check FILE` runs
 // CheckCommand.

@@ -26,6 +26,11 @@ type Config struct {
 	// content words [3m, 0.75].
 	RepeatWindow  time.Duration
 	RepeatOverlap float64
+	// FeedbackWindow is how long after a call ends its hints may still be rated: agents
+	// rate during wrap-up. It should not exceed the hub's history TTL (10m), after which
+	// a late event would start a new, never-swept topic for the call [10m].
+	FeedbackWindow time.Duration
+	Now            func() time.Time // wall clock for the feedback window [time.Now]
 }
 
 func (c *Config) defaults() {
@@ -44,6 +49,12 @@ func (c *Config) defaults() {
 	if c.RepeatOverlap <= 0 {
 		c.RepeatOverlap = 0.75
 	}
+	if c.FeedbackWindow <= 0 {
+		c.FeedbackWindow = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 }
 
 // Engine holds compiled playbooks; it is shared read-only by every call.
@@ -52,6 +63,7 @@ type Engine struct {
 	rules      []*rule
 	byPlaybook map[string][]*rule
 	byKey      map[string]*rule
+	led        *ledger
 }
 
 // New compiles the playbooks (already validated by Parse or LoadFS).
@@ -60,7 +72,8 @@ func New(cfg Config) (*Engine, error) {
 	if len(cfg.Playbooks) == 0 {
 		return nil, fmt.Errorf("hints: no playbooks: %w", ErrInvalid)
 	}
-	e := &Engine{cfg: cfg, byPlaybook: map[string][]*rule{}, byKey: map[string]*rule{}}
+	e := &Engine{cfg: cfg, byPlaybook: map[string][]*rule{}, byKey: map[string]*rule{},
+		led: newLedger(cfg.FeedbackWindow, cfg.Now)}
 	for _, pb := range cfg.Playbooks {
 		rs := compile(pb)
 		e.rules = append(e.rules, rs...)
@@ -74,14 +87,14 @@ func New(cfg Config) (*Engine, error) {
 
 // Factory returns the call analyzer factory for server.Options.Joiners.
 func (e *Engine) Factory() call.CallAnalyzerFactory {
-	return func(string) call.CallAnalyzer { return e.newCall() }
+	return func(id string) call.CallAnalyzer { return e.newCall(id) }
 }
 
 // Rules returns the number of rules loaded.
 func (e *Engine) Rules() int { return len(e.rules) }
 
-func (e *Engine) newCall() *analyzer {
-	return &analyzer{e: e, rules: e.rules, fired: map[string]float64{}, needAt: map[string]needMark{},
+func (e *Engine) newCall(id string) *analyzer {
+	return &analyzer{e: e, id: id, rules: e.rules, fired: map[string]float64{}, needAt: map[string]needMark{},
 		lastHint: math.Inf(-1)}
 }
 
@@ -93,6 +106,8 @@ type needMark struct {
 // analyzer is the hint engine for one call.
 type analyzer struct {
 	e        *Engine
+	id       string // call id: the ledger's key
+	opened   bool   // registered in the ledger
 	rules    []*rule
 	st       callState
 	fired    map[string]float64 // rule key → media time it last fired
@@ -106,6 +121,10 @@ var _ call.CallAnalyzer = (*analyzer)(nil)
 // Event implements call.CallAnalyzer.
 func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	s := &a.st
+	if !a.opened {
+		a.opened = true
+		a.e.led.open(a.id, emit)
+	}
 	switch ev.Type {
 	case event.CallStarted:
 		if in, ok := ev.Data.(event.CallInfo); ok {
@@ -164,8 +183,9 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 // carry the passing of time).
 func (a *analyzer) Tick(time.Duration, call.Emitter) {}
 
-// Close implements call.CallAnalyzer.
-func (a *analyzer) Close(call.Emitter) {}
+// Close implements call.CallAnalyzer: the call's hints stay rateable for the feedback
+// window.
+func (a *analyzer) Close(call.Emitter) { a.e.led.ended(a.id) }
 
 func (a *analyzer) selectPlaybooks(spec string) {
 	if strings.TrimSpace(spec) == "" {
@@ -219,6 +239,8 @@ func (a *analyzer) evaluate(emit call.Emitter) {
 		a.needAt[need] = needMark{t: now, prio: best.prio}
 	}
 	a.n++
+	id := HintID(a.n, best.key)
+	a.e.led.raised(a.id, id, best.key)
 	h := best.spec.Hint
 	lang := a.st.lang
 	if lang != "nl" && lang != "en" {
@@ -237,7 +259,7 @@ func (a *analyzer) evaluate(emit call.Emitter) {
 		bestEv[i].T = math.Round(bestEv[i].T*100) / 100
 	}
 	emit.Emit(event.Hint, "", time.Duration(now*float64(time.Second)), event.HintData{
-		ID: HintID(a.n, best.key), Rule: best.key, Playbook: best.playbook,
+		ID: id, Rule: best.key, Playbook: best.playbook,
 		Title: event.Localized{NL: h.Title.NL, EN: h.Title.EN}, Need: h.Need,
 		Underlying: event.Localized{NL: h.Underlying.NL, EN: h.Underlying.EN},
 		Phrasing:   event.Localized{NL: h.Phrasing.NL, EN: h.Phrasing.EN},
