@@ -29,3 +29,16 @@ func TestPlaybookCheck(t *testing.T) {
 		t.Error("unknown playbook subcommand accepted")
 	}
 }
+
+func TestHintEngine(t *testing.T) {
+	e, err := hintEngine("")
+	if err != nil || e.Rules() < 50 {
+		t.Fatalf("all playbooks: %v", err)
+	}
+	if e, err := hintEngine("energy"); err != nil || e.Rules() != 11 {
+		t.Errorf("energy: %v", err)
+	}
+	if _, err := hintEngine("energie"); err == nil {
+		t.Error("unknown sector accepted")
+	}
+}

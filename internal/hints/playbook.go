@@ -281,3 +281,36 @@ func LoadFS(fsys fs.FS, dir string) ([]*Playbook, error) {
 	}
 	return out, nil
 }
+
+// Select keeps the playbooks named in active (comma-separated, case-insensitive, e.g.
+// "energy,telecom" — a deployment's sectors); empty keeps all. An unknown name is an
+// error that lists the known ones, so a typo in the configuration fails at start.
+func Select(pbs []*Playbook, active string) ([]*Playbook, error) {
+	if strings.TrimSpace(active) == "" {
+		return pbs, nil
+	}
+	by := map[string]*Playbook{}
+	known := make([]string, 0, len(pbs))
+	for _, pb := range pbs {
+		by[pb.Name] = pb
+		known = append(known, pb.Name)
+	}
+	var out []*Playbook
+	seen := map[string]bool{}
+	for _, name := range strings.Split(active, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" || seen[name] {
+			continue
+		}
+		pb, ok := by[name]
+		if !ok {
+			return nil, fmt.Errorf("hints: no playbook %q (have %s): %w", name, strings.Join(known, ", "), ErrInvalid)
+		}
+		seen[name] = true
+		out = append(out, pb)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("hints: no playbook named in %q: %w", active, ErrInvalid)
+	}
+	return out, nil
+}
