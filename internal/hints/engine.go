@@ -64,6 +64,7 @@ type Engine struct {
 	byPlaybook map[string][]*rule
 	byKey      map[string]*rule
 	led        *ledger
+	nWords     int // alternatives with words, across all playbooks
 }
 
 // New compiles the playbooks (already validated by Parse or LoadFS).
@@ -75,7 +76,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, byPlaybook: map[string][]*rule{}, byKey: map[string]*rule{},
 		led: newLedger(cfg.FeedbackWindow, cfg.Now)}
 	for _, pb := range cfg.Playbooks {
-		rs := compile(pb)
+		rs := compile(pb, &e.nWords)
 		e.rules = append(e.rules, rs...)
 		e.byPlaybook[pb.Name] = rs
 		for _, r := range rs {
@@ -143,7 +144,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		// Only the customer's words are matched, but the agent's turn moves time on: a
 		// hint held back by the gap between hints may be raised now.
 		if ev.Party == event.Customer {
-			s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap)
+			s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap, a.e.nWords)
 		}
 	case event.Intent:
 		d, ok := intentOf(ev.Data)

@@ -23,11 +23,19 @@ type alt struct {
 	within  float64
 	intents map[string]bool
 	needs   map[string]bool
-	phrases map[string][]phrase // nl, en, any
+	phrases []langPhrase // in a fixed order (any, en, nl; then as written), so evidence is deterministic
+	wi      int          // index of this alternative's words in an utterance's match cache
 	minNeed float64
 }
 
-func compile(pb *Playbook) []*rule {
+type langPhrase struct {
+	lang string // nl, en or any
+	p    phrase
+}
+
+// compile compiles a playbook's rules; nWords numbers the alternatives with words across
+// every playbook of an engine (their slots in an utterance's match cache).
+func compile(pb *Playbook, nWords *int) []*rule {
 	out := make([]*rule, 0, len(pb.Rules))
 	for i := range pb.Rules {
 		r := &pb.Rules[i]
@@ -36,11 +44,15 @@ func compile(pb *Playbook) []*rule {
 		for j := range r.When {
 			w := &r.When[j]
 			a := alt{w: w, within: w.Within.D().Seconds(), intents: set(w.Intents...), needs: set(w.Needs...),
-				phrases: map[string][]phrase{}, minNeed: pb.Defaults.MinNeedConfidence}
-			for lang, ps := range w.Words {
-				for _, p := range ps {
-					a.phrases[lang] = append(a.phrases[lang], compilePhrase(p))
+				wi: -1, minNeed: pb.Defaults.MinNeedConfidence}
+			for _, lang := range []string{"any", "en", "nl"} {
+				for _, p := range w.Words[lang] {
+					a.phrases = append(a.phrases, langPhrase{lang: lang, p: compilePhrase(p)})
 				}
+			}
+			if len(a.phrases) > 0 {
+				a.wi = *nWords
+				*nWords++
 			}
 			cr.alts = append(cr.alts, a)
 		}
@@ -133,20 +145,31 @@ func (a *alt) matchNeed(s *callState, from float64) (event.Evidence, bool) {
 
 func (a *alt) matchWords(s *callState, from float64) (event.Evidence, bool) {
 	for i := len(s.utts) - 1; i >= 0 && s.utts[i].t >= from; i-- {
-		u := s.utts[i]
-		for lang, ps := range a.phrases {
-			if lang != "any" && u.lang != "" && u.lang != lang {
-				continue
-			}
-			for _, p := range ps {
-				if p.in(u.words) {
-					return event.Evidence{Kind: event.EvidenceWords,
-						Detail: fmt.Sprintf("%q in %q", p.text, snippet(u.text, 120)), T: u.t}, true
-				}
-			}
+		u := &s.utts[i]
+		if k := a.hit(u); k >= 0 {
+			return event.Evidence{Kind: event.EvidenceWords,
+				Detail: fmt.Sprintf("%q in %q", a.phrases[k].p.text, snippet(u.text, 120)), T: u.t}, true
 		}
 	}
 	return event.Evidence{}, false
+}
+
+// hit returns the index of the first of a's phrases the utterance contains, or -1. An
+// utterance never changes, so the answer is computed once per alternative and kept: rules
+// are evaluated on every event, against every utterance still in their window.
+func (a *alt) hit(u *utterance) int {
+	if c := u.hits[a.wi]; c != 0 {
+		return int(c) - 2 // 1: no phrase; k+2: phrase k
+	}
+	k := -1
+	for j, lp := range a.phrases {
+		if (lp.lang == "any" || u.lang == "" || u.lang == lp.lang) && lp.p.in(u.words) {
+			k = j
+			break
+		}
+	}
+	u.hits[a.wi] = int32(k + 2)
+	return k
 }
 
 func negative(d *event.EmotionData) float64 {

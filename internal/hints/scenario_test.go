@@ -426,3 +426,43 @@ func TestPlaybookSelection(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvent is the engine's cost per event with every shipped playbook active (the
+// worst case: no call meta narrows them), over the scripted calls.
+func BenchmarkEvent(b *testing.B) {
+	pbs, err := LoadFS(models.FS, "playbooks")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(Config{Playbooks: pbs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "scenarios", "*.yaml"))
+	var all [][]event.Event
+	n := 0
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		var sc scenario
+		if err := yaml.Unmarshal(src, &sc); err != nil {
+			b.Fatal(err)
+		}
+		sc.Playbook = ""
+		evs := sc.events()
+		all = append(all, evs)
+		n += len(evs)
+	}
+	rec := &recorder{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, evs := range all {
+			a := e.Factory()(fmt.Sprintf("bench-%d", j))
+			for k := range evs {
+				a.Event(&evs[k], rec)
+			}
+			a.Close(rec)
+			rec.evs = rec.evs[:0]
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/event")
+}

@@ -30,6 +30,7 @@ type utterance struct {
 	words   []string
 	content map[string]bool
 	lang    string
+	hits    []int32 // per word alternative of the engine: 0 not tried, 1 no match, k+2 phrase k
 }
 
 type intentObs struct {
@@ -63,9 +64,9 @@ func trim[T any](s []T, at func(T) float64, now float64) []T {
 
 func (s *callState) tick(t float64) { s.now = math.Max(s.now, t) }
 
-func (s *callState) addUtterance(t float64, d *event.TranscriptData, repeatWindow, repeatOverlap float64) {
+func (s *callState) addUtterance(t float64, d *event.TranscriptData, repeatWindow, repeatOverlap float64, nWords int) {
 	words := normalize(d.Text)
-	u := utterance{t: t, text: d.Text, words: words, content: content(words), lang: d.Lang}
+	u := utterance{t: t, text: d.Text, words: words, content: content(words), lang: d.Lang, hits: make([]int32, nWords)}
 	if len(u.content) >= 2 {
 		for i := len(s.utts) - 1; i >= 0; i-- {
 			p := s.utts[i]
