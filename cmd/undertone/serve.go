@@ -14,8 +14,10 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/server"
 	"github.com/undertone/undertone/internal/store"
+	"github.com/undertone/undertone/internal/transcript"
 )
 
 // runServe starts the server and blocks until ctx is cancelled (SIGTERM), then drains:
@@ -63,6 +65,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	transcript.Mount(srv.API, transcript.Params{Registry: srv.Registry,
+		Log: log.With("component", "transcript")})
+	hints.Mount(srv.API, comp.hints, hints.FeedbackParams{Log: log.With("component", "hints")})
 	if err := srv.Start(nil); err != nil {
 		return err
 	}

@@ -19,9 +19,12 @@ import (
 	"github.com/undertone/undertone/internal/dynamics"
 	"github.com/undertone/undertone/internal/emotion"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/hints"
+	"github.com/undertone/undertone/internal/intent"
 	"github.com/undertone/undertone/internal/store"
 	_ "github.com/undertone/undertone/internal/store/postgres" // selected by a postgres:// DSN
 	_ "github.com/undertone/undertone/internal/store/sqlite"   // the embedded default backend
+	"github.com/undertone/undertone/internal/transcript"
 	"github.com/undertone/undertone/web"
 )
 
@@ -33,6 +36,9 @@ type components struct {
 	rec     *store.Recorder
 	emotion *emotion.Model
 	bus     bus.Bus
+	intent  *intent.Model // transcript → intent and needs
+	hints   *hints.Engine // "vraag achter de vraag": a joiner, and what hint feedback is checked against
+	asr     *asrComponent // embedded recogniser (or none: transcripts only from integrators)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -73,7 +79,20 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 		return nil, fmt.Errorf("emotion model: %w", err)
 	}
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
-	c := &components{log: log, store: st, emotion: em, bus: bus.NewLocal(), stop: make(chan struct{})}
+	he, err := hintEngine(cfg.HintPlaybooks, cfg.Language)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("hint playbooks: %w", err)
+	}
+	log.Info("hint playbooks loaded", "rules", he.Rules())
+	start = time.Now()
+	im, err := intent.LoadDefault()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("intent model: %w", err)
+	}
+	log.Info("intent model loaded", "took", time.Since(start).Round(time.Microsecond))
+	c := &components{log: log, store: st, emotion: em, bus: bus.NewLocal(), intent: im, hints: he, stop: make(chan struct{})}
 	c.rec = store.NewRecorder(st, log.With("component", "recorder"), 0)
 	own := c.bus // the events this node's calls make: each call is stored once, by its node
 	if cfg.NATS != "" {
@@ -85,6 +104,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 		c.bus, own = nb, nb.Own()
 	}
 	own.Subscribe(c.rec.Record)
+	if c.asr, err = openASR(cfg, log, own); err != nil {
+		_ = c.bus.Close()
+		st.Close()
+		return nil, err
+	}
 	if cfg.RetentionDays > 0 {
 		c.wg.Add(1)
 		go c.retain(time.Duration(cfg.RetentionDays) * 24 * time.Hour)
@@ -117,13 +141,22 @@ func (c *components) retain(keep time.Duration) {
 func (c *components) recorder() call.Recorder { return callRecorder{c.store} }
 
 func (c *components) analyzers() []call.AnalyzerFactory {
-	return []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
+	fs := []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
+	if a := c.asr.analyzer(); a != nil {
+		fs = append(fs, a)
+	}
+	return fs
 }
 
 // joiners are the stages across both parties, in order: conversation dynamics first,
 // so what follows sees its events.
 func (c *components) joiners() []call.CallAnalyzerFactory {
-	return []call.CallAnalyzerFactory{dynamics.NewFactory(dynamics.Config{})}
+	return []call.CallAnalyzerFactory{
+		c.asr.status(), // transcript.status: whether this call gets an embedded transcript
+		dynamics.NewFactory(dynamics.Config{}),
+		transcript.NewIntentFactory(transcript.IntentConfig{Classify: c.intent.ClassifyEvent}),
+		c.hints.Factory(),
+	}
 }
 
 func (c *components) lister() api.CallLister { return callLister{c.store} }
@@ -132,9 +165,10 @@ func (c *components) lister() api.CallLister { return callLister{c.store} }
 func (c *components) close(ctx context.Context) error {
 	close(c.stop)
 	c.wg.Wait()
+	aerr := c.asr.close() // the node has drained its calls: no utterance is still queued
 	berr := c.bus.Close() // sends what other nodes have not had yet
 	err := c.rec.Close(ctx)
-	return errors.Join(berr, err, c.store.Close())
+	return errors.Join(aerr, berr, err, c.store.Close())
 }
 
 // webFS is the embedded dashboard pages.

@@ -60,6 +60,10 @@ type Config struct {
 	// Language is the language of calls whose metadata does not say (meta "lang"): en, nl…
 	// Calls in a language the recogniser lacks get no embedded transcript [en].
 	Language string `yaml:"language"`
+	// HintPlaybooks names the sector playbooks the hint engine uses, comma-separated
+	// (banking, energy, insurance, public_services, telecom); empty: all. A call's meta
+	// "playbook" narrows them further.
+	HintPlaybooks string `yaml:"hint_playbooks"`
 
 	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
 	AudioSocketAddr string    `yaml:"audiosocket_addr"` // Asterisk AudioSocket TCP listen address; empty = off
@@ -128,6 +132,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&f.Node, "node", "", "this node's name, default the host name (env UNDERTONE_NODE)")
 	fs.StringVar(&f.ASR, "asr", "", "embedded speech recogniser: pocketsphinx or none (default pocketsphinx when built in) (env UNDERTONE_ASR)")
 	fs.StringVar(&f.Language, "language", "", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)")
+	fs.StringVar(&f.HintPlaybooks, "hint-playbooks", "", "hint playbooks to use, e.g. energy,telecom [all] (env UNDERTONE_HINT_PLAYBOOKS)")
 	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -180,6 +185,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.ASR = f.ASR
 		case "language":
 			c.Language = f.Language
+		case "hint-playbooks":
+			c.HintPlaybooks = f.HintPlaybooks
 		}
 	})
 	return c, c.Validate()
@@ -207,7 +214,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"UNDERTONE_SIP_ADDR": &c.SIPAddr, "UNDERTONE_AUDIOSOCKET_ADDR": &c.AudioSocketAddr,
 		"UNDERTONE_AUDIOHOOK_SECRET": &c.Telephony.AudioHookSecret,
 		"UNDERTONE_NODE":             &c.Node, "UNDERTONE_NATS": &c.NATS,
-		"UNDERTONE_ASR": &c.ASR, "UNDERTONE_LANGUAGE": &c.Language,
+		"UNDERTONE_ASR": &c.ASR, "UNDERTONE_LANGUAGE": &c.Language, "UNDERTONE_HINT_PLAYBOOKS": &c.HintPlaybooks,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
