@@ -53,14 +53,17 @@ func argmax(z []float64, skip int) int {
 	return b
 }
 
-// tuneNeeds picks per-need thresholds maximising F1 on the labelled dev lines, within
-// [0.3, 0.8] so that a small dev set cannot push them to extremes.
-func tuneNeeds(nm *softmaxLR, dev []example) []float64 {
-	thr := make([]float64, nm.C)
+// tuneNeeds picks per-need thresholds maximising F1 on the labelled dev lines: one for
+// lines where none of the need's cue phrases occurs (within [0.3, 0.8], so that a small dev
+// set cannot push it to extremes) and one for lines where a cue does (within [0.05, 0.8]).
+// The need heads learn mostly from Dutch lines; a cue phrase is the explicit, language-
+// independent evidence that lets an English line through at a lower probability.
+func tuneNeeds(nm *softmaxLR, dev []example) (thr, cueThr []float64) {
+	thr, cueThr = make([]float64, nm.C), make([]float64, nm.C)
 	z := make([]float64, nm.C)
 	type pr struct {
-		p float64
-		y bool
+		p      float64
+		y, cue bool
 	}
 	per := make([][]pr, nm.C)
 	for _, ex := range dev {
@@ -69,31 +72,34 @@ func tuneNeeds(nm *softmaxLR, dev []example) []float64 {
 		}
 		nm.logits(ex.x, z)
 		for n := range z {
-			per[n] = append(per[n], pr{1 / (1 + math.Exp(-z[n])), ex.needs[n]})
+			per[n] = append(per[n], pr{1 / (1 + math.Exp(-z[n])), ex.needs[n], ex.cued != nil && ex.cued[n]})
 		}
 	}
 	for n := range thr {
-		thr[n] = 0.5
+		thr[n], cueThr[n] = 0.5, 0.5
 		bestF := -1.0
 		for t := 0.3; t <= 0.801; t += 0.05 {
-			var tp, fp, fn float64
-			for _, x := range per[n] {
-				switch {
-				case x.p >= t && x.y:
-					tp++
-				case x.p >= t:
-					fp++
-				case x.y:
-					fn++
+			for tc := 0.05; tc <= 0.801; tc += 0.05 {
+				var tp, fp, fn float64
+				for _, x := range per[n] {
+					on := x.p >= t || (x.cue && x.p >= tc)
+					switch {
+					case on && x.y:
+						tp++
+					case on:
+						fp++
+					case x.y:
+						fn++
+					}
 				}
-			}
-			f := 2 * tp / math.Max(2*tp+fp+fn, 1)
-			if f > bestF+1e-9 {
-				bestF, thr[n] = f, t
+				f := 2 * tp / math.Max(2*tp+fp+fn, 1)
+				if f > bestF+1e-9 {
+					bestF, thr[n], cueThr[n] = f, t, tc
+				}
 			}
 		}
 	}
-	return thr
+	return thr, cueThr
 }
 
 func oosScores(m *softmaxLR, ex []example, oos int, temp, thr float64) (inAcc, oosRec float64) {

@@ -103,7 +103,7 @@ func (f *featurizer) extract(text string) ([]feat, []string) {
 
 // cueWeight is the raw value of a need cue feature before normalisation: a cue is one
 // feature among a hundred or so character n-grams, so it is made to stand out.
-var cueWeight float32 = 2.5
+var cueWeight float32 = 4
 
 // findPhrase returns the index of the first word of phrase in ws, or -1. A phrase word
 // ending in "*" matches any word with that prefix.

@@ -12,6 +12,7 @@ type example struct {
 	needs []bool // per need, for the one-vs-rest heads (nil: not labelled for needs)
 	w     float32
 	nw    float32 // weight in the need heads
+	cued  []bool  // per need, whether one of its cue phrases occurs (nil: none)
 }
 
 // trainParams configures SGD with AdaGrad step sizes.

@@ -34,20 +34,22 @@ var ErrModel = errors.New("intent: bad model")
 
 // Meta is the model's JSON header: labels, calibration, thresholds and provenance.
 type Meta struct {
-	Version        int                `json:"version"`
-	Created        string             `json:"created"`
-	Command        string             `json:"command"`
-	Dim            int                `json:"dim"`
-	Intents        []string           `json:"intents"`
-	Needs          []string           `json:"needs"`
-	Temperature    float64            `json:"temperature"`
-	Threshold      float64            `json:"threshold"`       // abstain when the top in-scope probability is below
-	NeedThresholds []float64          `json:"need_thresholds"` // per need, on the sigmoid output
-	IntentScale    []float32          `json:"intent_scale"`    // int8 dequantisation scale per intent
-	NeedScale      []float32          `json:"need_scale"`
-	IntentBias     []float32          `json:"intent_bias"`
-	NeedBias       []float32          `json:"need_bias"`
-	Scores         map[string]float64 `json:"scores,omitempty"`
+	Version        int       `json:"version"`
+	Created        string    `json:"created"`
+	Command        string    `json:"command"`
+	Dim            int       `json:"dim"`
+	Intents        []string  `json:"intents"`
+	Needs          []string  `json:"needs"`
+	Temperature    float64   `json:"temperature"`
+	Threshold      float64   `json:"threshold"`       // abstain when the top in-scope probability is below
+	NeedThresholds []float64 `json:"need_thresholds"` // per need, on the sigmoid output
+	// NeedCueThresholds apply instead when one of the need's cue phrases occurs (optional).
+	NeedCueThresholds []float64          `json:"need_cue_thresholds,omitempty"`
+	IntentScale       []float32          `json:"intent_scale"` // int8 dequantisation scale per intent
+	NeedScale         []float32          `json:"need_scale"`
+	IntentBias        []float32          `json:"intent_bias"`
+	NeedBias          []float32          `json:"need_bias"`
+	Scores            map[string]float64 `json:"scores,omitempty"`
 }
 
 // Model is a loaded intent classifier and need detector. Immutable; safe for concurrent use.
@@ -121,7 +123,8 @@ func LoadFS(fsys fs.FS) (*Model, error) {
 	}
 	C, N, D := len(meta.Intents), len(meta.Needs), meta.Dim
 	if C == 0 || D <= 0 || D&(D-1) != 0 || len(meta.IntentScale) != C || len(meta.IntentBias) != C ||
-		len(meta.NeedScale) != N || len(meta.NeedBias) != N || len(meta.NeedThresholds) != N {
+		len(meta.NeedScale) != N || len(meta.NeedBias) != N || len(meta.NeedThresholds) != N ||
+		(meta.NeedCueThresholds != nil && len(meta.NeedCueThresholds) != N) {
 		return nil, fmt.Errorf("intent: %s: %w: inconsistent sizes", MetaFile, ErrModel)
 	}
 	tf, err := fsys.Open(TokenizerFile)
@@ -288,14 +291,19 @@ func (m *Model) detectNeeds(fs []feat, ws []string) []Need {
 	}
 	z := make([]float64, N)
 	m.needs.logits(fs, z)
+	cued := m.cueEvidence(ws)
 	var out []Need
 	for n, v := range z {
 		p := 1 / (1 + math.Exp(-v))
-		if p < m.meta.NeedThresholds[n] {
+		id := m.meta.Needs[n]
+		ev := cued[id]
+		thr := m.meta.NeedThresholds[n]
+		if ev != nil && m.meta.NeedCueThresholds != nil {
+			thr = min(thr, m.meta.NeedCueThresholds[n])
+		}
+		if p < thr {
 			continue
 		}
-		id := m.meta.Needs[n]
-		ev := m.cueEvidence(id, ws)
 		if ev == nil {
 			ev = m.evidence(m.needs, fs, ws, n, false)
 		}
@@ -305,18 +313,18 @@ func (m *Model) detectNeeds(fs []feat, ws []string) []Need {
 	return out
 }
 
-// cueEvidence returns the cue phrases for need found in ws.
-func (m *Model) cueEvidence(need string, ws []string) []string {
-	var ev []string
+// cueEvidence returns, per need, up to three of its cue phrases found in ws.
+func (m *Model) cueEvidence(ws []string) map[string][]string {
+	var ev map[string][]string
 	for _, c := range m.fz.cues {
-		if c.need != need {
+		if len(ev[c.need]) == 3 {
 			continue
 		}
 		if at := findPhrase(ws, c.words); at >= 0 {
-			ev = append(ev, strings.Join(ws[at:at+len(c.words)], " "))
-			if len(ev) == 3 {
-				break
+			if ev == nil {
+				ev = map[string][]string{}
 			}
+			ev[c.need] = append(ev[c.need], strings.Join(ws[at:at+len(c.words)], " "))
 		}
 	}
 	return ev

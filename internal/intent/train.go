@@ -182,7 +182,7 @@ func fit(ctx context.Context, cfg trainConfig, fz *featurizer, corp *corpora, ha
 	}
 	oos := indexOf(Intents, OutOfScope)
 	temp, thr, inAcc, oosRec := calibrate(m, devEx, oos)
-	needThr := tuneNeeds(nm, devEx)
+	needThr, cueThr := tuneNeeds(nm, devEx)
 	scores["dev_in_scope_accuracy"], scores["dev_oos_recall"] = inAcc, oosRec
 	log("dev: temperature %.2f, abstain below %.2f: in-scope accuracy %.3f, out-of-scope recall %.3f", temp, thr, inAcc, oosRec)
 	for _, lang := range []string{"nl", "en"} {
@@ -203,7 +203,7 @@ func fit(ctx context.Context, cfg trainConfig, fz *featurizer, corp *corpora, ha
 		return nil, err
 	}
 	meta := Meta{Version: 1, Dim: cfg.dim, Intents: Intents, Needs: Needs, Temperature: temp,
-		Threshold: thr, NeedThresholds: needThr, Scores: scores}
+		Threshold: thr, NeedThresholds: needThr, NeedCueThresholds: cueThr, Scores: scores}
 	return &fitted{meta: meta, intent: m, needs: nm}, nil
 }
 
@@ -255,8 +255,16 @@ func toExamples(fz *featurizer, ss []Sample, labels []string, handWeight, xsidWe
 		if y < 0 {
 			continue
 		}
-		x, _ := fz.extract(s.Text)
+		x, ws := fz.extract(s.Text)
 		ex := example{x: x, y: y, w: 1}
+		for _, c := range fz.cues {
+			if k := indexOf(Needs, c.need); k >= 0 && findPhrase(ws, c.words) >= 0 {
+				if ex.cued == nil {
+					ex.cued = make([]bool, len(Needs))
+				}
+				ex.cued[k] = true
+			}
+		}
 		if strings.HasPrefix(s.Source, "xsid") {
 			ex.w = xsidWeight
 		}
