@@ -9,12 +9,16 @@ import (
 	"github.com/undertone/undertone/internal/event"
 )
 
-// StatusEvent is emitted once per call, right after call.started, to say whether the
-// embedded recogniser transcribes the call. Agent and supervisor pages use it to say
+// StatusEvent is emitted right after call.started, and again every StatusRepeat, to say
+// whether the embedded recogniser transcribes the call (the repeat keeps one in the hub's
+// bounded per-call history for pages opened late in a long call). Agent and supervisor pages use it to say
 // "no live transcript for Dutch calls: emotion and dynamics cues only" instead of leaving
 // an empty transcript pane unexplained. Integrator transcripts
 // (POST /v1/calls/{id}/transcript) work whatever it says.
 const StatusEvent = "transcript.status"
+
+// StatusRepeat is how often StatusEvent is repeated during a call.
+const StatusRepeat = time.Minute
 
 // Reasons a call gets no embedded transcript (StatusData.Reason).
 const (
@@ -72,14 +76,14 @@ func NewStatusFactory(rec Recognizer, defLang string) call.CallAnalyzerFactory {
 type statusStage struct {
 	rec  Recognizer
 	def  string
-	done bool
+	data *StatusData // nil until call.started
+	last time.Duration
 }
 
 func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
-	if s.done || ev.Type != event.CallStarted {
+	if s.data != nil || ev.Type != event.CallStarted {
 		return
 	}
-	s.done = true
 	var meta map[string]string
 	switch d := ev.Data.(type) {
 	case event.CallInfo:
@@ -89,11 +93,19 @@ func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
 			meta = d.Meta
 		}
 	}
-	emit.Emit(StatusEvent, "", 0, Status(s.rec, LangOf(meta, s.def)))
+	d := Status(s.rec, LangOf(meta, s.def))
+	s.data = &d
+	emit.Emit(StatusEvent, "", 0, d)
 }
 
-func (s *statusStage) Tick(time.Duration, call.Emitter) {}
-func (s *statusStage) Close(call.Emitter)               {}
+func (s *statusStage) Tick(elapsed time.Duration, emit call.Emitter) {
+	if s.data != nil && elapsed-s.last >= StatusRepeat {
+		s.last = elapsed
+		emit.Emit(StatusEvent, "", elapsed, *s.data)
+	}
+}
+
+func (s *statusStage) Close(call.Emitter) {}
 
 // CallLangs remembers each live call's language from its call.started, for
 // Params.Lang. Subscribe Observe to the node's own event bus: the bus delivers

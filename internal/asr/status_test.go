@@ -128,3 +128,32 @@ func TestStatusWithoutRecognizer(t *testing.T) {
 		t.Error("malformed call.started recorded")
 	}
 }
+
+type countEmitter struct{ n map[string]int }
+
+func (c *countEmitter) Emit(typ string, _ event.Party, _ time.Duration, data any) {
+	if _, ok := data.(StatusData); !ok {
+		panic("status payload is not StatusData")
+	}
+	c.n[typ]++
+}
+
+// The status is repeated every StatusRepeat (pages opened late in a long call find one in
+// the hub's bounded history), and nothing is said before call.started.
+func TestStatusRepeats(t *testing.T) {
+	a := NewStatusFactory(nil, "en")("c")
+	em := &countEmitter{n: map[string]int{}}
+	a.Tick(2*StatusRepeat, em)
+	if em.n[StatusEvent] != 0 {
+		t.Fatal("status before call.started")
+	}
+	a.Event(&event.Event{Type: event.CallStarted, Data: event.CallInfo{}}, em)
+	a.Event(&event.Event{Type: event.CallStarted, Data: event.CallInfo{}}, em)
+	for el := time.Duration(0); el <= 3*StatusRepeat; el += call.TickInterval {
+		a.Tick(el, em)
+	}
+	a.Close(em)
+	if got := em.n[StatusEvent]; got != 4 { // at start, then at 1, 2 and 3 minutes
+		t.Errorf("%d status events over 3 minutes, want 4", got)
+	}
+}
