@@ -73,6 +73,7 @@ type Config struct {
 // Telephony settings for the SIP/SIPREC, AudioSocket, Twilio and AudioHook ingests.
 type Telephony struct {
 	SIPAllowFrom       []string      `yaml:"sip_allow_from"`      // CIDRs or IPs allowed to send SIP; empty = any
+	SIPRequireToken    bool          `yaml:"sip_require_token"`   // INVITEs must carry X-Undertone-Token (an integrator token)
 	SIPCallerParty     string        `yaml:"sip_caller_party"`    // SIPREC: party of the caller (customer or agent) [customer]
 	SIPDefaultParty    string        `yaml:"sip_default_party"`   // plain INVITE without X-Undertone-Party [customer]
 	SIPMediaIP         string        `yaml:"sip_media_ip"`        // IP put in SDP answers; default the SIP listen IP
@@ -83,7 +84,7 @@ type Telephony struct {
 	AudioSocketMapping string        `yaml:"audiosocket_mapping"` // suffix (default), uuid or strict
 	AudioSocketAllow   []string      `yaml:"audiosocket_allow"`   // CIDRs or IPs allowed to connect; empty = any
 	AudioSocketMax     int           `yaml:"audiosocket_max"`     // concurrent connections, 0 = unlimited
-	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio and AudioHook together, 0 = unlimited
+	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio, AudioHook and tokened SIP together, 0 = unlimited
 	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
 }

@@ -139,7 +139,7 @@ func (s *Server) newTelephony(o Options) error {
 		s.SIP, err = siprec.New(siprec.Config{Log: o.Log.With("component", "sip"), Registry: s.Registry,
 			CallerParty: event.Party(t.SIPCallerParty), DefaultParty: event.Party(t.SIPDefaultParty),
 			AllowFrom: allow, MediaIP: mediaIP, RTPPortMin: int(t.SIPRTPPortMin), RTPPortMax: int(t.SIPRTPPortMax),
-			MaxCalls: t.SIPMaxCalls, TLS: tlsConf})
+			MaxCalls: t.SIPMaxCalls, TLS: tlsConf, Auth: o.Auth, RequireToken: t.SIPRequireToken, Calls: s.API.CallLimiter()})
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,10 @@
 // stream becomes one party: X-Undertone-Party (customer/agent) or the configured default.
 // X-Undertone-Call and X-Undertone-Agent set the call id and agent; otherwise the SIP
 // Call-ID (made safe) is the call id. X-Undertone-Lang (en, nl-NL) is the call's language.
+// Peers are trusted by source address (the allow-list); an INVITE may also carry an
+// integrator token in X-Undertone-Token (required with telephony.sip_require_token), and
+// then counts against that integrator's concurrent-call limit, shared with the other
+// ingests (403 for a missing or bad token, 503 Retry-After over the limit).
 //
 // Stage: ingest. SIP signalling is github.com/emiago/sipgo (UDP and TCP on one port);
 // the Server owns the SIP transport and its goroutines. Each accepted dialog opens a call

@@ -16,9 +16,11 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Headers an integrator may add to the INVITE.
@@ -27,6 +29,9 @@ const (
 	HeaderCall  = "X-Undertone-Call"
 	HeaderAgent = "X-Undertone-Agent"
 	HeaderLang  = "X-Undertone-Lang" // the call's language (en, nl-NL): picks the transcriber
+	// HeaderToken carries an integrator token: the call then counts against that
+	// integrator's concurrent-call limit, shared with the other ingests.
+	HeaderToken = "X-Undertone-Token"
 )
 
 // Config of the SIP listener.
@@ -41,6 +46,12 @@ type Config struct {
 	RTPPortMax   int
 	MaxCalls     int         // concurrent dialogs, 0 = unlimited
 	TLS          *tls.Config // server certificate for ListenTLS (SIP over TLS)
+	// Auth checks X-Undertone-Token when an INVITE carries one (nil: the header is
+	// ignored); RequireToken refuses INVITEs without one. Calls is the per-integrator
+	// concurrent-call limit those tokens count against (nil: unlimited).
+	Auth         auth.Authenticator
+	RequireToken bool
+	Calls        *auth.CallLimiter
 }
 
 // Server is the SIP/SIPREC endpoint.
@@ -298,17 +309,57 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "5"))
 		return
 	}
+	slot, code, err := s.reserve(req)
+	if err != nil {
+		log.Warn("SIP INVITE refused", "err", err)
+		if code == 503 {
+			s.respond(req, tx, code, "Service Unavailable", sip.NewHeader("Retry-After", "5"), warning(err.Error()))
+		} else {
+			s.respond(req, tx, code, "Forbidden", warning(err.Error()))
+		}
+		return
+	}
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = h.Value()
 	}
 	streams, meta, err := s.plan(req, ct)
 	if err != nil {
+		slot.Release()
 		log.Warn("SIP INVITE refused", "err", err)
 		s.respond(req, tx, 488, "Not Acceptable Here", warning(err.Error()))
 		return
 	}
-	s.accept(req, tx, log, streams, meta)
+	s.accept(req, tx, log, streams, meta, slot)
+}
+
+// reserve authenticates the INVITE's integrator token, if any (or required), and takes a
+// place under that integrator's call limit. It returns the SIP code to refuse with.
+func (s *Server) reserve(req *sip.Request) (*ingest.Slot, int, error) {
+	var tok string
+	if h := req.GetHeader(HeaderToken); h != nil {
+		tok = strings.TrimSpace(h.Value())
+	}
+	if s.cfg.Auth == nil || (tok == "" && !s.cfg.RequireToken) {
+		slot, _ := ingest.Reserve(nil, auth.Principal{}, "")
+		return slot, 0, nil
+	}
+	if tok == "" {
+		return nil, 403, fmt.Errorf("siprec: %s required: %w", HeaderToken, ErrForbidden)
+	}
+	p, err := s.cfg.Auth.Authenticate(tok)
+	if err != nil || !p.Can(auth.Ingest, "") {
+		return nil, 403, fmt.Errorf("siprec: %s is not an integrator token: %w", HeaderToken, ErrForbidden)
+	}
+	id := SafeCallID(callIDOf(req))
+	if h := req.GetHeader(HeaderCall); h != nil {
+		id = strings.TrimSpace(h.Value())
+	}
+	slot, err := ingest.Reserve(s.cfg.Calls, p, id)
+	if err != nil {
+		return nil, 503, err
+	}
+	return slot, 0, nil
 }
 
 // plan parses the body and decides which m-line is which party.
@@ -386,7 +437,7 @@ func (s *Server) plan(req *sip.Request, ct string) ([]Offer, []event.Party, erro
 	return offers, parties, nil
 }
 
-func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger, offers []Offer, parties []event.Party) {
+func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger, offers []Offer, parties []event.Party, slot *ingest.Slot) {
 	src, _ := netip.ParseAddrPort(req.Source())
 	id := SafeCallID(callIDOf(req))
 	if h := req.GetHeader(HeaderCall); h != nil {
@@ -407,6 +458,12 @@ func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Lo
 		}
 	}
 	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: id, Source: source, Agent: agent, Meta: meta})
+	if err == nil {
+		slot.Hold(c.ID())
+		c.OnEnd(slot.Release)
+	} else {
+		slot.Release()
+	}
 	if err != nil {
 		code, reason := 500, "Server Internal Error"
 		switch {
