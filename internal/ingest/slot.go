@@ -33,8 +33,11 @@ func Reserve(l *auth.CallLimiter, p auth.Principal, callID string) (*Slot, error
 }
 
 // Hold binds the slot to the opened call callID. Joining a call the token already holds
-// (a second leg) costs nothing: the first holder frees it.
+// (a second leg) costs nothing: the first holder frees it. A nil Slot does nothing.
 func (s *Slot) Hold(callID string) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done || s.release != nil {
@@ -47,8 +50,12 @@ func (s *Slot) Hold(callID string) {
 	}
 }
 
-// Release frees the slot: the held call's place, or the reservation if never held.
+// Release frees the slot: the held call's place, or the reservation if never held. A nil
+// Slot does nothing.
 func (s *Slot) Release() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done {

@@ -150,9 +150,10 @@ func (s *Server) newTelephony(o Options) error {
 			return fmt.Errorf("server: audiosocket allow-list: %w", err)
 		}
 		s.AudioSocket = audiosocket.New(audiosocket.Config{Log: o.Log.With("component", "audiosocket"),
-			Registry: s.Registry, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax})
+			Registry: s.Registry, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax,
+			Calls: s.API.CallLimiter()})
 		s.API.Handle("POST /v1/audiosocket/bindings", s.API.Authed(auth.Ingest,
-			func(w http.ResponseWriter, r *http.Request, _ auth.Principal) { s.AudioSocket.ServeBind(w, r) }))
+			func(w http.ResponseWriter, r *http.Request, p auth.Principal) { s.AudioSocket.ServeBind(w, r, p) }))
 	}
 	return nil
 }

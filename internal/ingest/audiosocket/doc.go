@@ -37,6 +37,9 @@
 // res_audiosocket byte for byte; the dialplan above was not run against an Asterisk in
 // this repository's tests.) Any other pairing can be registered with
 // POST /v1/audiosocket/bindings {"uuid","call","party","agent"} before the connection
-// arrives: bindings win over the suffix rule and expire after BindingTTL unused.
+// arrives: bindings win over the suffix rule and expire after BindingTTL unused. A bound
+// call counts against the binding integrator's concurrent-call limit (429 when it has no
+// place left), shared with the other ingests; connections are otherwise trusted by source
+// address (telephony.audiosocket_allow).
 // Mapping "uuid" instead makes every UUID its own single-party customer call.
 package audiosocket

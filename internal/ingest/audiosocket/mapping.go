@@ -8,6 +8,7 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Mapping modes for UUIDs that have no registered binding.
@@ -36,10 +37,27 @@ type bindings struct {
 
 type bindingEntry struct {
 	b       Binding
+	slot    *ingest.Slot // the binding integrator's place under its call limit; nil: none
 	expires time.Time
 }
 
-func (bs *bindings) add(b Binding) error {
+// sweepLocked drops expired bindings and gives back their integrators' places.
+func (bs *bindings) sweepLocked(now time.Time) {
+	for k, e := range bs.by {
+		if now.After(e.expires) {
+			e.slot.Release()
+			delete(bs.by, k)
+		}
+	}
+}
+
+func (bs *bindings) sweep() {
+	bs.mu.Lock()
+	bs.sweepLocked(bs.now())
+	bs.mu.Unlock()
+}
+
+func (bs *bindings) add(b Binding, slot *ingest.Slot) error {
 	u, err := parseUUIDString(b.UUID)
 	if err != nil {
 		return err
@@ -54,31 +72,32 @@ func (bs *bindings) add(b Binding) error {
 	now := bs.now()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	for k, e := range bs.by { // sweep; the map is bounded by max
-		if now.After(e.expires) {
-			delete(bs.by, k)
-		}
-	}
+	bs.sweepLocked(now) // the map is bounded by max
 	if len(bs.by) >= bs.max {
 		return fmt.Errorf("audiosocket: %d bindings pending: %w", len(bs.by), call.ErrTooManyCalls)
 	}
-	bs.by[u] = bindingEntry{b: b, expires: now.Add(bs.ttl)}
+	if old, ok := bs.by[u]; ok { // re-registered: the new binding's place replaces the old one's
+		old.slot.Release()
+	}
+	bs.by[u] = bindingEntry{b: b, slot: slot, expires: now.Add(bs.ttl)}
 	return nil
 }
 
 // take removes and returns the binding of uuid, if any and not expired.
-func (bs *bindings) take(uuid string) (Binding, bool) {
+// The caller owns the returned slot (nil when the binding carries none).
+func (bs *bindings) take(uuid string) (Binding, *ingest.Slot, bool) {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	e, ok := bs.by[uuid]
 	if !ok {
-		return Binding{}, false
+		return Binding{}, nil, false
 	}
 	delete(bs.by, uuid)
 	if bs.now().After(e.expires) {
-		return Binding{}, false
+		e.slot.Release()
+		return Binding{}, nil, false
 	}
-	return e.b, true
+	return e.b, e.slot, true
 }
 
 // resolve maps a UUID to its call and party under mode.

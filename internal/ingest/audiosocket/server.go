@@ -13,8 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Config of the AudioSocket listener.
@@ -27,7 +29,11 @@ type Config struct {
 	MaxPayload int            // frame payload limit [DefaultMaxPayload]
 	Handshake  time.Duration  // time allowed for the UUID frame [5s]
 	BindingTTL time.Duration  // how long a registered binding waits for its connection [60s]
-	Now        func() time.Time
+	// Calls is the per-integrator concurrent-call limit, shared with the other ingests:
+	// a call bound by an integrator (POST /v1/audiosocket/bindings) takes that
+	// integrator's place when bound; nil = unlimited.
+	Calls *auth.CallLimiter
+	Now   func() time.Time
 }
 
 // Server accepts AudioSocket connections.
@@ -70,7 +76,25 @@ func New(cfg Config) *Server {
 func ValidMapping(m string) bool { return m == "" || m == MapSuffix || m == MapUUID || m == MapStrict }
 
 // Bind registers which call and party the connection with b.UUID feeds.
-func (s *Server) Bind(b Binding) error { return s.b.add(b) }
+func (s *Server) Bind(b Binding) error { return s.b.add(b, nil) }
+
+// BindFor registers b for integrator p: the call takes a place under p's concurrent-call
+// limit now (an error wrapping auth.ErrTooManyCalls when p has none left), held while the
+// call lives, given back if the binding expires unused. The call is held from binding on,
+// so binding its other party costs no second place.
+func (s *Server) BindFor(b Binding, p auth.Principal) error {
+	s.b.sweep() // expired bindings give their places back first
+	slot, err := ingest.Reserve(s.cfg.Calls, p, b.Call)
+	if err != nil {
+		return err
+	}
+	slot.Hold(b.Call)
+	if err := s.b.add(b, slot); err != nil {
+		slot.Release()
+		return err
+	}
+	return nil
+}
 
 // Listen opens addr and serves on it in the background.
 func (s *Server) Listen(addr string) error {
@@ -198,7 +222,7 @@ func (s *Server) handshake(conn net.Conn) {
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	uuid := FormatUUID(f.Payload)
-	b, ok := s.b.take(uuid)
+	b, slot, ok := s.b.take(uuid)
 	if !ok {
 		if b, err = resolve(uuid, s.cfg.Mapping); err != nil {
 			s.reject(log, conn, err)
@@ -208,6 +232,7 @@ func (s *Server) handshake(conn net.Conn) {
 	s.mu.Lock()
 	if s.cfg.MaxConns > 0 && s.active >= s.cfg.MaxConns {
 		s.mu.Unlock()
+		slot.Release()
 		s.reject(log, conn, fmt.Errorf("audiosocket: %d connections: %w", s.cfg.MaxConns, call.ErrTooManyCalls))
 		return
 	}
@@ -219,9 +244,12 @@ func (s *Server) handshake(conn net.Conn) {
 		Meta: map[string]string{"audiosocket_uuid": uuid}})
 	if err != nil {
 		release()
+		slot.Release()
 		s.reject(log, conn, err)
 		return
 	}
+	slot.Hold(c.ID())
+	c.OnEnd(slot.Release)
 	st, err := c.Join(b.Party, "slin")
 	if err != nil {
 		release()
@@ -298,8 +326,9 @@ func (s *Server) read(ctx context.Context, c *call.Call, st *call.Stream, rd *Re
 }
 
 // ServeBind is the HTTP handler for POST /v1/audiosocket/bindings (the caller has
-// authenticated the integrator): body {"uuid","call","party","agent"}.
-func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request) {
+// authenticated the integrator p): body {"uuid","call","party","agent"}. A bound call
+// counts against p's concurrent-call limit: 429 when p has no place left.
+func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var b Binding
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
 	dec.DisallowUnknownFields()
@@ -307,9 +336,13 @@ func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+err.Error())
 		return
 	}
-	if err := s.Bind(b); err != nil {
+	if err := s.BindFor(b, p); err != nil {
 		code := http.StatusBadRequest
-		if errors.Is(err, call.ErrTooManyCalls) {
+		switch {
+		case errors.Is(err, auth.ErrTooManyCalls):
+			code = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", "5")
+		case errors.Is(err, call.ErrTooManyCalls):
 			code = http.StatusServiceUnavailable
 		}
 		writeErr(w, code, err.Error())
