@@ -221,7 +221,7 @@ func credential(r *http.Request) string {
 func (s *Server) whipOffer(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
 	op := whip.OfferParams{Call: q.Get("call"), Agent: q.Get("agent")}
-	for _, k := range []string{"team", "queue"} {
+	for _, k := range []string{"team", "queue", "lang", "playbook"} { // call meta: scope, language (ASR), hint sectors
 		if v := q.Get(k); v != "" {
 			if len(v) > 64 {
 				writeError(w, http.StatusBadRequest, "whip: query "+k+": longer than 64 characters")
