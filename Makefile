@@ -18,7 +18,7 @@ ASR          ?= auto
 GOTAGS        = $(shell [ "$(ASR)" != none ] && command -v $${CC:-cc} >/dev/null 2>&1 && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo pocketsphinx)
 CGO           = $(if $(GOTAGS),1,$${CGO_ENABLED:-0})
 
-.PHONY: all run build test test-short test-race bench lint fmt docker eval eval-intent wer deps clean help
+.PHONY: all run build test test-deps test-short test-race bench lint fmt docker eval eval-intent wer deps clean help
 
 all: build
 
@@ -48,15 +48,18 @@ run: build $(DATA)/dev-token
 
 # Test tools (chromium, espeak-ng, sox, sipp, postgresql) are installed when root or
 # password-less sudo is available; otherwise the tests that need them skip loudly.
-test:
+# The tools are installed by a prerequisite so that GOTAGS, expanded with the recipe, sees
+# a recogniser library installed just now (make expands a whole recipe before running it).
+test-deps:
 	@scripts/install-deps.sh test
+
+test: test-deps
 	CGO_ENABLED=$(CGO) $(GO) test -tags '$(GOTAGS)' -timeout $(TEST_TIMEOUT) $(PKGS)
 
 test-short: deps
 	CGO_ENABLED=$(CGO) $(GO) test -tags '$(GOTAGS)' -short -timeout 5m $(PKGS)
 
-test-race:
-	@scripts/install-deps.sh test
+test-race: test-deps
 	$(GO) test -race -tags '$(GOTAGS)' -timeout $(TEST_TIMEOUT) $(PKGS)
 
 bench: deps
