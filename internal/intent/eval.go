@@ -135,6 +135,9 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLabels(m.meta, ss); err != nil {
+		return fmt.Errorf("intent: %s: %w", fl.Arg(0), err)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -172,6 +175,25 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 				break
 			}
 			fmt.Fprintf(stdout, "  %s %4d  %s -> %s\n", c.Lang, c.Count, c.Gold, c.Pred)
+		}
+	}
+	return nil
+}
+
+// checkLabels rejects gold labels the model does not know: a typo would otherwise count as
+// a model error and quietly lower the scores.
+func checkLabels(meta Meta, ss []Sample) error {
+	for i, s := range ss {
+		if indexOf(meta.Intents, s.Intent) < 0 {
+			return fmt.Errorf("row %d: intent %q is not a TAXONOMY.md intent", i+1, s.Intent)
+		}
+		for _, n := range s.Needs {
+			if indexOf(meta.Needs, n) < 0 {
+				return fmt.Errorf("row %d: need %q is not a TAXONOMY.md need", i+1, n)
+			}
+		}
+		if s.Lang != "nl" && s.Lang != "en" {
+			return fmt.Errorf("row %d: lang %q: want nl or en", i+1, s.Lang)
 		}
 	}
 	return nil

@@ -3,8 +3,12 @@ package intent
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -301,4 +305,26 @@ func BenchmarkClassify(b *testing.B) {
 	b.StopTimer()
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds()), "p99-µs")
+}
+
+func TestEvalCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("text,lang,intent,needs\nik ben mijn pinpas kwijt,nl,card_lost_or_stolen,security_worry\nI lost my credit card,en,card_lost_or_stolen,\n"), 0o644)
+	var out bytes.Buffer
+	if err := EvalCommand(context.Background(), []string{"--json", good}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]LangScores
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got["nl"].N != 1 || got["en"].Accuracy != 1 {
+		t.Fatalf("eval --json = %s (%v)", out.String(), err)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("text,lang,intent,needs\nik wil weg,nl,cancel_contrct,\n"), 0o644)
+	if err := EvalCommand(context.Background(), []string{bad}, &out); err == nil || !strings.Contains(err.Error(), "cancel_contrct") {
+		t.Errorf("typo in gold label: err = %v", err)
+	}
+	if err := EvalCommand(context.Background(), nil, &out); err == nil {
+		t.Error("no file: no error")
+	}
 }
