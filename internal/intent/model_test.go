@@ -328,3 +328,26 @@ func TestEvalCommand(t *testing.T) {
 		t.Error("no file: no error")
 	}
 }
+
+// TestConcurrentClassify: one model serves every call; run with -race.
+func TestConcurrentClassify(t *testing.T) {
+	m := model(t)
+	want := m.Classify(benchLines()[0], "nl")
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				l := benchLines()[(g+i)%len(benchLines())]
+				if r := m.Classify(l, ""); r.Intent == "" {
+					t.Errorf("%q: empty intent", l)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := m.Classify(benchLines()[0], "nl"); got.Intent != want.Intent || got.Confidence != want.Confidence {
+		t.Errorf("result changed under concurrency: %+v vs %+v", got, want)
+	}
+}
