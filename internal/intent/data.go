@@ -51,6 +51,8 @@ func readLabelMap(path string) (*labelMap, error) {
 		}
 		if in == "-" {
 			in = ""
+		} else if indexOf(Intents, in) < 0 {
+			return nil, fmt.Errorf("intent: label map %s row %d: %q is not a TAXONOMY.md intent", path, i+1, in)
 		}
 		lm.m[c][l] = in
 		lm.order[c] = append(lm.order[c], l)

@@ -71,3 +71,19 @@ func TestFitSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLabelMapRejectsUnknownIntent(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "labelmap.csv")
+	os.WriteFile(p, []byte("corpus,label,intent\nbanking77,lost_or_stolen_card,card_lost\n"), 0o644)
+	if _, err := readLabelMap(p); err == nil || !strings.Contains(err.Error(), "card_lost") {
+		t.Errorf("err = %v", err)
+	}
+	lm, err := readLabelMap(filepath.Join("..", "..", "models", "intent", "labelmap.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lm.get("banking77", "lost_or_stolen_card") != "card_lost_or_stolen" || lm.get("clinc150", "play_music") != OutOfScope ||
+		lm.get("banking77", "cancel_transfer") != "" {
+		t.Error("shipped label map lookups")
+	}
+}
