@@ -109,6 +109,9 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("intent: hand-written data: %w", err)
 		}
+		if err := checkLabels(Meta{Intents: Intents, Needs: Needs}, ss); err != nil {
+			return fmt.Errorf("intent: %s: %w", name, err)
+		}
 		hand = append(hand, ss...)
 	}
 	if err := checkNoTestLeak(cfg.src, hand); err != nil {
