@@ -18,7 +18,7 @@ ASR          ?= auto
 GOTAGS        = $(shell [ "$(ASR)" != none ] && command -v $${CC:-cc} >/dev/null 2>&1 && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo pocketsphinx)
 CGO           = $(if $(GOTAGS),1,$${CGO_ENABLED:-0})
 
-.PHONY: all run build test test-deps test-short test-race bench lint fmt docker eval eval-intent wer deps clean help
+.PHONY: all run build test test-deps test-short test-race bench lint fmt docker eval eval-intent wer deps clean help vendor-web
 
 all: build
 
@@ -91,6 +91,11 @@ eval-intent: build
 # Word error rate of the embedded recogniser (espeak-ng English, sclite); needs the C library.
 wer: deps
 	scripts/wer.sh
+
+# uPlot (MIT) for the wallboard and agent charts, from npm into web/vendor/uplot/ (committed,
+# so serving needs no build step). UPLOT_VERSION=… overrides the pinned release.
+vendor-web:
+	scripts/vendor-web.sh
 
 clean:
 	rm -rf bin

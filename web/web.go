@@ -10,7 +10,7 @@ package web
 import "embed"
 
 // FS holds the pages at its root: index.html, softphone.html, agent.html, the shared
-// style.css and the JavaScript modules.
+// style.css, the JavaScript modules and vendor/uplot (uPlot, MIT, from `make vendor-web`).
 //
-//go:embed *.html *.css *.js
+//go:embed *.html *.css *.js vendor/uplot
 var FS embed.FS
