@@ -1,14 +1,19 @@
 // Agent view: one call's events over the websocket /v1/ws/calls/{id}. Reconnects by itself
 // with exponential backoff and asks for what it missed with ?since=<last seq>. Live meters
-// (level, pitch, vad) update in place; other events go to the log, unknown types included.
+// (level, pitch, vad) update in place; emotion, dynamics, transcript and hints go to the
+// assist panes (assist.js); the rest to the log, unknown types included. ?readonly=1 (the
+// wallboard's click-through) hides the hint feedback buttons.
 import { t, onLang } from './i18n.js';
 import { $, el, params, token, fmtSeconds, fmtTime, initPage } from './common.js';
+import { createAssist, pick } from './assist.js';
 
 const PARTIES = ['customer', 'agent'];
 const WINDOW_MS = 60000;
 const MAX_LOG = 300;
 
 const callID = (params.get('call') || '').trim();
+const readonly = params.get('readonly') === '1' || params.get('readonly') === 'true';
+const assist = createAssist({ callID, readonly });
 const st = {
   seq: 0, count: 0, state: 'waiting', startedAt: 0, endedAt: 0, summary: null, reason: '',
   conn: 'closed', lastTS: 0, lastTSPerf: 0,
@@ -77,6 +82,7 @@ function handle(ev) {
   const d = ev.data || {};
   const p = PARTIES.includes(ev.party) ? st.p[ev.party] : null;
   if (p) p.joined = true;
+  if (assist.event(ev)) { renderText(); return; }
   switch (ev.type) {
     case 'call.started':
       st.state = 'live';
@@ -136,8 +142,8 @@ function short(ev) {
     case 'call.ended': return (d.reason || '') + (d.summary ? ' · ' + fmtSeconds(d.summary.duration_s) : '');
     case 'emotion': return `${t('emo.' + d.top)} ${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
     case 'transcript': return d.text || '';
-    case 'hint': return [d.title, d.need || d.underlying_need].filter(Boolean).join(' — ') || json(d);
-    case 'alert': return d.message || d.reason || d.title || json(d);
+    case 'hint': return [pick(d.title), pick(d.underlying_need)].filter(Boolean).join(' — ') || json(d);
+    case 'alert': return pick({ en: d.message, nl: d.message_nl }) || d.kind || json(d);
     case 'party.joined': return d.codec || json(d);
   }
   return json(d);
@@ -208,12 +214,6 @@ function renderText() {
     if (p.speech) u.root.dataset.spoke = 'true';
     u.talk.textContent = fmtSeconds(p.talkS);
     u.ratio.textContent = total > 0 ? Math.round(p.talkS / total * 100) + ' %' : '–';
-    if (p.emotion) {
-      const e = p.emotion;
-      u.emotion.innerHTML = '';
-      u.emotion.append(t('ag.emotion') + ' (' + t('ag.estimate') + '): ', el('b', { text: t('emo.' + e.top) }),
-        ` ${Math.round((e.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(e.arousal)} · ${t('ag.valence')} ${sign(e.valence)}`);
-    }
   }
   const c = total > 0 ? st.p.customer.talkS / total * 100 : 50;
   const bar = $('#ratio-bar');
@@ -330,7 +330,7 @@ function tick() {
 // ---- start -------------------------------------------------------------------------------
 initPage();
 setConn('closed');
-onLang(() => { setConn(st.conn); renderText(); rerenderLog(); });
+onLang(() => { setConn(st.conn); renderText(); rerenderLog(); assist.rerender(); });
 if (!callID) {
   const f = $('#pick');
   f.hidden = false;
@@ -346,6 +346,8 @@ if (!callID) {
 } else {
   $('#view').hidden = false;
   $('#call-id').textContent = callID;
+  $('#readonly').hidden = !readonly;
+  document.body.dataset.readonly = String(readonly);
   document.title = 'Undertone · ' + callID;
   renderText();
   setInterval(tick, 200);

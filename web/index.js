@@ -8,6 +8,7 @@ let last = null;
 function links() {
   $('#link-softphone').href = pageURL('softphone.html');
   $('#link-agent').href = pageURL('agent.html');
+  $('#link-wallboard').href = pageURL('wallboard.html');
 }
 
 function render() {

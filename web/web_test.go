@@ -13,7 +13,8 @@ import (
 
 func TestPagesEmbedded(t *testing.T) {
 	for _, name := range []string{"index.html", "softphone.html", "agent.html", "style.css",
-		"i18n.js", "common.js", "softphone.js", "agent.js", "index.js"} {
+		"i18n.js", "common.js", "softphone.js", "agent.js", "index.js", "wallboard.html", "wallboard.js",
+		"assist.js", "charts.js", "trends.js", "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css", "vendor/uplot/LICENSE"} {
 		b, err := fs.ReadFile(FS, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -29,7 +30,7 @@ func TestPagesEmbedded(t *testing.T) {
 func TestAssetsResolve(t *testing.T) {
 	srv := httptest.NewServer(http.FileServerFS(FS))
 	defer srv.Close()
-	ref := regexp.MustCompile(`(?:src|href)="([a-z]+\.(?:js|css|html))"|from '\./([a-z0-9]+\.js)'`)
+	ref := regexp.MustCompile(`(?:src|href)="((?:vendor/[a-z]+/)?[A-Za-z.]+\.(?:js|css|html))"|from '\./((?:vendor/[a-z]+/)?[A-Za-z0-9.]+\.js)'`)
 	want := map[string]string{".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 	entries, _ := fs.Glob(FS, "*")
 	for _, name := range entries {

@@ -1,0 +1,100 @@
+// Wallboard trends: GET /v1/trends (per queue, team or agent, per hour or day) drawn with
+// uPlot, one line per group, and GET /v1/hints/usefulness as a table per hint rule.
+import { t, onLang } from './i18n.js';
+import { $, el, api } from './common.js';
+import { chart, palette } from './charts.js';
+
+let plot = null;
+let last = null; // {points, metric}
+let rules = null;
+
+function range() {
+  const days = Number($('#tr-range').value) || 1;
+  const to = new Date();
+  to.setUTCMinutes(0, 0, 0);
+  to.setUTCHours(to.getUTCHours() + 1);
+  const from = new Date(to.getTime() - days * 86400e3);
+  return { from: from.toISOString().replace(/\.\d+Z$/, 'Z'), to: to.toISOString().replace(/\.\d+Z$/, 'Z') };
+}
+
+async function load() {
+  const { from, to } = range();
+  let bucket = $('#tr-bucket').value;
+  if (bucket === 'hour' && Number($('#tr-range').value) > 31) bucket = 'day';
+  const q = new URLSearchParams({ from, to, bucket, by: $('#tr-by').value });
+  const msg = $('#trend-msg');
+  msg.textContent = t('wb.loading');
+  try {
+    const res = await api('/v1/trends?' + q);
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || res.status);
+    last = { points: body.points || [], metric: $('#tr-metric').value };
+    draw();
+  } catch (e) {
+    msg.textContent = t('wb.trenderror') + ': ' + e.message;
+  }
+  try {
+    const res = await api('/v1/hints/usefulness?' + new URLSearchParams({ from, to }));
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || res.status);
+    rules = body.rules || [];
+    drawRules();
+  } catch (e) {
+    $('#use-msg').textContent = t('wb.trenderror') + ': ' + e.message;
+  }
+}
+
+// draw puts one series per group key on a shared time axis (null where a group has no
+// bucket, so lines break instead of inventing zeros).
+function draw() {
+  const box = $('#trend-chart');
+  const msg = $('#trend-msg');
+  if (plot) { plot.destroy(); plot = null; }
+  if (!last || !last.points.length) {
+    msg.textContent = t('wb.notrends');
+    box.dataset.points = '0';
+    return;
+  }
+  const m = last.metric;
+  const xs = [...new Set(last.points.map((p) => Date.parse(p.bucket) / 1000))].sort((a, b) => a - b);
+  const keys = [...new Set(last.points.map((p) => p.key || '–'))].sort();
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const ys = keys.map(() => xs.map(() => null));
+  for (const p of last.points) ys[keys.indexOf(p.key || '–')][at.get(Date.parse(p.bucket) / 1000)] = p[m] ?? null;
+  const series = keys.map((k, i) => ({
+    label: k, stroke: palette.series[i % palette.series.length], dash: palette.dashes[i % palette.dashes.length],
+    width: 2, points: { show: xs.length < 40, size: 5 },
+  }));
+  const bounded = m === 'negative_share' ? [0, 1] : (m === 'mean_arousal' || m === 'mean_valence' ? [-1, 1] : null);
+  plot = chart(box, series, [xs, ...ys], { height: 220, time: true, legend: true, yRange: bounded || undefined });
+  box.dataset.points = String(last.points.length);
+  msg.textContent = `${t('m.' + metricKey(m))} · ${keys.length} ${t('wb.groups')} · ${xs.length} ${t('wb.buckets')}`;
+}
+
+function metricKey(m) {
+  return { negative_share: 'negative', mean_arousal: 'arousal', mean_valence: 'valence', calls: 'calls', hints_raised: 'hints', hints_useful: 'useful' }[m];
+}
+
+function drawRules() {
+  const table = $('#usefulness');
+  if (!rules.length) { table.hidden = true; $('#use-msg').textContent = t('wb.norules'); return; }
+  $('#use-msg').textContent = '';
+  table.hidden = false;
+  table.tBodies[0].replaceChildren(...rules.map((r) => {
+    const share = Math.round((r.useful_share || 0) * 100);
+    return el('tr', { 'data-rule': r.rule_id },
+      el('td', {}, el('div', { text: r.title || r.rule_id }), el('div', { class: 'mono muted small', text: r.rule_id })),
+      el('td', { class: 'mono', text: String(r.raised) }), el('td', { class: 'mono', text: String(r.useful) }),
+      el('td', { class: 'mono', text: String(r.not_useful) }), el('td', { class: 'mono', text: String(r.used) }),
+      el('td', {}, el('span', { class: 'mono', text: share + ' %' }),
+        el('span', { class: 'riskbar share', 'aria-hidden': 'true' }, el('span', { style: `width:${share}%` }))));
+  }));
+}
+
+export function initTrends() {
+  $('#trend-form').addEventListener('submit', (e) => { e.preventDefault(); load(); });
+  for (const id of ['#tr-range', '#tr-bucket', '#tr-by']) $(id).addEventListener('change', load);
+  $('#tr-metric').addEventListener('change', () => { if (last) { last.metric = $('#tr-metric').value; draw(); } });
+  onLang(() => { draw(); if (rules) drawRules(); });
+  load();
+}
