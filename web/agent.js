@@ -142,6 +142,8 @@ function short(ev) {
     case 'call.ended': return (d.reason || '') + (d.summary ? ' · ' + fmtSeconds(d.summary.duration_s) : '');
     case 'emotion': return `${t('emo.' + d.top)} ${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
     case 'transcript': return d.text || '';
+    case 'intent': return `${d.abstained ? '(' + d.intent + ')' : d.intent} ${Math.round((d.confidence || 0) * 100)} %` +
+      ((d.needs || []).length ? ' · ' + d.needs.map((n) => n.id).join(', ') : '') + ((d.evidence || []).length ? ' · “' + d.evidence.join(' ') + '”' : '');
     case 'hint': return [pick(d.title), pick(d.underlying_need)].filter(Boolean).join(' — ') || json(d);
     case 'alert': return pick({ en: d.message, nl: d.message_nl }) || d.kind || json(d);
     case 'party.joined': return d.codec || json(d);

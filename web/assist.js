@@ -43,7 +43,8 @@ export function createAssist({ callID, readonly }) {
       s.chart = chart(box, [
         { label: t('ag.arousal'), stroke: palette[party] },
         { label: t('ag.valence'), stroke: palette.ink, dash: [5, 4] },
-      ], [s.xs, s.ar, s.va], { height: 110, yRange: [-1, 1], xValues: (u, v) => v.map((x) => fmtSeconds(x)) });
+      ], [s.xs, s.ar, s.va], { height: 110, yRange: [-1, 1], xValues: (u, v) => v.map((x) => fmtSeconds(x)),
+        xIncrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800] });
     } else if (s.chart) {
       s.chart.setData([s.xs, s.ar, s.va]);
     }
