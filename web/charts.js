@@ -39,13 +39,17 @@ export function chart(target, series, data, opts = {}) {
   return u;
 }
 
-// sparkline is a bare line (no axes, no cursor) of ys over xs, for table cells; the y scale
-// is fixed to yRange so the same height means the same risk on every row.
-export function sparkline(target, width, height, yRange, stroke = palette.ink) {
+// sparkline is a bare line (no axes, no cursor) of ys over the last windowS of xs, for
+// table cells. yMax() is read on every redraw and shared by all rows, so the same height
+// means the same risk on every row while low risks still show as more than a flat line.
+export function sparkline(target, width, height, windowS, yMax, stroke = palette.ink) {
   return new uPlot({
     width, height, legend: { show: false }, cursor: { show: false },
-    scales: { x: { time: false }, y: { range: () => yRange } },
+    scales: {
+      x: { time: false, range: (u, min, max) => [Math.max(0, max - windowS), Math.max(max, windowS / 4)] },
+      y: { range: () => [0, yMax()] },
+    },
     axes: [{ show: false }, { show: false }],
-    series: [{}, { stroke, width: 1.5, fill: 'rgba(0,114,178,0.12)', points: { show: false } }],
+    series: [{}, { stroke, width: 2, fill: 'rgba(0,114,178,0.15)', points: { show: false } }],
   }, [[], []], target);
 }

@@ -9,6 +9,7 @@ import { sparkline, palette } from './charts.js';
 import { initTrends } from './trends.js';
 
 const KEEP_POINTS = 300; // ≈ 5 min of call.status at 1/s
+const SPARK_S = 180; // seconds a sparkline shows
 const HYSTERESIS = 0.05; // a call must fall this far below the threshold to alert again
 const calls = new Map(); // id → row state
 let conn = 'closed';
@@ -173,6 +174,14 @@ function render() {
   });
 }
 
+// sparkMax is the shared top of every sparkline: the highest risk on the board or the
+// threshold, at least 0.2.
+function sparkMax() {
+  let m = Math.max(0.2, threshold);
+  for (const c of calls.values()) for (const y of c.ys) if (y > m) m = y;
+  return Math.min(1, m * 1.1);
+}
+
 function makeRow(c) {
   const link = el('a', { class: 'mono', href: pageURL('agent.html', { call: c.id, readonly: '1' }), text: c.id });
   const spark = el('div', { class: 'spark' });
@@ -185,7 +194,7 @@ function makeRow(c) {
   c.tr.append(c.cells.rank, el('td', {}, link), c.cells.agent, c.cells.risk, c.cells.spark, c.cells.why, c.cells.cust,
     c.cells.silence, c.cells.alerts, c.cells.hints, c.cells.elapsed);
   c.tr.addEventListener('click', (e) => { if (e.target.tagName !== 'A') location.href = link.href; });
-  c.spark = sparkline(spark, 140, 30, [0, 1], palette.customer);
+  c.spark = sparkline(spark, 140, 30, SPARK_S, sparkMax, palette.customer);
 }
 
 function fillRow(c, rank) {

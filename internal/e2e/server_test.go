@@ -16,11 +16,12 @@ import (
 )
 
 // Tokens the test server accepts: the softphone publishes with the integrator's, the pages
-// read with the agent's.
+// read with the agent's, the wallboard with the supervisor's.
 const (
 	integratorToken = "e2e-integrator-token"
 	agentToken      = "e2e-agent-token"
 	adminToken      = "e2e-admin-token"
+	supervisorToken = "e2e-supervisor-token"
 )
 
 // binPath is the undertone binary TestMain built (or $UNDERTONE_BIN); buildErr says why not.
@@ -111,7 +112,7 @@ func startServer(t *testing.T) *server {
 	s := &server{URL: "http://" + addr, log: &lockedBuffer{}}
 	s.cmd = exec.Command(binPath, "serve", "--addr", addr, "--data-dir", t.TempDir())
 	s.cmd.Env = append(os.Environ(),
-		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken,
+		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken+",supervisor:"+supervisorToken,
 		"UNDERTONE_LOG_LEVEL=debug")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
