@@ -56,7 +56,9 @@ export function createAssist({ callID, readonly }) {
     if (!d) return;
     const root = $(`#p-${party} [data-role="emotion"]`);
     root.dataset.top = d.top || '';
-    root.querySelector('[data-role="emo-label"]').textContent = t('emo.' + d.top);
+    const label = root.querySelector('[data-role="emo-label"]');
+    label.removeAttribute('data-i18n'); // the placeholder's key must not overwrite the estimate on a language switch
+    label.textContent = t('emo.' + d.top);
     root.querySelector('[data-role="emo-conf"]').textContent =
       `${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${signed(d.arousal)} · ${t('ag.valence')} ${signed(d.valence)}`;
     const b = d.baseline || {};

@@ -123,6 +123,10 @@ async function start() {
     const q = new URLSearchParams({ party });
     const call = callIn.value.trim();
     if (call) q.set('call', call);
+    // Call metadata from the page's address: agent, team, queue, playbook, and the call's
+    // language as calllang (the page's own lang= is the UI language).
+    for (const k of ['agent', 'team', 'queue', 'playbook']) if (params.get(k)) q.set(k, params.get(k));
+    if (params.get('calllang')) q.set('lang', params.get('calllang'));
     const res = await fetch('/v1/whip?' + q, {
       method: 'POST',
       headers: { 'Content-Type': 'application/sdp', ...(token ? { Authorization: 'Bearer ' + token } : {}) },

@@ -240,6 +240,11 @@ function renderAlerts() {
 }
 
 function settings() {
+  // Sound saved as on from an earlier visit: the browser lets audio start only after a
+  // gesture, so make the AudioContext on the first click or key press.
+  const unlock = () => { if (sound && !audio) audio = new AudioContext(); };
+  document.addEventListener('click', unlock, { once: true });
+  document.addEventListener('keydown', unlock, { once: true });
   const th = $('#threshold');
   th.value = String(threshold);
   th.addEventListener('change', () => {

@@ -102,8 +102,10 @@ func TestBrowserSoftphoneToAgentView(t *testing.T) {
 	phone, closePhone := chromedp.NewContext(b.ctx)
 	defer closePhone()
 	b.console(phone, "softphone")
+	// A Dutch call (calllang=nl → WHIP lang=nl): no recogniser covers Dutch, and the agent
+	// view must say so.
 	softURL := srv.URL + "/softphone.html?" + url.Values{"party": {"customer"}, "call": {callID},
-		"token": {integratorToken}}.Encode()
+		"token": {integratorToken}, "calllang": {"nl"}}.Encode()
 	must(t, "open softphone", chromedp.Do(phone,
 		chromedp.Navigate(softURL),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="start"]`)),
@@ -161,6 +163,11 @@ func TestBrowserSoftphoneToAgentView(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("agent page after speech: %+v", last)
+	note, err := chromedp.Run(agent, chromedp.Evaluate[string](
+		`(() => { const n = document.querySelector('[data-testid="transcript-note"]'); return n.hidden ? '(hidden)' : n.textContent; })()`))
+	if err != nil || !strings.Contains(note, "No transcript for Dutch calls: emotion and dynamics only") {
+		t.Errorf("agent view of a Dutch call without a recogniser says %q (%v), want the no-transcript-for-Dutch note", note, err)
+	}
 	time.Sleep(3 * time.Second) // let the traces fill a little for the screenshot
 	b.shot(t, agent, "agent-live.png")
 	b.shot(t, phone, "softphone.png")
