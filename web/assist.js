@@ -83,16 +83,20 @@ export function createAssist({ callID, readonly }) {
   function renderDynamics() {
     if (!dyn) return;
     const d = dyn;
-    const set = (k, v) => { $(`[data-dyn="${k}"]`).textContent = v; };
+    const set = (k, v, unit) => {
+      const e = $(`[data-dyn="${k}"]`);
+      e.textContent = v;
+      if (unit) e.append(el('small', { text: ' ' + unit }));
+    };
     set('overtalk', `${(d.overtalk_s || 0).toFixed(1)} s · ${Math.round((d.overtalk_share || 0) * 100)} %`);
     set('silence', `${(d.silence_now_s || 0).toFixed(0)} s`);
     set('deadair', `${(d.dead_air_s || 0).toFixed(0)} s`);
     const wpm = d.wpm || {};
     const seg = d.segments_per_min || {};
     if (wpm.customer || wpm.agent) {
-      set('pace', `${t('ag.c')} ${Math.round(wpm.customer || 0)} · ${t('ag.a')} ${Math.round(wpm.agent || 0)} ${t('ag.wpm')}`);
+      set('pace', `${t('ag.c')} ${Math.round(wpm.customer || 0)} · ${t('ag.a')} ${Math.round(wpm.agent || 0)}`, t('ag.wpm'));
     } else {
-      set('pace', `${t('ag.c')} ${(seg.customer || 0).toFixed(0)} · ${t('ag.a')} ${(seg.agent || 0).toFixed(0)} ${t('ag.segmin')}`);
+      set('pace', `${t('ag.c')} ${(seg.customer || 0).toFixed(0)} · ${t('ag.a')} ${(seg.agent || 0).toFixed(0)}`, t('ag.segmin'));
     }
     const it = d.interruptions || {};
     set('interruptions', `${t('ag.c')} ${it.customer || 0} · ${t('ag.a')} ${it.agent || 0}`);

@@ -17,14 +17,15 @@ const axis = (extra = {}) => ({
 // chart makes a uPlot in target that follows the target's width. series: [{label, stroke,
 // dash, width, fill}], data: [xs, ...ys]. opts: height, time (x is Unix seconds), yRange
 // [min, max], yLabel, legend (default false), xValues/yValues (tick formatters), xIncrs
-// (allowed x tick steps, e.g. whole seconds so m:ss labels never repeat).
+// (allowed x tick steps, e.g. whole seconds so m:ss labels never repeat), xRange [min, max]
+// (e.g. the requested period, so one bucket does not stretch the axis over years).
 export function chart(target, series, data, opts = {}) {
   const width = Math.max(120, target.clientWidth || 300);
   const u = new uPlot({
     width, height: opts.height || 120,
     legend: { show: !!opts.legend },
     cursor: { show: opts.cursor !== false, points: { size: 5 } },
-    scales: { x: { time: !!opts.time }, y: opts.yRange ? { range: () => opts.yRange } : { auto: true } },
+    scales: { x: { time: !!opts.time, ...(opts.xRange ? { range: () => opts.xRange } : {}) }, y: opts.yRange ? { range: () => opts.yRange } : { auto: true } },
     axes: [
       axis({ ...(opts.xValues ? { values: opts.xValues } : {}), ...(opts.xIncrs ? { incrs: opts.xIncrs, space: 45 } : {}) }),
       axis({ size: 38, ...(opts.yValues ? { values: opts.yValues } : {}), ...(opts.yLabel ? { label: opts.yLabel, labelSize: 14 } : {}) }),

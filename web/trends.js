@@ -28,7 +28,7 @@ async function load() {
     const res = await api('/v1/trends?' + q);
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(body.error || res.status);
-    last = { points: body.points || [], metric: $('#tr-metric').value };
+    last = { points: body.points || [], metric: $('#tr-metric').value, from: Date.parse(from) / 1000, to: Date.parse(to) / 1000 };
     draw();
   } catch (e) {
     msg.textContent = t('wb.trenderror') + ': ' + e.message;
@@ -66,7 +66,7 @@ function draw() {
     width: 2, points: { show: xs.length < 40, size: 5 },
   }));
   const bounded = m === 'negative_share' ? [0, 1] : (m === 'mean_arousal' || m === 'mean_valence' ? [-1, 1] : null);
-  plot = chart(box, series, [xs, ...ys], { height: 220, time: true, legend: true, yRange: bounded || undefined });
+  plot = chart(box, series, [xs, ...ys], { height: 220, time: true, legend: true, yRange: bounded || undefined, xRange: [last.from, last.to] });
   box.dataset.points = String(last.points.length);
   msg.textContent = `${t('m.' + metricKey(m))} · ${keys.length} ${t('wb.groups')} · ${xs.length} ${t('wb.buckets')}`;
 }

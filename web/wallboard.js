@@ -167,6 +167,7 @@ function render() {
   const body = $('#live').tBodies[0];
   const list = [...calls.values()].sort((a, b) => b.risk - a.risk || a.id.localeCompare(b.id));
   $('#live-msg').textContent = list.length ? '' : t('wb.nocalls');
+  $('#live').hidden = list.length === 0;
   list.forEach((c, i) => {
     if (!c.tr) makeRow(c);
     fillRow(c, i + 1);

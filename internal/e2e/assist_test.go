@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 )
 
 // publish opens a WHIP call from Go (internal/whipclient, the same pion client as
-// `undertone replay`) with the customer playing audio (8 kHz), and hangs up at cleanup.
-func publish(ctx context.Context, t *testing.T, srv *server, callID, agent string, audio []int16) {
+// `undertone replay`) with the customer playing audio (8 kHz). The returned func hangs up
+// (safe to call twice); cleanup calls it too.
+func publish(ctx context.Context, t *testing.T, srv *server, callID, agent string, audio []int16) (hangUp func()) {
 	t.Helper()
 	pub, err := whipclient.Dial(ctx, whipclient.Params{Server: srv.URL, Token: integratorToken, Call: callID,
 		Agent: agent, Parties: []event.Party{event.Customer}})
@@ -27,13 +29,18 @@ func publish(ctx context.Context, t *testing.T, srv *server, callID, agent strin
 	pctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = pub.Play(pctx, [][]int16{audio}, nil) }()
-	t.Cleanup(func() {
-		stop()
-		<-done
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = pub.Close(cctx)
-	})
+	var once sync.Once
+	hangUp = func() {
+		once.Do(func() {
+			stop()
+			<-done
+			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = pub.Close(cctx)
+		})
+	}
+	t.Cleanup(hangUp)
+	return hangUp
 }
 
 // speech8k is the espeak-ng sentence (twice) as the whipclient plays it.

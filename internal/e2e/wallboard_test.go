@@ -52,8 +52,8 @@ func TestBrowserWallboard(t *testing.T) {
 
 	stamp := time.Now().UnixNano() % 1e9
 	talk, quiet := fmt.Sprintf("wb-talk-%d", stamp), fmt.Sprintf("wb-quiet-%d", stamp)
-	publish(ctx, t, srv, talk, "A17", speech)
-	publish(ctx, t, srv, quiet, "A18", make([]int16, len(speech)))
+	endTalk := publish(ctx, t, srv, talk, "A17", speech)
+	endQuiet := publish(ctx, t, srv, quiet, "A18", make([]int16, len(speech)))
 
 	type rowState struct {
 		Call   string  `json:"call"`
@@ -133,4 +133,29 @@ func TestBrowserWallboard(t *testing.T) {
 		t.Errorf("read-only agent view shows %d feedback buttons", n)
 	}
 	b.shot(t, tab, "agent-readonly.png")
+
+	// Both calls end; the store's hourly buckets now hold them, and the trends chart (uPlot)
+	// draws one line per agent.
+	endTalk()
+	endQuiet()
+	must(t, "back to the wallboard", chromedp.Do(tab,
+		chromedp.Navigate(srv.URL+"/wallboard.html?"+url.Values{"token": {supervisorToken}, "lang": {"en"}}.Encode()),
+		chromedp.WaitVisible(chromedp.CSS(`#tr-by`)),
+		chromedp.SetValue(chromedp.CSS(`#tr-by`), "agent"),
+		chromedp.SetValue(chromedp.CSS(`#tr-metric`), "calls"),
+	))
+	var trendErr error
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		must(t, "refresh trends", chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#trend-form button[type="submit"]`))))
+		if trendErr = poll(tab, `Number(document.getElementById('trend-chart').dataset.points) >= 2
+			&& !!document.querySelector('#trend-chart canvas')`, 2*time.Second); trendErr == nil {
+			break
+		}
+	}
+	if trendErr != nil {
+		msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid="trend-msg"]').textContent`))
+		b.shot(t, tab, "wallboard-trends-missing.png")
+		t.Errorf("trends chart not drawn for the two ended calls: %v (%q)", trendErr, msg)
+	}
+	b.shot(t, tab, "wallboard-trends.png")
 }
