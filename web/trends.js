@@ -1,6 +1,6 @@
 // Wallboard trends: GET /v1/trends (per queue, team or agent, per hour or day) drawn with
 // uPlot, one line per group, and GET /v1/hints/usefulness as a table per hint rule.
-import { t, onLang } from './i18n.js';
+import { t, onLang, currentLang } from './i18n.js';
 import { $, el, api } from './common.js';
 import { chart, palette } from './charts.js';
 
@@ -66,9 +66,20 @@ function draw() {
     width: 2, points: { show: xs.length < 40, size: 5 },
   }));
   const bounded = m === 'negative_share' ? [0, 1] : (m === 'mean_arousal' || m === 'mean_valence' ? [-1, 1] : null);
-  plot = chart(box, series, [xs, ...ys], { height: 220, time: true, legend: true, yRange: bounded || undefined, xRange: [last.from, last.to] });
+  plot = chart(box, series, [xs, ...ys], { height: 220, time: true, legend: true, yRange: bounded || undefined,
+    xRange: [last.from, last.to], xValues: tickFormat(last.to - last.from) });
   box.dataset.points = String(last.points.length);
   msg.textContent = `${t('m.' + metricKey(m))} · ${keys.length} ${t('wb.groups')} · ${xs.length} ${t('wb.buckets')}`;
+}
+
+// tickFormat labels time ticks in the page's language, 24-hour clock: hours within a day,
+// day and hour within a week, dates beyond.
+function tickFormat(spanS) {
+  const loc = currentLang() === 'nl' ? 'nl-NL' : 'en-GB';
+  const o = spanS <= 86400 ? { hour: '2-digit', minute: '2-digit' }
+    : (spanS <= 8 * 86400 ? { day: 'numeric', month: 'short', hour: '2-digit' } : { day: 'numeric', month: 'short' });
+  const f = new Intl.DateTimeFormat(loc, o);
+  return (u, vals) => vals.map((v) => f.format(new Date(v * 1000)));
 }
 
 function metricKey(m) {
