@@ -71,7 +71,24 @@ func idx(p event.Party) int {
 // Event implements call.CallAnalyzer.
 func (t *tracker) Event(ev *event.Event, _ call.Emitter) {
 	t.mediaNow = math.Max(t.mediaNow, ev.T)
-	switch d := ev.Data.(type) {
+	data := ev.Data
+	// Stages emit payloads by value or by pointer (the emotion analyzer uses a pointer);
+	// both must count, or risk silently loses its emotion term.
+	switch p := data.(type) {
+	case *event.EmotionData:
+		if p != nil {
+			data = *p
+		}
+	case *event.VADData:
+		if p != nil {
+			data = *p
+		}
+	case *event.CallInfo:
+		if p != nil {
+			data = *p
+		}
+	}
+	switch d := data.(type) {
 	case event.CallInfo:
 		if ev.Type == event.CallStarted {
 			t.st.Agent = d.Agent

@@ -39,9 +39,11 @@ func TestRiskFollowsCuesAndStatusIsRateLimited(t *testing.T) {
 	if calm.Agent != "A17" || calm.Customer == nil || calm.Risk > 0.15 {
 		t.Fatalf("calm call status %+v", calm)
 	}
-	// The customer gets angry, above their own baseline, and worse each utterance.
-	ev(event.Emotion, event.Customer, 4, emo(0.5, 0.8, 0.2))
-	ev(event.Emotion, event.Customer, 6, emo(0.9, 0.9, 0.5))
+	// The customer gets angry, above their own baseline, and worse each utterance. These
+	// come as pointers, the way internal/emotion emits them.
+	e1, e2 := emo(0.5, 0.8, 0.2), emo(0.9, 0.9, 0.5)
+	ev(event.Emotion, event.Customer, 4, &e1)
+	ev(event.Emotion, event.Customer, 6, &e2)
 	ev(event.Alert, "", 6, nil)
 	a.Tick(4*time.Second, out)
 	hot := out.got[len(out.got)-1]
