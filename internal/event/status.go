@@ -22,7 +22,8 @@ type StatusData struct {
 // PartyStatus is one party's latest emotion cue as the wallboard shows it.
 type PartyStatus struct {
 	Top        string  `json:"top"`
-	Negative   float64 `json:"negative"` // p(angry)+p(fearful)+p(sad)
+	Negative   float64 `json:"negative"`               // p(angry)+p(fearful)+p(sad)
+	NegTop     string  `json:"negative_top,omitempty"` // the most probable of angry, fearful, sad
 	Arousal    float64 `json:"arousal"`
 	Valence    float64 `json:"valence"`
 	Confidence float64 `json:"confidence"`

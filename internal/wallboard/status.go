@@ -110,6 +110,7 @@ func (t *tracker) Event(ev *event.Event, _ call.Emitter) {
 		t.dirty = true
 	case event.EmotionData:
 		ps := &event.PartyStatus{Top: d.Top, Negative: d.Probs["angry"] + d.Probs["fearful"] + d.Probs["sad"],
+			NegTop:  topNegative(d.Probs),
 			Arousal: d.Arousal, Valence: d.Valence, Confidence: d.Confidence, DeltaA: d.Baseline.Arousal}
 		if ev.Party == event.Agent {
 			t.st.AgentP = ps
@@ -183,7 +184,7 @@ func (t *tracker) risk(elapsed time.Duration) (float64, []string) {
 	if c := t.st.Customer; c != nil {
 		parts = append(parts,
 			// discounted when the model is unsure of its top class
-			part{0.45, clamp01(c.Negative * math.Min(1, c.Confidence/0.5)), "negative emotion (" + c.Top + ")"},
+			part{0.45, clamp01(c.Negative * math.Min(1, c.Confidence/0.5)), "negative emotion (" + c.NegTop + ")"},
 			part{0.2, clamp01(c.DeltaA * 2), "arousal above the caller's baseline"},
 			part{0.1, clamp01(c.Trend * 2), "getting worse over the last utterances"})
 	}
@@ -228,4 +229,16 @@ func SupervisorEvent(typ string) bool {
 		return true
 	}
 	return false
+}
+
+// topNegative names the most probable negative class, so a reason never reads "negative
+// emotion (happy)" when happy is on top but anger carries the risk.
+func topNegative(p map[string]float64) string {
+	best, name := -1.0, "angry"
+	for _, c := range []string{"angry", "fearful", "sad"} {
+		if p[c] > best {
+			best, name = p[c], c
+		}
+	}
+	return name
 }
