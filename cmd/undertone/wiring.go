@@ -18,7 +18,6 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/dynamics"
 	"github.com/undertone/undertone/internal/emotion"
-	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/intent"
 	"github.com/undertone/undertone/internal/store"
@@ -198,19 +197,6 @@ func (a callRecorder) CallEnded(ctx context.Context, r call.Record) error {
 // callLister adapts the store to the API's listings.
 type callLister struct{ st store.Store }
 
-func toInfo(c store.CallRecord) call.Info {
-	in := call.Info{ID: c.ID, State: call.State(c.State), Source: c.Source, Agent: c.Agent,
-		StartedAt: c.StartedAt, Reason: c.Reason, Parties: make([]event.Party, 0, len(c.Parties))}
-	for _, p := range c.Parties {
-		in.Parties = append(in.Parties, event.Party(p))
-	}
-	if !c.EndedAt.IsZero() {
-		e := c.EndedAt
-		in.EndedAt = &e
-	}
-	return in
-}
-
 func (a callLister) ListCalls(r *http.Request, limit int) ([]call.Info, error) {
 	recs, err := a.st.ListCalls(r.Context(), store.CallQuery{Limit: limit})
 	if err != nil {
@@ -218,7 +204,7 @@ func (a callLister) ListCalls(r *http.Request, limit int) ([]call.Info, error) {
 	}
 	out := make([]call.Info, len(recs))
 	for i, c := range recs {
-		out[i] = toInfo(c)
+		out[i] = api.StoredInfo(c)
 	}
 	return out, nil
 }
@@ -231,5 +217,5 @@ func (a callLister) LookupCall(r *http.Request, id string) (call.Info, bool, err
 	if err != nil {
 		return call.Info{}, false, err
 	}
-	return toInfo(c), true, nil
+	return api.StoredInfo(c), true, nil
 }

@@ -318,7 +318,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal
 		c, err := s.p.DB.GetCall(r.Context(), id)
 		switch {
 		case err == nil:
-			in, ok = toInfo(c), true
+			in, ok = StoredInfo(c), true
 		case !errors.Is(err, store.ErrNotFound):
 			s.storeError(w, "looking up a call", err)
 			return call.Info{}, false

@@ -296,8 +296,9 @@ func matches(in call.Info, q store.CallQuery) bool {
 	return false
 }
 
-// toInfo is a stored call as the in-memory listing type.
-func toInfo(c store.CallRecord) call.Info {
+// StoredInfo is a stored call as the in-memory listing type (team and queue included:
+// they decide which supervisors may see it).
+func StoredInfo(c store.CallRecord) call.Info {
 	in := call.Info{ID: c.ID, State: call.State(c.State), Source: c.Source, Agent: c.Agent, Team: c.Team,
 		Queue: c.Queue, StartedAt: c.StartedAt, Reason: c.Reason, Parties: make([]event.Party, 0, len(c.Parties))}
 	for _, p := range c.Parties {

@@ -26,12 +26,13 @@ const FrameSamples = Rate / 50
 
 // Params say where and as what to publish.
 type Params struct {
-	Server  string        // base URL, e.g. http://127.0.0.1:8080
-	Token   string        // bearer token with the integrator (or admin) role
-	Call    string        // call id; empty = the server makes one
-	Parties []event.Party // one track per party, in order
-	Agent   string        // optional agent id the call is assigned to
-	HTTP    *http.Client  // optional
+	Server  string            // base URL, e.g. http://127.0.0.1:8080
+	Token   string            // bearer token with the integrator (or admin) role
+	Call    string            // call id; empty = the server makes one
+	Parties []event.Party     // one track per party, in order
+	Agent   string            // optional agent id the call is assigned to
+	Meta    map[string]string // optional call meta the server accepts: team, queue, lang, playbook
+	HTTP    *http.Client      // optional
 }
 
 // Publisher is a live WHIP session.
@@ -130,6 +131,9 @@ func (pub *Publisher) post(ctx context.Context, offer string) error {
 	}
 	if pub.p.Agent != "" {
 		q.Set("agent", pub.p.Agent)
+	}
+	for k, v := range pub.p.Meta {
+		q.Set(k, v)
 	}
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewBufferString(offer))
