@@ -117,6 +117,7 @@ func printURLs(w io.Writer, base, token string) {
 	fmt.Fprintf(w, "\nUndertone is running at %s\n", base)
 	fmt.Fprintf(w, "  softphone (publish a call): %s/softphone.html?call=%s&party=customer&token=%s\n", base, id, token)
 	fmt.Fprintf(w, "  agent view of that call:    %s/agent.html?call=%s&token=%s\n", base, id, token)
+	fmt.Fprintf(w, "  supervisor wallboard:       %s/wallboard.html?token=%s\n", base, token)
 	fmt.Fprintf(w, "  dashboard:                  %s/?token=%s\n\n", base, token)
 }
 
