@@ -1,10 +1,38 @@
-// Helpers shared by the pages: the token from the query string, authorised fetch,
+// Helpers shared by the pages: the token and the browser session, authorised fetch,
 // number formatting and small DOM helpers.
 import { apply, wireToggle, currentLang } from './i18n.js';
 
 export const params = new URLSearchParams(location.search);
 
-export function token() { return params.get('token') || ''; }
+// The token arrives once in the link (?token=…). The page trades it for an HttpOnly
+// session cookie (POST /v1/session) and takes it out of the address bar, so it does not
+// linger in history, bookmarks, screenshots or shared links; requests and websockets then
+// carry the cookie. The token itself stays in memory for this page's life only.
+const memToken = params.get('token') || '';
+const SESSION_FLAG = 'undertone.session';
+
+export function token() { return memToken; }
+
+// signedIn: a token in the link, or a session made earlier in this tab.
+export function signedIn() { return memToken !== '' || sessionStorage.getItem(SESSION_FLAG) === '1'; }
+
+// sessionLost is called when the server answers 401: the cookie expired or was revoked.
+export function sessionLost() { sessionStorage.removeItem(SESSION_FLAG); }
+
+export const session = (async () => {
+  if (!memToken) return false;
+  try {
+    const res = await fetch('/v1/session', { method: 'POST', headers: { Authorization: 'Bearer ' + memToken } });
+    if (!res.ok) return false;
+    sessionStorage.setItem(SESSION_FLAG, '1');
+    params.delete('token');
+    const q = params.toString();
+    history.replaceState(history.state, '', location.pathname + (q ? '?' + q : '') + location.hash);
+    return true;
+  } catch {
+    return false; // the token in memory still works for this page
+  }
+})();
 
 // api fetches path with the page's token as a Bearer header.
 export async function api(path, opts = {}) {
@@ -16,7 +44,7 @@ export async function api(path, opts = {}) {
 // pageURL builds a link to another page that carries the token and the language.
 export function pageURL(page, extra = {}) {
   const u = new URL(page, location.href);
-  if (token()) u.searchParams.set('token', token());
+  if (token() && sessionStorage.getItem(SESSION_FLAG) !== '1') u.searchParams.set('token', token());
   for (const [k, v] of Object.entries(extra)) if (v) u.searchParams.set(k, v);
   u.searchParams.set('lang', currentLang());
   return u.pathname + u.search;

@@ -1,7 +1,7 @@
-// Index: links to the pages (carrying the token) and the list of calls from GET /v1/calls,
+// Index: links to the pages and the list of calls from GET /v1/calls,
 // refreshed every five seconds.
 import { t, onLang } from './i18n.js';
-import { $, el, api, token, pageURL, fmtTime, initPage } from './common.js';
+import { $, el, api, signedIn, sessionLost, session, pageURL, fmtTime, initPage } from './common.js';
 
 let last = null;
 
@@ -14,7 +14,7 @@ function links() {
 function render() {
   const msg = $('#calls-msg');
   const table = $('#calls');
-  if (!token()) { msg.textContent = t('index.calls.notoken'); table.hidden = true; return; }
+  if (!signedIn()) { msg.textContent = t('index.calls.notoken'); table.hidden = true; return; }
   if (last instanceof Error) { msg.textContent = t('index.calls.error') + ': ' + last.message; return; }
   if (!last) return;
   if (last.length === 0) { msg.textContent = t('index.calls.none'); table.hidden = true; return; }
@@ -35,9 +35,10 @@ function render() {
 }
 
 async function refresh() {
-  if (!token()) { render(); return; }
+  if (!signedIn()) { render(); return; }
   try {
     const res = await api('/v1/calls?limit=50');
+    if (res.status === 401) sessionLost();
     if (!res.ok) {
       let m = res.status + ' ' + res.statusText;
       try { const j = await res.json(); if (j.error) m += ': ' + j.error; } catch { /* not JSON */ }
@@ -56,5 +57,6 @@ async function refresh() {
 initPage();
 onLang(() => { links(); render(); });
 links();
+session.then(links); // once the cookie is set, links no longer carry the token
 refresh();
 setInterval(refresh, 5000);

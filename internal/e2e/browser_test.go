@@ -168,6 +168,20 @@ func TestBrowserSoftphoneToAgentView(t *testing.T) {
 	if err != nil || !strings.Contains(note, "No transcript for Dutch calls: emotion and dynamics only") {
 		t.Errorf("agent view of a Dutch call without a recogniser says %q (%v), want the no-transcript-for-Dutch note", note, err)
 	}
+	// The page traded the token for an HttpOnly session cookie and took it out of the
+	// address bar; a reload (no token in the URL any more) still follows the call.
+	href, err := chromedp.Run(agent, chromedp.Evaluate[string](`location.href`))
+	if err != nil || strings.Contains(href, "token=") {
+		t.Errorf("agent page URL still carries the token: %q (%v)", href, err)
+	}
+	must(t, "reload the agent view", chromedp.Do(agent, chromedp.Reload()))
+	if _, err := chromedp.Run(agent, chromedp.Poll[bool](
+		`document.querySelector('[data-testid="conn-state"]').dataset.state === 'open' && Number(document.querySelector('[data-testid="event-count"]').textContent) > 20`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		b.shot(t, agent, "agent-after-reload.png")
+		b.dump(t)
+		t.Fatalf("after a reload without the token in the URL the agent page did not reconnect on its session cookie: %v", err)
+	}
 	time.Sleep(3 * time.Second) // let the traces fill a little for the screenshot
 	b.shot(t, agent, "agent-live.png")
 	b.shot(t, phone, "softphone.png")
