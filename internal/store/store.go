@@ -37,7 +37,7 @@ type CallQuery struct {
 	Unassigned                bool      // with Agent: also calls assigned to no agent (what agent tokens may see)
 	Teams                     []string  // scope: only calls of these teams (supervisors); empty = all
 	Since, Until              time.Time // started_at in [Since, Until)
-	Text                      string    // case-insensitive substring of the id or of any meta key or value
+	Text                      string    // case-insensitive substring of the id, any meta key or value, or the (redacted) transcript
 	Limit, Offset             int       // Limit 0 = 100; at most 1000
 }
 

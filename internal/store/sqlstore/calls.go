@@ -317,7 +317,8 @@ func (s *Store) ListCalls(ctx context.Context, q store.CallQuery) ([]store.CallR
 	}
 	if q.Text != "" {
 		p := likePattern(q.Text)
-		w.add(`(lower(id) LIKE ? ESCAPE '\' OR lower(`+s.D.JSONText("meta")+`) LIKE ? ESCAPE '\')`, p, p)
+		w.add(`(lower(id) LIKE ? ESCAPE '\' OR lower(`+s.D.JSONText("meta")+`) LIKE ? ESCAPE '\'`+
+			` OR EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = calls.id AND lower(t.text) LIKE ? ESCAPE '\'))`, p, p, p)
 	}
 	limit := q.Limit
 	if limit <= 0 {

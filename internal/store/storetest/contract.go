@@ -209,6 +209,9 @@ func testListCalls(t *testing.T, st store.Store) {
 	c2 := calls[1]
 	c2.EndedAt = c2.StartedAt.Add(time.Minute)
 	must(t, st.CallEnded(ctx, c2))
+	must(t, st.Write(ctx, &store.Batch{Transcripts: []store.TranscriptRow{
+		{CallID: "c4", Party: "customer", Segment: "s1", Start: 1, End: 2, Text: "ik wil mijn Abonnement opzeggen", Final: true, Lang: "nl", At: T0},
+	}}))
 
 	cases := []struct {
 		name string
@@ -228,6 +231,7 @@ func testListCalls(t *testing.T, st store.Store) {
 		{"text in meta, any case", store.CallQuery{Text: "case-1"}, []string{"c1"}},
 		{"text with LIKE metacharacters", store.CallQuery{Text: "50%_"}, []string{"c3"}},
 		{"percent is literal", store.CallQuery{Text: "%"}, []string{"c3"}},
+		{"text in a transcript, any case", store.CallQuery{Text: "abonnement OPZEGGEN"}, []string{"c4"}},
 		{"limit", store.CallQuery{Limit: 2}, []string{"x-5", "c4"}},
 		{"limit offset", store.CallQuery{Limit: 2, Offset: 2}, []string{"c3", "c2"}},
 		{"combined", store.CallQuery{Agent: "A1", Team: "sales", State: store.StateLive}, []string{"c3"}},
