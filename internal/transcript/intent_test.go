@@ -54,3 +54,34 @@ func TestIntentStage(t *testing.T) {
 		t.Fatal("a stage without a model")
 	}
 }
+
+// TestIntentStageDistrustsRecognizerNeeds: needs found in an embedded recogniser's
+// transcript must be confident to pass; an integrator's transcript passes as classified.
+func TestIntentStageDistrustsRecognizerNeeds(t *testing.T) {
+	f := NewIntentFactory(IntentConfig{Classify: func(text, lang string) event.IntentData {
+		return event.IntentData{Intent: "complaint", Confidence: 0.7, Needs: []event.NeedScore{
+			{ID: "security_worry", Confidence: 0.73}, {ID: "repeat_contact", Confidence: 0.91}}}
+	}})
+	a := f("c")
+	var r rec
+	for _, src := range []string{"pocketsphinx", event.TranscriptSourceIntegrator} {
+		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{
+			Segment: "s-" + src, Text: "it it really really big", Final: true, Lang: "en", Source: src}}
+		a.Event(&ev, &r)
+	}
+	if len(r.evs) != 2 {
+		t.Fatalf("events %+v", r.evs)
+	}
+	ids := func(d event.IntentData) (out []string) {
+		for _, n := range d.Needs {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	if got := ids(r.evs[0].Data.(event.IntentData)); len(got) != 1 || got[0] != "repeat_contact" {
+		t.Errorf("recogniser transcript kept needs %v, want only the confident repeat_contact", got)
+	}
+	if got := ids(r.evs[1].Data.(event.IntentData)); len(got) != 2 {
+		t.Errorf("integrator transcript kept needs %v, want both", got)
+	}
+}
