@@ -97,6 +97,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 	if cfg.NATS != "" {
 		nb, err := bus.DialNATS(bus.NATSConfig{URL: cfg.NATS, Node: node, Log: log.With("component", "bus")})
 		if err != nil {
+			_ = c.rec.Close(ctx)
 			st.Close()
 			return nil, err
 		}
@@ -105,6 +106,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 	own.Subscribe(c.rec.Record)
 	if c.asr, err = openASR(cfg, log, own); err != nil {
 		_ = c.bus.Close()
+		_ = c.rec.Close(ctx)
 		st.Close()
 		return nil, err
 	}
