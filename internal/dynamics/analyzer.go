@@ -48,7 +48,7 @@ func newAnalyzer(cfg Config) *analyzer {
 func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	switch ev.Type {
 	case event.VAD:
-		d, ok := vadData(ev.Data)
+		d, ok := event.PayloadAs[event.VADData](ev.Data)
 		if !ok || !ev.Party.Valid() {
 			return
 		}
@@ -56,7 +56,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		a.raise(emit)
 		a.checkDeadAir(a.tl.newest(), emit)
 	case event.Transcript:
-		if d, ok := TranscriptOf(ev.Data); ok && ev.Party.Valid() {
+		if d, ok := event.PayloadAs[event.TranscriptData](ev.Data); ok && ev.Party.Valid() {
 			a.tl.transcript(pidx(ev.Party), d)
 		}
 	}
@@ -142,27 +142,3 @@ func (a *analyzer) raise(emit call.Emitter) {
 }
 
 func dur(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
-
-func vadData(v any) (event.VADData, bool) {
-	switch d := v.(type) {
-	case event.VADData:
-		return d, true
-	case *event.VADData:
-		if d != nil {
-			return *d, true
-		}
-	}
-	return event.VADData{}, false
-}
-
-// TranscriptOf returns the transcript payload of an event's Data, emitted as a value or
-// a pointer.
-func TranscriptOf(v any) (*event.TranscriptData, bool) {
-	switch d := v.(type) {
-	case event.TranscriptData:
-		return &d, true
-	case *event.TranscriptData:
-		return d, d != nil
-	}
-	return nil, false
-}

@@ -111,3 +111,17 @@ func Unmarshal(b []byte) (Raw, error) {
 	}
 	return Raw{Type: h.Type, Call: h.Call, Seq: h.Seq, Party: h.Party, Body: b}, nil
 }
+
+// PayloadAs returns an in-process event's payload as a *T whether the stage emitted it as
+// a T or a *T; both happen (the emotion analyzer emits a pointer), and a consumer that
+// matches only one form silently misses the other. Events decoded from JSON carry a map
+// and return false.
+func PayloadAs[T any](data any) (*T, bool) {
+	switch d := data.(type) {
+	case T:
+		return &d, true
+	case *T:
+		return d, d != nil
+	}
+	return nil, false
+}

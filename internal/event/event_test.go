@@ -30,3 +30,18 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestPayloadAsTakesValuesAndPointers(t *testing.T) {
+	v := EmotionData{Top: "angry"}
+	if d, ok := PayloadAs[EmotionData](v); !ok || d.Top != "angry" {
+		t.Errorf("value: %v %v", d, ok)
+	}
+	if d, ok := PayloadAs[EmotionData](&v); !ok || d != &v {
+		t.Errorf("pointer: %v %v", d, ok)
+	}
+	for _, bad := range []any{nil, (*EmotionData)(nil), VADData{}, map[string]any{"top": "angry"}} {
+		if _, ok := PayloadAs[EmotionData](bad); ok {
+			t.Errorf("%#v accepted as EmotionData", bad)
+		}
+	}
+}

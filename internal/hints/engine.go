@@ -133,7 +133,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		}
 		return
 	case event.Transcript:
-		d, ok := transcriptOf(ev.Data)
+		d, ok := event.PayloadAs[event.TranscriptData](ev.Data)
 		if !ok || !d.Final {
 			return
 		}
@@ -147,28 +147,28 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 			s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap, a.e.nWords)
 		}
 	case event.Intent:
-		d, ok := intentOf(ev.Data)
+		d, ok := event.PayloadAs[event.IntentData](ev.Data)
 		if !ok || ev.Party != event.Customer {
 			return
 		}
 		s.tick(ev.T)
 		s.intents = trim(append(s.intents, intentObs{t: ev.T, d: *d}), func(o intentObs) float64 { return o.t }, s.now)
 	case event.Emotion:
-		d, ok := emotionOf(ev.Data)
+		d, ok := event.PayloadAs[event.EmotionData](ev.Data)
 		if !ok || ev.Party != event.Customer {
 			return
 		}
 		s.tick(ev.T)
 		s.emos = trim(append(s.emos, emoObs{t: ev.T, d: *d}), func(o emoObs) float64 { return o.t }, s.now)
 	case event.Dynamics:
-		d, ok := dynamicsOf(ev.Data)
+		d, ok := event.PayloadAs[event.DynamicsData](ev.Data)
 		if !ok {
 			return
 		}
 		s.tick(ev.T)
 		s.addDynamics(ev.T, *d)
 	case event.Alert:
-		d, ok := alertOf(ev.Data)
+		d, ok := event.PayloadAs[event.AlertData](ev.Data)
 		if !ok || d.Kind != event.AlertAgentOvertalk {
 			return
 		}

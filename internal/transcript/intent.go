@@ -54,7 +54,7 @@ func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
 	if ev.Type != event.Transcript {
 		return
 	}
-	d, ok := transcriptOf(ev.Data)
+	d, ok := event.PayloadAs[event.TranscriptData](ev.Data)
 	if !ok || !d.Final {
 		return
 	}
@@ -94,13 +94,3 @@ func (s *intentStage) Tick(time.Duration, call.Emitter) {}
 
 // Close implements call.CallAnalyzer.
 func (s *intentStage) Close(call.Emitter) {}
-
-func transcriptOf(v any) (*event.TranscriptData, bool) {
-	switch d := v.(type) {
-	case event.TranscriptData:
-		return &d, true
-	case *event.TranscriptData:
-		return d, d != nil
-	}
-	return nil, false
-}

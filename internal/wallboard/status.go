@@ -71,73 +71,64 @@ func idx(p event.Party) int {
 // Event implements call.CallAnalyzer.
 func (t *tracker) Event(ev *event.Event, _ call.Emitter) {
 	t.mediaNow = math.Max(t.mediaNow, ev.T)
-	data := ev.Data
-	// Stages emit payloads by value or by pointer (the emotion analyzer uses a pointer);
-	// both must count, or risk silently loses its emotion term.
-	switch p := data.(type) {
-	case *event.EmotionData:
-		if p != nil {
-			data = *p
-		}
-	case *event.VADData:
-		if p != nil {
-			data = *p
-		}
-	case *event.CallInfo:
-		if p != nil {
-			data = *p
-		}
-	}
-	switch d := data.(type) {
-	case event.CallInfo:
-		if ev.Type == event.CallStarted {
+	switch ev.Type {
+	case event.CallStarted:
+		if d, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
 			t.st.Agent = d.Agent
 			t.dirty = true
 		}
-	case event.VADData:
-		i := idx(ev.Party)
-		t.speaking[i] = d.Speech
-		if ev.Party == event.Agent {
-			t.st.Talk.Agent = d.TalkS
-		} else {
-			t.st.Talk.Customer = d.TalkS
+	case event.VAD:
+		if d, ok := event.PayloadAs[event.VADData](ev.Data); ok {
+			t.vad(ev, d)
 		}
-		if t.speaking[0] || t.speaking[1] {
-			t.quietFrom = -1
-		} else if t.quietFrom < 0 {
-			t.quietFrom = ev.T
+	case event.Emotion:
+		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok {
+			t.emotion(ev.Party, d)
 		}
+	case event.Alert:
+		t.st.Alerts++
+		t.alertAt = append(t.alertAt, t.elapsed)
 		t.dirty = true
-	case event.EmotionData:
-		ps := &event.PartyStatus{Top: d.Top, Negative: d.Probs["angry"] + d.Probs["fearful"] + d.Probs["sad"],
-			NegTop:  topNegative(d.Probs),
-			Arousal: d.Arousal, Valence: d.Valence, Confidence: d.Confidence, DeltaA: d.Baseline.Arousal}
-		if ev.Party == event.Agent {
-			t.st.AgentP = ps
-		} else {
-			if d.Kind == event.EmotionUtterance {
-				t.negHist = append(t.negHist, ps.Negative)
-				if len(t.negHist) > t.cfg.Trend {
-					t.negHist = t.negHist[len(t.negHist)-t.cfg.Trend:]
-				}
-			}
-			if len(t.negHist) >= 2 {
-				ps.Trend = t.negHist[len(t.negHist)-1] - t.negHist[0]
-			}
-			t.st.Customer = ps
-		}
+	case event.Hint:
+		t.st.Hints++
 		t.dirty = true
-	default:
-		switch ev.Type {
-		case event.Alert:
-			t.st.Alerts++
-			t.alertAt = append(t.alertAt, t.elapsed)
-			t.dirty = true
-		case event.Hint:
-			t.st.Hints++
-			t.dirty = true
+	}
+}
+
+func (t *tracker) vad(ev *event.Event, d *event.VADData) {
+	t.speaking[idx(ev.Party)] = d.Speech
+	if ev.Party == event.Agent {
+		t.st.Talk.Agent = d.TalkS
+	} else {
+		t.st.Talk.Customer = d.TalkS
+	}
+	if t.speaking[0] || t.speaking[1] {
+		t.quietFrom = -1
+	} else if t.quietFrom < 0 {
+		t.quietFrom = ev.T
+	}
+	t.dirty = true
+}
+
+func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
+	ps := &event.PartyStatus{Top: d.Top, Negative: d.Probs["angry"] + d.Probs["fearful"] + d.Probs["sad"],
+		NegTop:  topNegative(d.Probs),
+		Arousal: d.Arousal, Valence: d.Valence, Confidence: d.Confidence, DeltaA: d.Baseline.Arousal}
+	t.dirty = true
+	if p == event.Agent {
+		t.st.AgentP = ps
+		return
+	}
+	if d.Kind == event.EmotionUtterance {
+		t.negHist = append(t.negHist, ps.Negative)
+		if len(t.negHist) > t.cfg.Trend {
+			t.negHist = t.negHist[len(t.negHist)-t.cfg.Trend:]
 		}
 	}
+	if len(t.negHist) >= 2 {
+		ps.Trend = t.negHist[len(t.negHist)-1] - t.negHist[0]
+	}
+	t.st.Customer = ps
 }
 
 // Tick implements call.CallAnalyzer: it emits a status when something changed and the
