@@ -85,13 +85,8 @@ func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
 		return
 	}
 	var meta map[string]string
-	switch d := ev.Data.(type) {
-	case event.CallInfo:
+	if d, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
 		meta = d.Meta
-	case *event.CallInfo:
-		if d != nil {
-			meta = d.Meta
-		}
 	}
 	d := Status(s.rec, LangOf(meta, s.def))
 	s.data = &d

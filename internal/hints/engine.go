@@ -128,7 +128,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	}
 	switch ev.Type {
 	case event.CallStarted:
-		if in, ok := ev.Data.(event.CallInfo); ok {
+		if in, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
 			a.selectPlaybooks(in.Meta["playbook"])
 		}
 		return
