@@ -59,7 +59,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cancelDrain()
 	}()
 	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: authn, Bus: comp.bus,
-		Recorder: comp.recorder(), Lister: comp.lister(), DB: comp.store, Tokens: comp.store, Analyzers: comp.analyzers(),
+		Recorder: comp.recorder(), DB: comp.store, Tokens: comp.store, Analyzers: comp.analyzers(),
 		Joiners: comp.joiners(), Web: webFS(),
 		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams})})
 	if err != nil {

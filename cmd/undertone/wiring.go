@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
@@ -139,7 +137,7 @@ func (c *components) retain(keep time.Duration) {
 	}
 }
 
-func (c *components) recorder() call.Recorder { return callRecorder{c.store} }
+func (c *components) recorder() call.Recorder { return store.ForRegistry(c.store) }
 
 func (c *components) analyzers() []call.AnalyzerFactory {
 	fs := []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
@@ -160,8 +158,6 @@ func (c *components) joiners() []call.CallAnalyzerFactory {
 	}
 }
 
-func (c *components) lister() api.CallLister { return callLister{c.store} }
-
 // close drains the recorder (after the node has ended its calls) and closes the store.
 func (c *components) close(ctx context.Context) error {
 	close(c.stop)
@@ -174,50 +170,3 @@ func (c *components) close(ctx context.Context) error {
 
 // webFS is the embedded dashboard pages.
 func webFS() fs.FS { return web.FS }
-
-// callRecorder adapts the store to the call registry.
-type callRecorder struct{ st store.Store }
-
-func toRecord(r call.Record) store.CallRecord {
-	parties := make([]string, len(r.Parties))
-	for i, p := range r.Parties {
-		parties[i] = string(p)
-	}
-	return store.CallRecord{ID: r.ID, Source: r.Source, State: string(r.State), Agent: r.Agent,
-		Team: r.Meta["team"], Queue: r.Meta["queue"], StartedAt: r.StartedAt, EndedAt: r.EndedAt,
-		Reason: r.Reason, Parties: parties, Summary: r.Summary, Meta: r.Meta}
-}
-
-func (a callRecorder) CallStarted(ctx context.Context, r call.Record) error {
-	return a.st.CallStarted(ctx, toRecord(r))
-}
-
-func (a callRecorder) CallEnded(ctx context.Context, r call.Record) error {
-	return a.st.CallEnded(ctx, toRecord(r))
-}
-
-// callLister adapts the store to the API's listings.
-type callLister struct{ st store.Store }
-
-func (a callLister) ListCalls(r *http.Request, limit int) ([]call.Info, error) {
-	recs, err := a.st.ListCalls(r.Context(), store.CallQuery{Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]call.Info, len(recs))
-	for i, c := range recs {
-		out[i] = api.StoredInfo(c)
-	}
-	return out, nil
-}
-
-func (a callLister) LookupCall(r *http.Request, id string) (call.Info, bool, error) {
-	c, err := a.st.GetCall(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return call.Info{}, false, nil
-	}
-	if err != nil {
-		return call.Info{}, false, err
-	}
-	return api.StoredInfo(c), true, nil
-}

@@ -25,13 +25,6 @@ import (
 	"github.com/undertone/undertone/internal/wallboard"
 )
 
-// CallLister finds calls that are no longer in memory (the store). Superseded by
-// Params.DB when that is set.
-type CallLister interface {
-	ListCalls(r *http.Request, limit int) ([]call.Info, error)
-	LookupCall(r *http.Request, id string) (call.Info, bool, error)
-}
-
 // Params wire the API to its components.
 type Params struct {
 	Log      *slog.Logger
@@ -40,7 +33,6 @@ type Params struct {
 	Registry *call.Registry
 	Hub      *hub.Hub
 	WHIP     *whip.Server
-	Store    CallLister        // optional; DB takes precedence
 	DB       History           // the store behind search, timelines, trends, exports; optional
 	Tokens   TokenAdmin        // token administration (/v1/tokens); optional
 	Limiter  *auth.Limiter     // per-token request rate and open websockets; nil = unlimited
@@ -321,14 +313,6 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal
 			in, ok = StoredInfo(c), true
 		case !errors.Is(err, store.ErrNotFound):
 			s.storeError(w, "looking up a call", err)
-			return call.Info{}, false
-		}
-	} else if !ok && s.p.Store != nil {
-		var err error
-		in, ok, err = s.p.Store.LookupCall(r, id)
-		if err != nil {
-			s.p.Log.Error("looking up stored call", "call", id, "err", err)
-			writeError(w, http.StatusInternalServerError, "store unavailable")
 			return call.Info{}, false
 		}
 	}

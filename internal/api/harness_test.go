@@ -103,7 +103,7 @@ func newNode(t *testing.T, mut ...func(*Params)) *node {
 	log := slog.New(slog.DiscardHandler)
 	m := metrics.New()
 	h := hub.New(hub.Config{}, log, m)
-	n.reg = call.NewRegistry(call.Config{Log: log, Metrics: m, Publish: h.Publish, Recorder: recorder{st}})
+	n.reg = call.NewRegistry(call.Config{Log: log, Metrics: m, Publish: h.Publish, Recorder: store.ForRegistry(st)})
 	w, err := whip.New(whip.Config{Log: log, Registry: n.reg, Loopback: true})
 	if err != nil {
 		t.Fatal(err)
@@ -154,25 +154,4 @@ func (n *node) get(path, who string) (int, string) {
 	n.t.Helper()
 	code, body, _ := n.do(http.MethodGet, path, who, "", "")
 	return code, body
-}
-
-// recorder stores the registry's calls as serve's wiring does.
-type recorder struct{ st store.Store }
-
-func record(r call.Record) store.CallRecord {
-	parties := make([]string, len(r.Parties))
-	for i, p := range r.Parties {
-		parties[i] = string(p)
-	}
-	return store.CallRecord{ID: r.ID, Source: r.Source, State: string(r.State), Agent: r.Agent,
-		Team: r.Meta["team"], Queue: r.Meta["queue"], StartedAt: r.StartedAt, EndedAt: r.EndedAt,
-		Reason: r.Reason, Parties: parties, Summary: r.Summary, Meta: r.Meta}
-}
-
-func (a recorder) CallStarted(ctx context.Context, r call.Record) error {
-	return a.st.CallStarted(ctx, record(r))
-}
-
-func (a recorder) CallEnded(ctx context.Context, r call.Record) error {
-	return a.st.CallEnded(ctx, record(r))
 }

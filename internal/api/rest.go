@@ -224,7 +224,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p auth.Princi
 			}
 		}
 	} else {
-		out = s.memoryCalls(r, cq, p)
+		out = s.memoryCalls(cq, p)
 	}
 	resp := map[string]any{"calls": out}
 	if len(out) == cq.Limit {
@@ -233,25 +233,10 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p auth.Princi
 	writeJSON(w, 200, resp)
 }
 
-// memoryCalls searches the calls held in memory (live and recently ended), then the
-// CallLister if one is set, with the same filters the store applies.
-func (s *Server) memoryCalls(r *http.Request, cq store.CallQuery, p auth.Principal) []callJSON {
+// memoryCalls searches the calls held in memory (live and recently ended), with the same
+// filters the store applies: a node without a store.
+func (s *Server) memoryCalls(cq store.CallQuery, p auth.Principal) []callJSON {
 	calls := s.p.Registry.List()
-	if s.p.Store != nil {
-		seen := make(map[string]bool, len(calls))
-		for _, c := range calls {
-			seen[c.ID] = true
-		}
-		stored, err := s.p.Store.ListCalls(r, store.MaxLimit)
-		if err != nil {
-			s.p.Log.Error("listing stored calls", "err", err)
-		}
-		for _, c := range stored {
-			if !seen[c.ID] {
-				calls = append(calls, c)
-			}
-		}
-	}
 	out := []callJSON{}
 	skip := cq.Offset
 	for _, in := range calls {

@@ -47,19 +47,6 @@ type fbNode struct {
 	fresh chan struct{}
 }
 
-type callRecorder struct{ st store.Store }
-
-func (c callRecorder) rec(r call.Record) store.CallRecord {
-	return store.CallRecord{ID: r.ID, Source: r.Source, State: string(r.State), Agent: r.Agent,
-		Team: r.Meta["team"], StartedAt: r.StartedAt, EndedAt: r.EndedAt, Reason: r.Reason, Meta: r.Meta}
-}
-func (c callRecorder) CallStarted(ctx context.Context, r call.Record) error {
-	return c.st.CallStarted(ctx, c.rec(r))
-}
-func (c callRecorder) CallEnded(ctx context.Context, r call.Record) error {
-	return c.st.CallEnded(ctx, c.rec(r))
-}
-
 func newFBNode(t *testing.T, p FeedbackParams) *fbNode {
 	t.Helper()
 	n := &fbNode{t: t, now: time.Now(), fresh: make(chan struct{}, 1)}
@@ -80,7 +67,7 @@ func newFBNode(t *testing.T, p FeedbackParams) *fbNode {
 	log := slog.New(slog.DiscardHandler)
 	m := metrics.New()
 	h := hub.New(hub.Config{}, log, m)
-	n.reg = call.NewRegistry(call.Config{Log: log, Metrics: m, Recorder: callRecorder{st},
+	n.reg = call.NewRegistry(call.Config{Log: log, Metrics: m, Recorder: store.ForRegistry(st),
 		Joiners: []call.CallAnalyzerFactory{n.e.Factory()},
 		Publish: func(r event.Raw) {
 			h.Publish(r)

@@ -39,7 +39,6 @@ type Options struct {
 	Auth      auth.Authenticator
 	Bus       bus.Bus                    // nil: in-process
 	Recorder  call.Recorder              // nil: nothing stored
-	Lister    api.CallLister             // nil: only calls in memory are listed
 	DB        api.History                // the store behind search, timelines, trends, exports; nil: none
 	Tokens    api.TokenAdmin             // token administration over REST; nil: none
 	Limiter   *auth.Limiter              // per-token request rate and open websockets; nil: unlimited
@@ -97,7 +96,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.API = api.New(api.Params{Log: o.Log, Metrics: s.Metrics, Auth: o.Auth, Registry: s.Registry,
-		Hub: s.Hub, WHIP: s.WHIP, Store: o.Lister, DB: o.DB, Tokens: o.Tokens, Limiter: o.Limiter,
+		Hub: s.Hub, WHIP: s.WHIP, DB: o.DB, Tokens: o.Tokens, Limiter: o.Limiter,
 		Calls: auth.NewCallLimiter(o.Config.Telephony.MaxCallsPerToken), Web: o.Web, MaxBody: o.Config.MaxBodyBytes})
 	if err := s.newTelephony(o); err != nil {
 		return nil, err
