@@ -19,7 +19,6 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/hub"
-	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
 	"github.com/undertone/undertone/internal/wallboard"
@@ -32,11 +31,9 @@ type Params struct {
 	Auth     auth.Authenticator
 	Registry *call.Registry
 	Hub      *hub.Hub
-	WHIP     *whip.Server
 	DB       History           // the store behind search, timelines, trends, exports; optional
 	Tokens   TokenAdmin        // token administration (/v1/tokens); optional
 	Limiter  *auth.Limiter     // per-token request rate and open websockets; nil = unlimited
-	Calls    *auth.CallLimiter // per-integrator concurrent calls on WHIP; nil = unlimited
 	Web      fs.FS             // static pages; optional
 	MaxBody  int64
 }
@@ -63,17 +60,6 @@ func New(p Params) *Server {
 		prom.ServeHTTP(w, r)
 	}))
 
-	s.route("POST /v1/whip", s.authed(auth.Ingest, s.whipOffer))
-	s.route("DELETE /v1/whip/{session}", s.authed(auth.Ingest, s.whipDelete))
-	s.route("PATCH /v1/whip/{session}", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Allow", "DELETE")
-		writeError(w, http.StatusMethodNotAllowed, "whip: trickle ICE is not supported; the answer carries all candidates")
-	})
-	s.route("OPTIONS /v1/whip", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Accept-Post", "application/sdp")
-		w.WriteHeader(http.StatusNoContent)
-	})
-
 	s.route("GET /v1/calls", s.authed(auth.ListCalls, s.listCalls))
 	s.route("GET /v1/calls/{id}", s.authed(auth.ViewCall, s.getCall))
 	s.route("GET /v1/ws/calls/{id}", s.authedStream(auth.ViewCall, s.wsCall))
@@ -86,11 +72,6 @@ func New(p Params) *Server {
 	return s
 }
 
-// CallLimiter returns the per-integrator call limiter WHIP offers use, so other ingests
-// (Twilio, AudioHook, SIP) can count their calls against the same bound: Reserve before
-// opening a call, Hold(callID) once open and register the release with Call.OnEnd.
-func (s *Server) CallLimiter() *auth.CallLimiter { return s.p.Calls }
-
 // Registry returns the call registry the API serves.
 func (s *Server) Registry() *call.Registry { return s.p.Registry }
 
@@ -100,8 +81,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// Handle mounts a route that lives in another package (the websocket media ingests,
-// which authenticate in their own protocol's way) on the API's mux.
+// Handle mounts a route that lives in another package (WHIP, the websocket media
+// ingests, transcripts, hint feedback) on the API's mux. Routes that authenticate wrap
+// their handler with Authed; the media websockets authenticate in their own protocol's way.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, h)
 	s.patterns = append(s.patterns, pattern)
@@ -208,94 +190,6 @@ func credential(r *http.Request) string {
 		return t
 	}
 	return sessionCookie(r)
-}
-
-func (s *Server) whipOffer(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	q := r.URL.Query()
-	op := whip.OfferParams{Call: q.Get("call"), Agent: q.Get("agent")}
-	for _, k := range []string{"team", "queue", "lang", "playbook"} { // call meta: scope, language (ASR), hint sectors
-		if v := q.Get(k); v != "" {
-			if len(v) > 64 {
-				writeError(w, http.StatusBadRequest, "whip: query "+k+": longer than 64 characters")
-				return
-			}
-			if op.Meta == nil {
-				op.Meta = map[string]string{}
-			}
-			op.Meta[k] = v
-		}
-	}
-	if len(op.Agent) > 64 {
-		writeError(w, http.StatusBadRequest, "whip: query agent: longer than 64 characters")
-		return
-	}
-	if v := q.Get("party"); v != "" {
-		party, err := event.ParseParty(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "whip: query party: "+err.Error())
-			return
-		}
-		op.Party = party
-	}
-	if op.Agent == "" && p.Role == auth.AgentRole {
-		op.Agent = p.Agent
-	}
-	if op.Call != "" {
-		if err := call.ValidID(op.Call); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-	}
-	slot, err := s.p.Calls.Reserve(p, op.Call)
-	if err != nil {
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusTooManyRequests, "whip: "+err.Error())
-		return
-	}
-	sw := &statusWriter{ResponseWriter: w}
-	s.p.WHIP.ServeOffer(sw, r, op)
-	if sw.code != http.StatusCreated {
-		slot.Cancel()
-		return
-	}
-	s.holdCall(slot, w.Header().Get("X-Undertone-Call"))
-}
-
-// holdCall counts the call an offer opened against the token until the call ends.
-func (s *Server) holdCall(slot *auth.Slot, id string) {
-	release := slot.Hold(id)
-	if release == nil {
-		return
-	}
-	if c := s.p.Registry.Get(id); c != nil {
-		c.OnEnd(release) // runs at once if the call has ended meanwhile
-		return
-	}
-	release()
-}
-
-// statusWriter remembers the status code a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (s *Server) whipDelete(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	s.p.WHIP.ServeDelete(w, r.PathValue("session"))
 }
 
 // lookup finds a call live, recent or stored and checks p may see it.

@@ -9,6 +9,7 @@ package auth
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -41,7 +42,11 @@ type Principal struct {
 	Role     Role
 	Agent    string   // agent id, for agent tokens that are bound to one agent
 	Teams    []string // supervisor scope; empty = all teams
-	Name     string   // for logs and per-token limits: never the token itself
+	Name     string   // for logs: never the token itself
+	// ID identifies the token behind every credential made from it (bearer token or
+	// browser session): "tok_…" for stored tokens, "static:" and a prefix of the hash for
+	// configured ones. Limits and call ownership are keyed on it.
+	ID string
 	MaxCalls int      // integrator tokens: concurrent calls it may open; 0 = the node's default
 }
 
@@ -162,11 +167,23 @@ func ParseTokens(spec string) (*Static, error) {
 	return s, nil
 }
 
-// Add registers a token.
+// Add registers a token. A principal without an ID gets one derived from the hash.
 func (s *Static) Add(token string, p Principal) {
+	h := Hash(token)
+	if p.ID == "" {
+		p.ID = "static:" + hex.EncodeToString(h[:8])
+	}
 	s.mu.Lock()
-	s.by[Hash(token)] = p
+	s.by[h] = p
 	s.mu.Unlock()
+}
+
+// Key is what per-principal limits and ownership are keyed on: the ID, else the name.
+func (p Principal) Key() string {
+	if p.ID != "" {
+		return p.ID
+	}
+	return p.Name
 }
 
 // Len returns the number of tokens.

@@ -123,7 +123,7 @@ var ErrTooManyCalls = errors.New("too many concurrent calls for this token")
 
 // CallLimiter bounds the calls each integrator token has open at once, so one integrator
 // (a misconfigured dialer, a leaked token) cannot take a node's whole capacity. Tokens are
-// keyed by Principal.Name; the bound is Principal.MaxCalls, else the default. Ingest
+// keyed by Principal.Key (the token, whichever credential presents it); the bound is Principal.MaxCalls, else the default. Ingest
 // endpoints use it in two steps — Reserve before opening the call, Hold once its id is
 // known — so concurrent offers cannot both take the last slot. Admins are not limited.
 type CallLimiter struct {
@@ -171,16 +171,17 @@ func (l *CallLimiter) Reserve(p Principal, callID string) (*Slot, error) {
 	n := l.max(p)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	tc := l.by[p.Name]
+	key := p.Key()
+	tc := l.by[key]
 	if tc == nil {
 		tc = &tokenCalls{calls: map[string]bool{}}
-		l.by[p.Name] = tc
+		l.by[key] = tc
 	}
 	if n > 0 && !(callID != "" && tc.calls[callID]) && tc.pending+len(tc.calls) >= n {
 		return nil, fmt.Errorf("auth: %s has %d calls open (limit %d): %w", p.Name, len(tc.calls), n, ErrTooManyCalls)
 	}
 	tc.pending++
-	return &Slot{l: l, key: p.Name}, nil
+	return &Slot{l: l, key: key}, nil
 }
 
 // Hold turns the reservation into the open call callID. It returns the function to call
@@ -235,7 +236,7 @@ func (l *CallLimiter) Open(p Principal) int {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if tc := l.by[p.Name]; tc != nil {
+	if tc := l.by[p.Key()]; tc != nil {
 		return len(tc.calls)
 	}
 	return 0

@@ -63,6 +63,7 @@ type Call struct {
 	source string
 	agent  string
 	meta   map[string]string
+	owner  string // who opened it (OpenParams.Owner): only they may join, push or end it
 	cfg    *Config
 	log    *slog.Logger
 
@@ -98,6 +99,13 @@ func (c *Call) ID() string { return c.id }
 
 // Source returns the ingest protocol the call came in through.
 func (c *Call) Source() string { return c.source }
+
+// Owner returns who opened the call (OpenParams.Owner).
+func (c *Call) Owner() string { return c.owner }
+
+// Meta returns the call's metadata (agent, team, queue, lang, playbook, protocol keys).
+// The map is never changed after the call opens; callers must not change it either.
+func (c *Call) Meta() map[string]string { return c.meta }
 
 // Agent returns the agent id the call is assigned to, if any.
 func (c *Call) Agent() string { return c.agent }
@@ -231,6 +239,10 @@ func (c *Call) Leave(p event.Party) {
 		go c.End("hangup")
 	}
 }
+
+// Hangup ends the call with reason without waiting for it: safe from any goroutine,
+// including those the call owns (which End must not be called from).
+func (c *Call) Hangup(reason string) { go c.End(reason) }
 
 // End ends the call once: it runs the OnEnd closers, cancels the context, waits for
 // the call's goroutines, flushes the streams, writes the summary through the Recorder and

@@ -59,7 +59,7 @@ func TestCallLimitAcrossProtocols(t *testing.T) {
 
 	_ = tw.Stop()
 	deadline := time.Now().Add(5 * time.Second)
-	for n.API.CallLimiter().Open(auth.Principal{Role: auth.Integrator, Name: "integrator#1"}) != 0 && time.Now().Before(deadline) {
+	for n.CallLimiter().Open(integrator(t, n)) != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ah, err = audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: servertest.IntegratorToken})
@@ -100,4 +100,13 @@ func TestSlotWithoutLimiter(t *testing.T) {
 	if l.Open(p) != 0 {
 		t.Errorf("open after release = %d, want 0", l.Open(p))
 	}
+}
+
+// integrator is the principal of the test integrator token.
+func integrator(t *testing.T, n *servertest.Node) auth.Principal {
+	p, err := n.Auth.Authenticate(servertest.IntegratorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

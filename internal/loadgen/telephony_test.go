@@ -21,6 +21,7 @@ func TestTelephonyDialers(t *testing.T) {
 	const secret = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
 	n := servertest.New(t, func(c *config.Config) {
 		c.SIPAddr, c.AudioSocketAddr = "127.0.0.1:0", "127.0.0.1:0"
+		c.Telephony.SIPAllowFrom = []string{"127.0.0.1"} // the load client is the trusted SBC
 		c.Telephony.AudioHookSecret = secret
 	})
 	ch := loadgen.ToneBursts(4, 2)

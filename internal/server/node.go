@@ -20,6 +20,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/audiohook"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
 	"github.com/undertone/undertone/internal/ingest/siprec"
@@ -53,9 +54,10 @@ type Node struct {
 	// or stored ("" otherwise). It is valid for this run only.
 	DevToken string
 
-	cfg  config.Config
-	log  *slog.Logger
-	deps *deps
+	cfg   config.Config
+	log   *slog.Logger
+	deps  *deps
+	admit *ingest.Admitter
 	http *http.Server
 	ln   net.Listener
 	done chan error
@@ -117,16 +119,20 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		Analyzers: d.analyzers(), Joiners: append([]call.CallAnalyzerFactory{wallboard.NewFactory(wallboard.Config{})}, d.joiners()...),
 		IdleTimeout: cfg.IdleTimeout, CueInterval: cfg.CueInterval, MaxCalls: cfg.MaxCalls,
 	})
+	// Every protocol admits its legs through one Admitter: attribution, metadata checks,
+	// the per-integrator call limit (shared across protocols) and call ownership.
+	n.admit = &ingest.Admitter{Registry: n.Registry, Calls: auth.NewCallLimiter(cfg.Telephony.MaxCallsPerToken),
+		Log: log.With("component", "ingest")}
+	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
+		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes,
+		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams})})
 	w := cfg.WebRTC
-	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Registry: n.Registry,
+	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Admit: n.admit,
 		UDPPortMin: w.UDPPortMin, UDPPortMax: w.UDPPortMax, NAT1To1IPs: w.NAT1To1IPs, Loopback: w.Loopback})
 	if err != nil {
 		return nil, err
 	}
-	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
-		Hub: n.Hub, WHIP: n.WHIP, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes,
-		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams}),
-		Calls:   auth.NewCallLimiter(cfg.Telephony.MaxCallsPerToken)})
+	n.WHIP.Mount(n.API)
 	transcript.Mount(n.API, transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript")})
 	hints.Mount(n.API, d.hints, hints.FeedbackParams{Log: log.With("component", "hints")})
 	if err := n.newTelephony(); err != nil {
@@ -163,6 +169,9 @@ func (n *Node) start() error {
 	}()
 	return nil
 }
+
+// CallLimiter is the per-integrator concurrent-call limit every protocol shares.
+func (n *Node) CallLimiter() *auth.CallLimiter { return n.admit.Calls }
 
 // Config returns the configuration the node was opened with.
 func (n *Node) Config() config.Config { return n.cfg }

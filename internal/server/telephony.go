@@ -20,12 +20,11 @@ import (
 func (n *Node) newTelephony() error {
 	cfg, log := n.cfg, n.log
 	t := cfg.Telephony
-	n.Twilio = twilio.New(twilio.Config{Log: log.With("component", "twilio"), Registry: n.Registry,
-		Auth: n.Auth, Calls: n.API.CallLimiter()})
+	n.Twilio = twilio.New(twilio.Config{Log: log.With("component", "twilio"), Admit: n.admit, Auth: n.Auth})
 	n.API.Handle("GET /v1/media/twilio", n.Twilio)
 	var err error
-	n.AudioHook, err = audiohook.New(audiohook.Config{Log: log.With("component", "audiohook"), Registry: n.Registry,
-		Auth: n.Auth, ClientSecret: t.AudioHookSecret, MaxSkew: t.AudioHookMaxSkew, Calls: n.API.CallLimiter()})
+	n.AudioHook, err = audiohook.New(audiohook.Config{Log: log.With("component", "audiohook"), Admit: n.admit,
+		Auth: n.Auth, ClientSecret: t.AudioHookSecret, MaxSkew: t.AudioHookMaxSkew})
 	if err != nil {
 		return err
 	}
@@ -47,10 +46,10 @@ func (n *Node) newTelephony() error {
 		if t.SIPMediaIP != "" {
 			mediaIP, _ = netip.ParseAddr(t.SIPMediaIP)
 		}
-		n.SIP, err = siprec.New(siprec.Config{Log: log.With("component", "sip"), Registry: n.Registry,
+		n.SIP, err = siprec.New(siprec.Config{Log: log.With("component", "sip"), Admit: n.admit,
 			CallerParty: event.Party(t.SIPCallerParty), DefaultParty: event.Party(t.SIPDefaultParty),
 			AllowFrom: allow, MediaIP: mediaIP, RTPPortMin: int(t.SIPRTPPortMin), RTPPortMax: int(t.SIPRTPPortMax),
-			MaxCalls: t.SIPMaxCalls, TLS: tlsConf, Auth: n.Auth, RequireToken: t.SIPRequireToken, Calls: n.API.CallLimiter()})
+			MaxCalls: t.SIPMaxCalls, TLS: tlsConf, Auth: n.Auth, RequireToken: t.SIPRequireToken})
 		if err != nil {
 			return err
 		}
@@ -61,8 +60,7 @@ func (n *Node) newTelephony() error {
 			return fmt.Errorf("server: audiosocket allow-list: %w", err)
 		}
 		n.AudioSocket = audiosocket.New(audiosocket.Config{Log: log.With("component", "audiosocket"),
-			Registry: n.Registry, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax,
-			Calls: n.API.CallLimiter()})
+			Admit: n.admit, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax})
 		n.API.Handle("POST /v1/audiosocket/bindings", n.API.Authed(auth.Ingest,
 			func(w http.ResponseWriter, r *http.Request, p auth.Principal) { n.AudioSocket.ServeBind(w, r, p) }))
 	}

@@ -160,6 +160,9 @@ func (pub *Publisher) post(ctx context.Context, offer string) error {
 	return pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)})
 }
 
+// Location returns the session's URL (where DELETE hangs up), "" after Close.
+func (pub *Publisher) Location() string { return pub.location }
+
 // Call returns the call id the server assigned or confirmed.
 func (pub *Publisher) Call() string { return pub.call }
 

@@ -87,6 +87,7 @@ func runNode(addr, sipAddr, asAddr, token, secret string) error {
 	cfg.Addr, cfg.DataDir, cfg.SIPAddr, cfg.AudioSocketAddr = addr, os.TempDir(), sipAddr, asAddr
 	cfg.IdleTimeout = 10 * time.Second
 	cfg.Telephony.AudioHookSecret = secret
+	cfg.Telephony.SIPAllowFrom = []string{"127.0.0.1"} // the load client is the trusted SBC
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
 	"github.com/undertone/undertone/internal/server/servertest"
 )
@@ -70,9 +71,9 @@ func TestBindingsCountAgainstTheIntegratorLimit(t *testing.T) {
 	if _, err := w.WaitEnded(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	p := auth.Principal{Role: auth.Integrator, Name: "integrator#1"}
+	p := integrator(t, n)
 	deadline := time.Now().Add(5 * time.Second)
-	for n.API.CallLimiter().Open(p) != 0 && time.Now().Before(deadline) {
+	for n.CallLimiter().Open(p) != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if code := bind(t, n, servertest.IntegratorToken, audiosocket.Binding{UUID: newUUID(), Call: "lim-3", Party: event.Customer}); code != 201 {
@@ -84,7 +85,7 @@ func TestBindingsCountAgainstTheIntegratorLimit(t *testing.T) {
 func TestExpiredBindingFreesThePlace(t *testing.T) {
 	now := time.Unix(1000, 0)
 	l := auth.NewCallLimiter(1)
-	s := audiosocket.New(audiosocket.Config{Calls: l, BindingTTL: time.Minute, Now: func() time.Time { return now }})
+	s := audiosocket.New(audiosocket.Config{Admit: &ingest.Admitter{Calls: l}, BindingTTL: time.Minute, Now: func() time.Time { return now }})
 	p := auth.Principal{Role: auth.Integrator, Name: "i"}
 	if err := s.BindFor(audiosocket.Binding{UUID: newUUID(), Call: "e-1", Party: event.Customer}, p); err != nil {
 		t.Fatal(err)
@@ -99,4 +100,13 @@ func TestExpiredBindingFreesThePlace(t *testing.T) {
 	if l.Open(p) != 1 {
 		t.Errorf("open = %d, want 1", l.Open(p))
 	}
+}
+
+// integrator is the principal of the test integrator token.
+func integrator(t *testing.T, n *servertest.Node) auth.Principal {
+	p, err := n.Auth.Authenticate(servertest.IntegratorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

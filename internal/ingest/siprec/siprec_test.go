@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 	)
 }
 
-func enable(c *config.Config) { c.SIPAddr = "127.0.0.1:0" }
+// enable turns SIP on, with the loopback address trusted as the test SBC (no tokens).
+func enable(c *config.Config) {
+	c.SIPAddr = "127.0.0.1:0"
+	c.Telephony.SIPAllowFrom = []string{"127.0.0.1"}
+}
 
 type peer struct {
 	id string

@@ -32,13 +32,16 @@ const (
 	AgentToken      = "agent-test-token-A17"
 	AdminToken      = "admin-test-token-0001"
 	SupervisorToken = "supervisor-test-token"
+	BlueToken       = "supervisor-blue-token" // a supervisor of team blue only
+	// OtherIntegratorToken is a second integrator, for ownership tests.
+	OtherIntegratorToken = "integrator-two-token"
 	// IdleTimeout of every test node: a vanished peer must end its call within it.
 	IdleTimeout = 2 * time.Second
 )
 
 // Tokens is the UNDERTONE_TOKENS value of every test node.
 const Tokens = "integrator:" + IntegratorToken + ",agent:" + AgentToken + ":A17,admin:" + AdminToken +
-	",supervisor:" + SupervisorToken
+	",supervisor:" + SupervisorToken + ",supervisor:" + BlueToken + "::blue,integrator:" + OtherIntegratorToken
 
 // Node is a real undertone node on loopback.
 type Node struct {
