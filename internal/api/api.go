@@ -31,10 +31,10 @@ type Params struct {
 	Auth     auth.Authenticator
 	Registry *call.Registry
 	Hub      *hub.Hub
-	DB       History           // the store behind search, timelines, trends, exports; optional
-	Tokens   TokenAdmin        // token administration (/v1/tokens); optional
-	Limiter  *auth.Limiter     // per-token request rate and open websockets; nil = unlimited
-	Web      fs.FS             // static pages; optional
+	DB       History       // the store behind search, timelines, trends, exports; optional
+	Tokens   TokenAdmin    // token administration (/v1/tokens); optional
+	Limiter  *auth.Limiter // per-token request rate and open websockets; nil = unlimited
+	Web      fs.FS         // static pages; optional
 	MaxBody  int64
 }
 

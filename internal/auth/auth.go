@@ -39,15 +39,15 @@ func ParseRole(s string) (Role, error) {
 
 // Principal is who a request acts as.
 type Principal struct {
-	Role     Role
-	Agent    string   // agent id, for agent tokens that are bound to one agent
-	Teams    []string // supervisor scope; empty = all teams
-	Name     string   // for logs: never the token itself
+	Role  Role
+	Agent string   // agent id, for agent tokens that are bound to one agent
+	Teams []string // supervisor scope; empty = all teams
+	Name  string   // for logs: never the token itself
 	// ID identifies the token behind every credential made from it (bearer token or
 	// browser session): "tok_…" for stored tokens, "static:" and a prefix of the hash for
 	// configured ones. Limits and call ownership are keyed on it.
-	ID string
-	MaxCalls int      // integrator tokens: concurrent calls it may open; 0 = the node's default
+	ID       string
+	MaxCalls int // integrator tokens: concurrent calls it may open; 0 = the node's default
 }
 
 // Action is something a principal may be allowed to do.

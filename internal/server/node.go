@@ -58,9 +58,9 @@ type Node struct {
 	log   *slog.Logger
 	deps  *deps
 	admit *ingest.Admitter
-	http *http.Server
-	ln   net.Listener
-	done chan error
+	http  *http.Server
+	ln    net.Listener
+	done  chan error
 
 	unsub func()
 }

@@ -26,9 +26,9 @@ import (
 type Config struct {
 	Log           *slog.Logger
 	Admit         *ingest.Admitter // every session's leg is admitted here
-	BasePath      string        // where sessions live: Location is BasePath + "/" + id [/v1/whip]
-	MaxBody       int64         // SDP offer size limit [64 KiB]
-	GatherTimeout time.Duration // ICE gathering before answering [5s]
+	BasePath      string           // where sessions live: Location is BasePath + "/" + id [/v1/whip]
+	MaxBody       int64            // SDP offer size limit [64 KiB]
+	GatherTimeout time.Duration    // ICE gathering before answering [5s]
 	UDPPortMin    uint16
 	UDPPortMax    uint16
 	NAT1To1IPs    []string
@@ -275,4 +275,3 @@ func newSessionID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
