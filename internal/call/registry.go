@@ -18,13 +18,17 @@ import (
 
 // Config is shared by every call of a registry. Zero durations take the defaults in brackets.
 type Config struct {
-	Log          *slog.Logger
-	Metrics      *metrics.Metrics
-	Publish      func(event.Raw) // the bus; must not block
-	Recorder     Recorder
-	Analyzers    []AnalyzerFactory     // extra analysis per party stream (emotion, …)
-	Joiners      []CallAnalyzerFactory // analysis across the parties (dynamics, intents, hints)
-	Now          func() time.Time
+	Log       *slog.Logger
+	Metrics   *metrics.Metrics
+	Publish   func(event.Raw) // the bus; must not block
+	Recorder  Recorder
+	Analyzers []AnalyzerFactory     // extra analysis per party stream (emotion, …)
+	Joiners   []CallAnalyzerFactory // analysis across the parties (dynamics, intents, hints)
+	Now       func() time.Time
+	// Sleep waits d or until ctx ends, reporting whether d passed; the party pacer holds
+	// senders that run ahead of real time with it [a timer].
+	Sleep        func(ctx context.Context, d time.Duration) bool
+	Burst        time.Duration // how far ahead of real time a party's audio may run [DefaultBurst]
 	IdleTimeout  time.Duration // end a call with no audio for this long [30s]
 	CueInterval  time.Duration // live cue (level/pitch/vad) update period per party [100ms]
 	StoreTimeout time.Duration // for writing a summary [5s]
@@ -35,6 +39,12 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 30 * time.Second

@@ -41,6 +41,7 @@ type Stream struct {
 	hop     Hop
 	an      []Analyzer
 
+	pace    pacer  // holds the feeding goroutine to real time
 	samples uint64 // 16 kHz samples processed
 	last    atomic.Int64
 	left    atomic.Bool // set by the feeding goroutine, read by the others' Leave
@@ -80,6 +81,7 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
 	}
 	s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
 	s.hopsPerCue = max(1, int(c.cfg.CueInterval/(10*time.Millisecond)))
 	s.voicedHz = make([]float64, 0, s.hopsPerCue)
 	s.hop.Party = p
@@ -172,8 +174,11 @@ func (s *Stream) countDecodeError(err error) {
 }
 
 func (s *Stream) process(pcm []int16, rate int) {
-	if s.left.Load() || len(pcm) == 0 {
+	if s.left.Load() || len(pcm) == 0 || rate <= 0 {
 		return
+	}
+	if !s.pace.take(s.c.ctx, time.Duration(len(pcm))*time.Second/time.Duration(rate)) {
+		return // the call ended while the sender was held back
 	}
 	if s.rs == nil || s.rsRate != rate {
 		rs, err := dsp.NewResampler(rate, SampleRate)
