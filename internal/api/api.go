@@ -152,6 +152,12 @@ func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.R
 // or 403 (role) itself and reports ok=false; else it returns the principal and the
 // credential presented.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action) (auth.Principal, string, bool) {
+	// A refusal is answered before the body is read: closing the connection after it lets
+	// the answer go out at once, where the server would otherwise first drain the body —
+	// forever, if an unauthenticated client trickles it.
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 	tok := credential(r)
 	p, err := s.sessions.Authenticate(tok)
 	switch {
@@ -176,6 +182,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action
 		writeError(w, http.StatusForbidden, "role "+string(p.Role)+" may not do this")
 		return p, "", false
 	}
+	w.Header().Del("Connection")
 	return p, tok, true
 }
 

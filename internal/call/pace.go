@@ -21,7 +21,8 @@ type pacer struct {
 	last   time.Time
 	now    func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) bool
-	held   time.Duration // total time the sender was held back (summary, tests)
+	held   time.Duration // total time the sender was held back
+	onHeld func(time.Duration)
 }
 
 func newPacer(burst time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) bool) pacer {
@@ -42,6 +43,9 @@ func (p *pacer) take(ctx context.Context, d time.Duration) bool {
 	}
 	wait := -p.tokens
 	p.held += wait
+	if p.onHeld != nil {
+		p.onHeld(wait)
+	}
 	if !p.sleep(ctx, wait) {
 		return false
 	}

@@ -82,6 +82,8 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 	}
 	s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
 	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
+	held := c.cfg.Metrics.AudioHeld
+	s.pace.onHeld = func(d time.Duration) { held.Add(d.Seconds()) }
 	s.hopsPerCue = max(1, int(c.cfg.CueInterval/(10*time.Millisecond)))
 	s.voicedHz = make([]float64, 0, s.hopsPerCue)
 	s.hop.Party = p

@@ -151,8 +151,17 @@ func (n *Node) start() error {
 		ln.Close()
 		return fmt.Errorf("server: %w", err)
 	}
+	h := n.cfg.HTTP
+	total := h.MaxConns
+	if total == 0 {
+		total = connBudget()
+	}
+	ln = newLimitListener(ln, total, h.MaxConnsPerSource, func(reason string) {
+		n.Metrics.ConnsRefused.WithLabelValues(reason).Inc()
+	})
 	n.ln = ln
-	n.http = &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second,
+	n.http = &http.Server{Handler: n.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: h.ReadTimeout,
+		WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
 	n.done = make(chan error, 1)
 	go func() {
