@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -263,62 +262,42 @@ func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal
 		}
 		since = n
 	}
-	if err := s.p.Hub.Serve(w, r, hub.Subscription{Call: in.ID, Since: since}); err != nil && !errors.Is(err, hub.ErrClosed) {
+	err := s.p.Hub.Serve(w, r, hub.Subscription{Call: in.ID, Since: since})
+	if errors.Is(err, hub.ErrNoCall) {
+		// Ended long enough ago that the hub forgot it: send its stored end and say so.
+		err = s.p.Hub.ServeEnded(w, r, endedEvents(in), "call "+in.ID+" has ended; its record is at /v1/calls/"+in.ID+"/timeline")
+	}
+	if err != nil && !errors.Is(err, hub.ErrClosed) {
 		s.p.Log.Debug("websocket ended", "call", in.ID, "err", err)
 	}
 }
 
-// wsAll is the supervisor's all-calls stream: lifecycle, call.status (≤ 1/s per call),
-// alerts and hints at once; never the high-rate cues.
-// A supervisor bound to teams gets only their teams' calls.
-func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	inScope := func(event.Raw) bool { return true }
-	if len(p.Teams) > 0 && p.Role != auth.Admin {
-		inScope = s.teamScope(p)
+// endedEvents is a stored call's end as the call.ended event its viewers would have had.
+func endedEvents(in call.Info) []event.Raw {
+	ci := event.CallInfo{Source: in.Source, Parties: in.Parties, StartedAt: in.StartedAt.UnixMilli(),
+		Reason: in.Reason, Agent: in.Agent, Summary: in.Summary}
+	if in.Team != "" || in.Queue != "" {
+		ci.Meta = map[string]string{"team": in.Team, "queue": in.Queue}
 	}
-	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw) bool {
-		return wallboard.SupervisorEvent(raw.Type) && inScope(raw)
-	}})
+	ts := in.StartedAt
+	if in.EndedAt != nil {
+		ci.EndedAt, ts = in.EndedAt.UnixMilli(), *in.EndedAt
+	}
+	raw, err := event.Marshal(&event.Event{V: event.Version, Type: event.CallEnded, Call: in.ID, TS: ts.UnixMilli(), Data: ci})
+	if err != nil {
+		return nil
+	}
+	return []event.Raw{raw}
 }
 
-// teamScope decides per call whether its team is one of p's, remembering the answer: a
-// call's team is fixed when it opens, and the all-calls stream asks for every event. The
-// team comes from the call.started event's meta (so calls of other nodes on a shared bus
-// are scoped too), else from the call in memory. It runs on the publish path, so it never
-// asks the store.
-func (s *Server) teamScope(p auth.Principal) func(raw event.Raw) bool {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(raw event.Raw) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if v, ok := seen[raw.Call]; ok {
-			return v
-		}
-		var v, known bool
-		if raw.Type == event.CallStarted || raw.Type == event.CallEnded {
-			var ev struct {
-				Data struct {
-					Meta map[string]string `json:"meta"`
-				} `json:"data"`
-			}
-			if json.Unmarshal(raw.Body, &ev) == nil {
-				v, known = p.InTeams(ev.Data.Meta["team"]), true
-			}
-		}
-		if !known {
-			in, ok := s.p.Registry.Lookup(raw.Call)
-			v, known = ok && p.InTeams(in.Team), ok
-		}
-		if !known {
-			return false // not cached: a later call.started may still tell
-		}
-		if len(seen) > 10000 {
-			clear(seen)
-		}
-		seen[raw.Call] = v
-		return v
-	}
+// wsAll is the supervisor's all-calls stream: lifecycle, call.status (≤ 1/s per call),
+// alerts and hints at once; never the high-rate cues. A supervisor bound to teams gets
+// only their teams' calls: the hub knows each call's team from its call.started, once.
+func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	scoped := len(p.Teams) > 0 && p.Role != auth.Admin
+	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw, meta hub.CallMeta) bool {
+		return wallboard.SupervisorEvent(raw.Type) && (!scoped || p.InTeams(meta.Team))
+	}})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -55,6 +55,8 @@ type Info struct {
 	StartedAt time.Time     `json:"started_at"`
 	EndedAt   *time.Time    `json:"ended_at,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
+	// Summary is set once the call has ended (GET /v1/calls/{id} of an ended call).
+	Summary *event.Summary `json:"summary,omitempty"`
 }
 
 // Call is one live call and everything it owns.
@@ -125,7 +127,8 @@ func (c *Call) Info() Info {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	in := Info{ID: c.id, State: c.state, Source: c.source, Agent: c.agent, Team: c.meta["team"],
-		Queue: c.meta["queue"], Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason}
+		Queue: c.meta["queue"], Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason,
+		Summary: c.summary}
 	if in.Parties == nil {
 		in.Parties = []event.Party{}
 	}
