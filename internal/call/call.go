@@ -220,16 +220,23 @@ func (c *Call) Join(p event.Party, codecName string) (*Stream, error) {
 	return s, nil
 }
 
-// Leave detaches a party (its peer hung up) without ending the call; the stream's
-// analyzers are flushed. The call ends by itself when its last party has left.
-func (c *Call) Leave(p event.Party) {
+// Leave detaches a party whose peer hung up (BYE, stop, a hangup frame, DELETE)
+// without ending the call; the stream's analyzers are flushed. The call ends by itself,
+// reason "hangup", when its last party has left.
+func (c *Call) Leave(p event.Party) { c.leave(p, "hangup") }
+
+// Lost detaches a party whose connection broke without a goodbye (a crashed browser, a
+// socket reset); if it was the last party the call ends with reason "connection_lost",
+// which the pages do not present as a hang-up.
+func (c *Call) Lost(p event.Party) { c.leave(p, "connection_lost") }
+
+func (c *Call) leave(p event.Party, reason string) {
 	c.mu.Lock()
 	s := c.streams[p]
 	c.mu.Unlock()
-	if s == nil {
-		return
+	if s == nil || !s.leave() {
+		return // unknown, or it had left already: the first leave decides
 	}
-	s.leave()
 	c.mu.Lock()
 	allLeft := true
 	for _, s := range c.streams {
@@ -239,7 +246,7 @@ func (c *Call) Leave(p event.Party) {
 	}
 	c.mu.Unlock()
 	if allLeft {
-		go c.End("hangup")
+		c.Hangup(reason)
 	}
 }
 

@@ -293,10 +293,11 @@ func (s *Stream) talkSeconds() float64 {
 	return math.Round(float64(s.talkHops)) / 100
 }
 
-// leave flushes the analyzers once; later audio is ignored.
-func (s *Stream) leave() {
+// leave flushes the analyzers once; later audio is ignored. It reports whether this was
+// the first leave.
+func (s *Stream) leave() bool {
 	if s.left.Swap(true) {
-		return
+		return false
 	}
 	for _, a := range s.an {
 		a.Close(s.c)
@@ -305,6 +306,7 @@ func (s *Stream) leave() {
 		s.speech = false
 		s.emitVAD(s.offset + time.Duration(s.samples)*time.Second/SampleRate)
 	}
+	return true
 }
 
 func (s *Stream) hasLeft() bool { return s.left.Load() }

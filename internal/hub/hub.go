@@ -28,7 +28,8 @@ import (
 type Config struct {
 	QueueLen       int           // per-client outbox [256]
 	History        int           // events kept per live call for since= replay [4096]
-	HistoryTTL     time.Duration // how long an ended call's (trimmed) history is kept [10m]
+	HistoryTTL     time.Duration // how long an ended call's history is kept [10m]
+	TrimAfter      time.Duration // an ended call keeps its live cues this long, then only the rest [30s]
 	MaxEnded       int           // ended calls whose history is kept at most [2000]
 	WriteTimeout   time.Duration // per message [5s]
 	PingInterval   time.Duration // [20s]
@@ -48,6 +49,9 @@ func (c *Config) defaults() {
 	}
 	if c.HistoryTTL <= 0 {
 		c.HistoryTTL = 10 * time.Minute
+	}
+	if c.TrimAfter <= 0 {
+		c.TrimAfter = 30 * time.Second
 	}
 	if c.MaxEnded <= 0 {
 		c.MaxEnded = 2000
@@ -107,6 +111,7 @@ type topic struct {
 	started event.Raw // the call.started event, kept past the history ring (Started)
 	meta    CallMeta
 	ended   time.Time // zero while live
+	trimmed bool      // the live cues of the ended call are gone
 	created time.Time
 }
 
@@ -147,9 +152,6 @@ func (h *Hub) Publish(raw event.Raw) {
 	}
 	for _, c := range *h.all.Load() {
 		h.deliver(c, raw, t.meta, now)
-	}
-	if raw.Type == event.CallEnded {
-		t.hist.trim()
 	}
 }
 
@@ -222,12 +224,15 @@ func (h *Hub) sweeper() {
 	}
 }
 
-// Sweep forgets the history of calls that ended more than HistoryTTL ago (or beyond the
-// MaxEnded newest) and have no clients left, and topics that clients waited on but whose
-// call never started. It returns how many topics it removed.
+// Sweep drops the live cues of calls that ended more than TrimAfter ago (a viewer of an
+// ended call needs its emotions, words, hints and end, not its level meter), forgets
+// calls that ended more than HistoryTTL ago (or beyond the MaxEnded newest) and have no
+// clients left, and topics that clients waited on but whose call never started. It
+// returns how many topics it removed.
 func (h *Hub) Sweep() int {
 	now := h.cfg.Now()
 	cut := now.Add(-h.cfg.HistoryTTL)
+	trimCut := now.Add(-h.cfg.TrimAfter)
 	type ended struct {
 		id string
 		at time.Time
@@ -238,6 +243,10 @@ func (h *Hub) Sweep() int {
 	removed := 0
 	for id, t := range h.calls {
 		t.mu.Lock()
+		if !t.ended.IsZero() && !t.trimmed && t.ended.Before(trimCut) {
+			t.hist.trim()
+			t.trimmed = true
+		}
 		idle := len(t.clients) == 0
 		gone := idle && ((!t.ended.IsZero() && t.ended.Before(cut)) || (t.hist.len() == 0 && t.started.Body == nil))
 		if !t.ended.IsZero() && idle && !gone {

@@ -159,8 +159,12 @@ func TestEndedCallsAreSweptAndUnknownCallsCreateNothing(t *testing.T) {
 	}
 	end, _ := event.Marshal(&event.Event{V: 1, Type: event.CallEnded, Call: "c1", Seq: 4})
 	h.Publish(end)
-	if st := h.Stats(); st.Ended != 1 || st.Held != 1 {
-		t.Fatalf("after the end: %+v, want one ended call holding only call.ended", st)
+	if st := h.Stats(); st.Ended != 1 || st.Held != 4 {
+		t.Fatalf("right after the end: %+v, want one ended call holding all 4 events", st)
+	}
+	now = now.Add(40 * time.Second)
+	if n := h.Sweep(); n != 0 || h.Stats().Held != 1 {
+		t.Fatalf("40 s after the end: removed %d, %+v; want the call kept with only call.ended", n, h.Stats())
 	}
 	now = now.Add(2 * time.Minute)
 	if n := h.Sweep(); n != 1 || h.Stats().Topics != 0 {

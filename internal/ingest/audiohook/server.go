@@ -286,9 +286,13 @@ func (s *Server) probe(ss *session) {
 
 // read is the session's loop on a goroutine owned by the call.
 func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []*call.Stream) {
-	leaveAll := func() {
+	leaveAll := func(lost bool) {
 		for _, st := range streams {
-			c.Leave(st.Party())
+			if lost {
+				c.Lost(st.Party())
+			} else {
+				c.Leave(st.Party())
+			}
 		}
 	}
 	bad := 0
@@ -305,7 +309,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []
 			if ctx.Err() == nil {
 				c.Log().Warn("audiohook socket ended without close", "err", err)
 			}
-			leaveAll()
+			leaveAll(ctx.Err() == nil)
 			return
 		}
 		if mt == websocket.BinaryMessage {
@@ -347,7 +351,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []
 			// closed first: leaving ends the call, whose closer would otherwise race it
 			// with a disconnect and close the socket under it.
 			_ = ss.send(TypeClosed, nil)
-			leaveAll()
+			leaveAll(false)
 			return // the client closes the socket; OnEnd closes ours
 		case TypeError:
 			c.Log().Warn("audiohook client error", "parameters", string(m.Parameters))

@@ -289,10 +289,12 @@ func (s *Server) read(ctx context.Context, c *call.Call, st *call.Stream, rd *Re
 		if err != nil {
 			switch {
 			case ctx.Err() != nil: // the call ended and closed the socket
-			case errors.Is(err, io.EOF):
+			case errors.Is(err, io.EOF): // Asterisk closes the socket when the channel hangs up
 				log.Info("audiosocket peer closed without a hangup frame")
 			default:
 				log.Warn("audiosocket stream broken; party leaves", "err", err)
+				c.Lost(party)
+				return
 			}
 			c.Leave(party)
 			return

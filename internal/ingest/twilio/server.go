@@ -195,9 +195,13 @@ func meta(st *Start) ingest.Meta {
 
 // read is the stream's loop on a goroutine owned by the call.
 func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, streams map[event.Party]*call.Stream) {
-	leaveAll := func() {
+	leaveAll := func(lost bool) {
 		for p := range streams {
-			c.Leave(p)
+			if lost {
+				c.Lost(p)
+			} else {
+				c.Leave(p)
+			}
 		}
 	}
 	var ulaw []byte
@@ -205,14 +209,15 @@ func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, s
 	for {
 		_, b, err := conn.ReadMessage()
 		if err != nil {
+			normal := websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway)
 			if ctx.Err() == nil {
-				if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				if normal {
 					c.Log().Info("twilio stream closed without stop")
 				} else {
 					c.Log().Warn("twilio stream broken", "err", err)
 				}
 			}
-			leaveAll()
+			leaveAll(!normal && ctx.Err() == nil)
 			return
 		}
 		m, err := Parse(b)
@@ -246,7 +251,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, s
 			}
 		case EventStop:
 			c.Log().Info("twilio stream stopped")
-			leaveAll()
+			leaveAll(false)
 			closeWith(conn, websocket.CloseNormalClosure, "stopped")
 			return
 		case EventStart:

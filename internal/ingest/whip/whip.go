@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -259,7 +260,11 @@ func (s *Server) endSession(ss *session, why string) {
 	s.mu.Unlock()
 	ss.call.Log().Info("whip session ended", "session", ss.id, "why", why)
 	if last {
-		ss.call.Hangup("hangup")
+		reason := "hangup" // DELETE, or the call ended
+		if strings.HasPrefix(why, "peer ") {
+			reason = "connection_lost" // ICE failed or the browser went away without DELETE
+		}
+		ss.call.Hangup(reason)
 	}
 }
 
