@@ -16,11 +16,9 @@ import (
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
-	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
-	"github.com/undertone/undertone/internal/wallboard"
 )
 
 // Params wire the API to its components.
@@ -35,6 +33,11 @@ type Params struct {
 	Limiter  *auth.Limiter // per-token request rate and open websockets; nil = unlimited
 	Web      fs.FS         // static pages; optional
 	MaxBody  int64
+	// CallWait is how long a websocket may wait for a call that has not started yet
+	// (the desktop learns the call id at ring time) [60s]; WaitsPerToken bounds how many
+	// such waits one token may hold [16].
+	CallWait      time.Duration
+	WaitsPerToken int
 }
 
 // Server routes HTTP requests.
@@ -42,6 +45,7 @@ type Server struct {
 	p        Params
 	mux      *http.ServeMux
 	sessions *auth.Sessions // wraps Params.Auth: tokens, and session ids from POST /v1/session
+	waits    waits          // websockets waiting for a call to start, per token
 	patterns []string       // every mounted route, for the authorisation matrix test
 	draining atomic.Bool
 }
@@ -50,6 +54,12 @@ type Server struct {
 func New(p Params) *Server {
 	if p.MaxBody <= 0 {
 		p.MaxBody = 1 << 20
+	}
+	if p.CallWait <= 0 {
+		p.CallWait = time.Minute
+	}
+	if p.WaitsPerToken <= 0 {
+		p.WaitsPerToken = 16
 	}
 	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, nil)}
 	s.route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
@@ -61,8 +71,10 @@ func New(p Params) *Server {
 
 	s.route("GET /v1/calls", s.authed(auth.ListCalls, s.listCalls))
 	s.route("GET /v1/calls/{id}", s.authed(auth.ViewCall, s.getCall))
+	s.route("GET /v1/me", s.authed(auth.Self, s.me))
 	s.route("GET /v1/ws/calls/{id}", s.authedStream(auth.ViewCall, s.wsCall))
 	s.route("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
+	s.route("GET /v1/ws/agent", s.authedStream(auth.ViewCall, s.wsAgent))
 	s.restRoutes()
 
 	if p.Web != nil {
@@ -200,38 +212,69 @@ func credential(r *http.Request) string {
 
 // lookup finds a call live, recent or stored and checks p may see it.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, p auth.Principal) (call.Info, bool) {
+	in, found, ok := s.find(w, r)
+	if !ok {
+		return call.Info{}, false
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, "no call "+clipID(r.PathValue("id")))
+		return call.Info{}, false
+	}
+	return in, s.mayView(w, p, in)
+}
+
+// find looks up the call named by the path's {id}: live or recently ended here, stored,
+// or running on another node. ok=false means an answer (400, 503) has been written.
+func (s *Server) find(w http.ResponseWriter, r *http.Request) (in call.Info, found, ok bool) {
 	id := r.PathValue("id")
 	if err := call.ValidID(id); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return call.Info{}, false
+		return call.Info{}, false, false
 	}
-	in, ok := s.p.Registry.Lookup(id)
-	if !ok && s.p.DB != nil {
+	in, found = s.p.Registry.Lookup(id)
+	if !found && s.p.DB != nil {
 		c, err := s.p.DB.GetCall(r.Context(), id)
 		switch {
 		case err == nil:
-			in, ok = StoredInfo(c), true
+			in, found = StoredInfo(c), true
 		case !errors.Is(err, store.ErrNotFound):
 			s.storeError(w, "looking up a call", err)
-			return call.Info{}, false
+			return call.Info{}, false, false
 		}
 	}
-	if !ok {
-		in, ok = s.remoteCall(id)
+	if !found {
+		in, found = s.remoteCall(id)
 	}
-	if !ok {
-		writeError(w, http.StatusNotFound, "no call "+id)
-		return call.Info{}, false
+	return in, found, true
+}
+
+// mayView checks p may see the call (the agent binding and a supervisor's teams),
+// answering 403 when not.
+func (s *Server) mayView(w http.ResponseWriter, p auth.Principal, in call.Info) bool {
+	if ok, why := viewable(p, in.ID, in.Agent, in.Team); !ok {
+		writeError(w, http.StatusForbidden, why)
+		return false
 	}
-	if !p.Can(auth.ViewCall, in.Agent) {
-		writeError(w, http.StatusForbidden, "call "+id+" is not assigned to this agent")
-		return call.Info{}, false
+	return true
+}
+
+// viewable says whether p may see a call of agent in team, and if not, why.
+func viewable(p auth.Principal, id, agent, team string) (bool, string) {
+	if !p.Can(auth.ViewCall, agent) {
+		return false, "call " + id + " is not assigned to this agent"
 	}
-	if !p.SeesCall(in.Agent, in.Team) {
-		writeError(w, http.StatusForbidden, "call "+id+" is outside this token's teams")
-		return call.Info{}, false
+	if !p.SeesCall(agent, team) {
+		return false, "call " + id + " is outside this token's teams"
 	}
-	return in, true
+	return true, ""
+}
+
+// clipID quotes an id in an error answer without echoing a long input.
+func clipID(id string) string {
+	if len(id) > 64 {
+		return id[:64] + "…"
+	}
+	return id
 }
 
 // CallFor finds the call named by the request's {id} path value (live, recently ended or
@@ -246,58 +289,6 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if in, ok := s.lookup(w, r, p); ok {
 		writeJSON(w, 200, in)
 	}
-}
-
-func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	in, ok := s.lookup(w, r, p)
-	if !ok {
-		return
-	}
-	var since uint64
-	if v := r.URL.Query().Get("since"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "since must be a sequence number")
-			return
-		}
-		since = n
-	}
-	err := s.p.Hub.Serve(w, r, hub.Subscription{Call: in.ID, Since: since})
-	if errors.Is(err, hub.ErrNoCall) {
-		// Ended long enough ago that the hub forgot it: send its stored end and say so.
-		err = s.p.Hub.ServeEnded(w, r, endedEvents(in), "call "+in.ID+" has ended; its record is at /v1/calls/"+in.ID+"/timeline")
-	}
-	if err != nil && !errors.Is(err, hub.ErrClosed) {
-		s.p.Log.Debug("websocket ended", "call", in.ID, "err", err)
-	}
-}
-
-// endedEvents is a stored call's end as the call.ended event its viewers would have had.
-func endedEvents(in call.Info) []event.Raw {
-	ci := event.CallInfo{Source: in.Source, Parties: in.Parties, StartedAt: in.StartedAt.UnixMilli(),
-		Reason: in.Reason, Agent: in.Agent, Summary: in.Summary}
-	if in.Team != "" || in.Queue != "" {
-		ci.Meta = map[string]string{"team": in.Team, "queue": in.Queue}
-	}
-	ts := in.StartedAt
-	if in.EndedAt != nil {
-		ci.EndedAt, ts = in.EndedAt.UnixMilli(), *in.EndedAt
-	}
-	raw, err := event.Marshal(&event.Event{V: event.Version, Type: event.CallEnded, Call: in.ID, TS: ts.UnixMilli(), Data: ci})
-	if err != nil {
-		return nil
-	}
-	return []event.Raw{raw}
-}
-
-// wsAll is the supervisor's all-calls stream: lifecycle, call.status (≤ 1/s per call),
-// alerts and hints at once; never the high-rate cues. A supervisor bound to teams gets
-// only their teams' calls: the hub knows each call's team from its call.started, once.
-func (s *Server) wsAll(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	scoped := len(p.Teams) > 0 && p.Role != auth.Admin
-	_ = s.p.Hub.Serve(w, r, hub.Subscription{Filter: func(raw event.Raw, meta hub.CallMeta) bool {
-		return wallboard.SupervisorEvent(raw.Type) && (!scoped || p.InTeams(meta.Team))
-	}})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -62,6 +62,7 @@ const (
 	Administer               // tokens, config
 	Feedback                 // rate hints
 	Metrics                  // scrape /metrics
+	Self                     // ask who one is (GET /v1/me): every valid token
 )
 
 // Can reports whether p may do a on a call assigned to callAgent ("" = unassigned).
@@ -69,6 +70,9 @@ const (
 // no owner, so it is not theirs; unbound agent tokens (development, demos) see every call.
 // Team scope is checked by SeesCall.
 func (p Principal) Can(a Action, callAgent string) bool {
+	if a == Self {
+		return p.Role == Admin || p.Role == Integrator || p.Role == Supervisor || p.Role == AgentRole
+	}
 	switch p.Role {
 	case Admin:
 		return true

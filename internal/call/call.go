@@ -294,6 +294,13 @@ func (c *Call) finish(reason string) {
 		c.emitMu.Lock()
 		c.joinCh = nil // nothing reads it any more
 		c.emitMu.Unlock()
+		c.safely("summary", func() {
+			for _, a := range c.joiners {
+				if sm, ok := a.(Summarizer); ok {
+					sm.Summarize(sum)
+				}
+			}
+		})
 	}
 	c.mu.Lock()
 	c.summary = sum

@@ -42,6 +42,7 @@ type Config struct {
 	IdleTimeout  time.Duration `yaml:"idle_timeout"`   // end a call with no audio for this long
 	CueInterval  time.Duration `yaml:"cue_interval"`   // live cue period per party (≥ 100ms)
 	DrainTimeout time.Duration `yaml:"drain_timeout"`  // on SIGTERM, how long to wait for calls to end
+	CallWait     time.Duration `yaml:"call_wait"`      // a websocket may wait this long for a call to start
 
 	RetentionDays int `yaml:"retention_days"` // delete stored calls older than this; 0 keeps them forever
 
@@ -113,7 +114,7 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", LogLevel: "info", LogFormat: "text",
 		MaxBodyBytes: 1 << 20, IdleTimeout: 30 * time.Second, CueInterval: 100 * time.Millisecond,
-		DrainTimeout: 20 * time.Second, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
+		DrainTimeout: 20 * time.Second, CallWait: time.Minute, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
 		TokenRate: 100, TokenBurst: 400,
 		HTTP: HTTP{ReadTimeout: 30 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute,
 			MaxConnsPerSource: 512},
@@ -299,6 +300,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RetentionDays < 0 {
 		bad("retention_days %d < 0", c.RetentionDays)
+	}
+	if c.CallWait < time.Second || c.CallWait > time.Hour {
+		bad("call_wait %s: want 1s … 1h", c.CallWait)
 	}
 	if c.DrainTimeout <= 0 {
 		bad("drain_timeout %s <= 0", c.DrainTimeout)

@@ -37,6 +37,8 @@ func TestEveryRouteOfTheNodeIsGuarded(t *testing.T) {
 		"GET /v1/calls/export":        {"GET", "/v1/calls/export", 401, 401, 0, 0, 0},
 		"GET /v1/ws/calls/{id}":       {"GET", "/v1/ws/calls/x", 401, 401, 0, 0, 0},
 		"GET /v1/ws/calls":            {"GET", "/v1/ws/calls", 401, 401, 0, 0, 0},
+		"GET /v1/ws/agent":            {"GET", "/v1/ws/agent", 401, 401, 0, 0, 0},
+		"GET /v1/me":                  {"GET", "/v1/me", 401, 401, 0, 0, 0},
 		"GET /v1/trends":              {"GET", "/v1/trends", 401, 401, 0, 0, 0},
 		"GET /v1/hints/usefulness":    {"GET", "/v1/hints/usefulness", 401, 401, 0, 0, 0},
 		"GET /v1/tokens":              {"GET", "/v1/tokens", 401, 401, 0, 0, 0},

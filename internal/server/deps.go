@@ -20,6 +20,7 @@ import (
 	"github.com/undertone/undertone/internal/store"
 	_ "github.com/undertone/undertone/internal/store/postgres" // selected by a postgres:// DSN
 	_ "github.com/undertone/undertone/internal/store/sqlite"   // the embedded default backend
+	"github.com/undertone/undertone/internal/summary"
 	"github.com/undertone/undertone/internal/transcript"
 )
 
@@ -157,6 +158,7 @@ func (c *deps) joiners() []call.CallAnalyzerFactory {
 		dynamics.NewFactory(dynamics.Config{}),
 		transcript.NewIntentFactory(transcript.IntentConfig{Classify: c.intent.ClassifyEvent}),
 		c.hints.Factory(),
+		summary.NewFactory(), // last: the after-call summary of what the others found
 	}
 }
 

@@ -124,7 +124,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 	n.admit = &ingest.Admitter{Registry: n.Registry, Calls: auth.NewCallLimiter(cfg.Telephony.MaxCallsPerToken),
 		Log: log.With("component", "ingest")}
 	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
-		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes,
+		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes, CallWait: cfg.CallWait,
 		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams})})
 	w := cfg.WebRTC
 	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Admit: n.admit,

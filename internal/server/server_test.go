@@ -166,12 +166,13 @@ func TestBadInputGetsClear4xx(t *testing.T) {
 			t.Errorf("%s: empty error body", c.name)
 		}
 	}
-	// Websocket for an unknown call: 404 before any upgrade; no token: 401.
+	// Websocket for a call that has not started: it is waited for (CTI gives the desktop
+	// the id at ring time), so a plain GET gets the upgrader's 400; no token: 401.
 	for _, c := range []struct {
 		url  string
 		want int
 	}{
-		{"/v1/ws/calls/no-such-call?token=" + agentTok, http.StatusNotFound},
+		{"/v1/ws/calls/no-such-call?token=" + agentTok, http.StatusBadRequest},
 		{"/v1/ws/calls/no-such-call", http.StatusUnauthorized},
 		{"/v1/whip/no-such-session", http.StatusNotFound},
 	} {

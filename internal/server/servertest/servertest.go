@@ -30,6 +30,7 @@ import (
 const (
 	IntegratorToken = "integrator-test-token"
 	AgentToken      = "agent-test-token-A17"
+	AgentB02Token   = "agent-test-token-B02" // another agent, for scope tests
 	AdminToken      = "admin-test-token-0001"
 	SupervisorToken = "supervisor-test-token"
 	BlueToken       = "supervisor-blue-token" // a supervisor of team blue only
@@ -40,7 +41,7 @@ const (
 )
 
 // Tokens is the UNDERTONE_TOKENS value of every test node.
-const Tokens = "integrator:" + IntegratorToken + ",agent:" + AgentToken + ":A17,admin:" + AdminToken +
+const Tokens = "integrator:" + IntegratorToken + ",agent:" + AgentToken + ":A17,agent:" + AgentB02Token + ":B02,admin:" + AdminToken +
 	",supervisor:" + SupervisorToken + ",supervisor:" + BlueToken + "::blue,integrator:" + OtherIntegratorToken
 
 // Node is a real undertone node on loopback.
