@@ -87,7 +87,7 @@ func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 }
 
 func (b *builder) Tick(time.Duration, call.Emitter) {}
-func (b *builder) Close(call.Emitter)                {}
+func (b *builder) Close(call.Emitter)               {}
 
 // Summarize implements call.Summarizer.
 func (b *builder) Summarize(s *event.Summary) {
