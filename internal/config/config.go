@@ -87,6 +87,10 @@ type Telephony struct {
 	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio, AudioHook and tokened SIP together, 0 = unlimited
 	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
+
+	// AudioSocketDefaultParty is the party of an AudioSocket UUID no rule pairs with another
+	// leg (a stock dialplan's ${UUID()}): customer or agent [customer].
+	AudioSocketDefaultParty string `yaml:"audiosocket_default_party"`
 }
 
 // WebRTC settings for the WHIP ingest.
@@ -331,7 +335,8 @@ func (t *Telephony) validate(sipAddr, asAddr string) []error {
 			bad("%s: %v", name, err)
 		}
 	}
-	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty} {
+	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty,
+		"telephony.audiosocket_default_party": t.AudioSocketDefaultParty} {
 		if p != "" && p != "customer" && p != "agent" {
 			bad("%s %q: want customer or agent", name, p)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
 )
 
@@ -34,6 +35,10 @@ type Config struct {
 	// integrator's place when bound; nil = unlimited.
 	Calls *auth.CallLimiter
 	Now   func() time.Time
+	// DefaultParty is the party of a UUID that no rule pairs with another leg (what a
+	// stock dialplan's AudioSocket(${UUID()},…) sends): it becomes a one-party call of
+	// its own [customer].
+	DefaultParty event.Party
 }
 
 // Server accepts AudioSocket connections.
@@ -58,6 +63,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Mapping == "" {
 		cfg.Mapping = MapSuffix
+	}
+	if cfg.DefaultParty == "" {
+		cfg.DefaultParty = event.Customer
 	}
 	if cfg.Handshake <= 0 {
 		cfg.Handshake = 5 * time.Second
@@ -223,8 +231,9 @@ func (s *Server) handshake(conn net.Conn) {
 	_ = conn.SetReadDeadline(time.Time{})
 	uuid := FormatUUID(f.Payload)
 	b, slot, ok := s.b.take(uuid)
+	lone := false
 	if !ok {
-		if b, err = resolve(uuid, s.cfg.Mapping); err != nil {
+		if b, lone, err = resolve(uuid, s.cfg.Mapping, s.cfg.DefaultParty); err != nil {
 			s.reject(log, conn, err)
 			return
 		}
@@ -250,6 +259,11 @@ func (s *Server) handshake(conn net.Conn) {
 	}
 	slot.Hold(c.ID())
 	c.OnEnd(slot.Release)
+	if lone && s.cfg.Mapping == MapSuffix {
+		log.Info("audiosocket: UUID pairs with no other leg, so it is a one-party call; to see both legs as one call, "+
+			"give them UUIDs that differ only in the last hex digit (0 customer, 1 agent) or POST /v1/audiosocket/bindings "+
+			"before AudioSocket() runs (dialplan: internal/ingest/audiosocket/doc.go)", "call", c.ID(), "uuid", uuid, "party", b.Party)
+	}
 	st, err := c.Join(b.Party, "slin")
 	if err != nil {
 		release()
