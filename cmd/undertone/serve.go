@@ -65,6 +65,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := comp.asr.register(srv.Metrics.Registry); err != nil {
+		return err
+	}
 	transcript.Mount(srv.API, transcript.Params{Registry: srv.Registry,
 		Log: log.With("component", "transcript")})
 	hints.Mount(srv.API, comp.hints, hints.FeedbackParams{Log: log.With("component", "hints")})

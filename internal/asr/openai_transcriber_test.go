@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/undertone/undertone/internal/asr/asrtest"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
 )
@@ -50,7 +51,7 @@ func (r *anyEmitter) statuses() []StatusData {
 // Dutch, marked as the engine's, with the recogniser's confidence and word times in media
 // time; the utterance metrics count them.
 func TestExternalTranscripts(t *testing.T) {
-	srv := newFakeWhisper(nil)
+	srv := asrtest.NewFakeWhisper(nil)
 	defer srv.Close()
 	rec, m := openTest(t, srv.URL, func(c *OpenAIConfig) { c.Endpoints = map[string]Endpoint{"nl": {URL: srv.URL}} })
 	tr := newTestTranscriber(t, rec, Params{DefaultLang: "nl", Metrics: m})
@@ -95,7 +96,7 @@ func TestExternalTranscripts(t *testing.T) {
 // says it recovered and transcripts flow again.
 func TestRecognizerDownStatusNoStall(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-	srv := newFakeWhisper(fail(503, `{"error":{"message":"CUDA out of memory"}}`))
+	srv := asrtest.NewFakeWhisper(asrtest.Fail(503, `{"error":{"message":"CUDA out of memory"}}`))
 	defer srv.Close()
 	rec, m := openTest(t, srv.URL, func(c *OpenAIConfig) {
 		c.DownAfter, c.ProbeAfter, c.Retries, c.Now = 2, 5*time.Second, NoRetries, clk.now
@@ -130,7 +131,7 @@ func TestRecognizerDownStatusNoStall(t *testing.T) {
 	if down.Available || down.Reason != ReasonDown || down.Health != HealthDown || !strings.Contains(down.Message, "CUDA out of memory") {
 		t.Errorf("status while down: %+v", down)
 	}
-	if n := len(srv.requests()); n > 3 {
+	if n := len(srv.Requests()); n > 3 {
 		t.Errorf("%d requests to a down recogniser for 12 utterances, want DownAfter=2 (+1 if a probe raced)", n)
 	}
 	if got := metricValue(m.Utterances.WithLabelValues("dropped_unavailable")); got < 9 {
@@ -138,7 +139,7 @@ func TestRecognizerDownStatusNoStall(t *testing.T) {
 	}
 
 	// It recovers: after the probe wait the next utterance is the probe, and succeeds.
-	srv.setBehave(answerVerbose)
+	srv.SetBehaviour(asrtest.AnswerVerbose)
 	clk.add(5 * time.Second)
 	f.run(time.Second, true)
 	f.run(300*time.Millisecond, false)
@@ -159,15 +160,15 @@ func TestRecognizerDownStatusNoStall(t *testing.T) {
 	if len(em.transcripts()) != 1 {
 		t.Errorf("%d transcripts after recovery, want 1", len(em.transcripts()))
 	}
-	t.Logf("slowest 1.3 s of hops: %s; statuses %d; requests %d", slowest, len(em.statuses()), len(srv.requests()))
+	t.Logf("slowest 1.3 s of hops: %s; statuses %d; requests %d", slowest, len(em.statuses()), len(srv.Requests()))
 }
 
 // One language's recogniser hanging does not starve another's: English calls keep their
 // transcripts while the Dutch endpoint times out and then goes down.
 func TestOneEndpointDownOthersFine(t *testing.T) {
-	hang := newFakeWhisper(slowly(time.Minute, answerVerbose))
+	hang := asrtest.NewFakeWhisper(asrtest.Slowly(time.Minute, asrtest.AnswerVerbose))
 	defer hang.Close()
-	good := newFakeWhisper(nil)
+	good := asrtest.NewFakeWhisper(nil)
 	defer good.Close()
 	rec, _ := openTest(t, good.URL, func(c *OpenAIConfig) {
 		c.Endpoints = map[string]Endpoint{"nl": {URL: hang.URL}, "en": {URL: good.URL}}
@@ -196,5 +197,5 @@ func TestOneEndpointDownOthersFine(t *testing.T) {
 	if h := rec.Health("en"); h.State != HealthOK {
 		t.Errorf("English endpoint %+v", h)
 	}
-	t.Logf("stats %+v; Dutch requests %d", tr.Stats(), len(hang.requests()))
+	t.Logf("stats %+v; Dutch requests %d", tr.Stats(), len(hang.Requests()))
 }

@@ -326,9 +326,9 @@ func parseTranscription(raw []byte, audio time.Duration) (Result, error) {
 	}
 	switch {
 	case nP > 0:
-		res.Confidence = pSum / float64(nP)
+		res.Confidence = round4(pSum / float64(nP))
 	case lpDur > 0:
-		res.Confidence = math.Exp(min(lpSum/lpDur, 0))
+		res.Confidence = round4(math.Exp(min(lpSum/lpDur, 0)))
 	}
 	if len(res.Words) > 0 && nP == 0 && res.Confidence >= 0 {
 		for i := range res.Words {
@@ -337,3 +337,5 @@ func parseTranscription(raw []byte, audio time.Duration) (Result, error) {
 	}
 	return res, nil
 }
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
