@@ -59,7 +59,7 @@ type OpenAIConfig struct {
 	// also the Transcriber's worker count [8].
 	Concurrency int
 	// Queue is how many utterances may wait for a free request; when full the oldest is
-	// dropped (counted) [4 × Concurrency].
+	// dropped (counted) [2 × Concurrency: a transcript later than two answers is worth little to an agent].
 	Queue int
 	// Timeout bounds one request, upload to last byte of the answer [10s].
 	Timeout time.Duration
@@ -90,7 +90,7 @@ func (c *OpenAIConfig) defaults() {
 		c.Concurrency = 8
 	}
 	if c.Queue <= 0 {
-		c.Queue = 4 * c.Concurrency
+		c.Queue = 2 * c.Concurrency
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -277,7 +277,7 @@ func (e *openAI) NewStream(ctx context.Context, lang string) (Stream, error) {
 		return nil, fmt.Errorf("asr: %s %s: %s (%s): %w", OpenAI, ep.label, h.State, h.Detail, ErrUnavailable)
 	}
 	b := e.bufs.Get().(*[]byte)
-	*b = append((*b)[:0], make([]byte, wavHeader)...)
+	*b = append((*b)[:0], zeroHeader[:]...)
 	return &openAIStream{e: e, ep: ep, ctx: ctx, lang: Lang(lang), buf: b, probe: probe}, nil
 }
 
@@ -402,6 +402,8 @@ func (e *openAI) noteHealth(ep *endpoint) {
 		e.log.Info("external recogniser answering again", "endpoint", ep.label, "url", redactURL(ep.URL))
 	}
 }
+
+var zeroHeader [wavHeader]byte // placeholder until Final knows the length
 
 // PoolSizer is implemented by engines that say how large the Transcriber feeding them
 // should be: New uses it for Params.Workers and Params.Queue left zero.

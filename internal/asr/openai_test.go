@@ -82,6 +82,21 @@ func TestOpenAIContract(t *testing.T) {
 			}
 			asrtest.AnswerTextOnly(w, r, req, n)
 		}, text: text, conf: -1, requests: 2, outcome: "http_4xx"},
+		{name: "vLLM verbose_json (placeholders, duration as a string)", behave: asrtest.Fail(200,
+			`{"duration":"1.0","language":"nl","text":" samples 16000 lang nl","segments":[{"id":0,"avg_logprob":-1.0,`+
+				`"compression_ratio":-1.0,"end":1.0,"no_speech_prob":-1.0,"seek":0,"start":0.0,"temperature":0.0,"text":" samples 16000 lang nl","tokens":[1,2]}]}`,
+			"Content-Type", "application/json"),
+			text: text, conf: -1, requests: 1, outcome: "ok"},
+		{name: "numbers as strings", behave: asrtest.Fail(200,
+			`{"text":"x","words":[{"word":" ja","start":"0.1","end":"0.4","probability":"0.8"}]}`),
+			text: "x", conf: 0.8, words: 1, requests: 1, outcome: "ok"},
+		{name: "verbose_json refused with a 500 (a proxy)", behave: func(w http.ResponseWriter, r *http.Request, req asrtest.Request, n int) {
+			if req.Format == "verbose_json" {
+				asrtest.Fail(500, `{"error":{"message":"Currently only support response_format text or json"}}`)(w, r, req, n)
+				return
+			}
+			asrtest.AnswerTextOnly(w, r, req, n)
+		}, text: text, conf: -1, requests: 2, outcome: "http_5xx"},
 		{name: "500 twice then ok", behave: asrtest.FailFirst(2, asrtest.Fail(500, "<html><body>Internal Server Error</body></html>")),
 			text: text, conf: 0.9, words: 4, requests: 3, outcome: "http_5xx"},
 		{name: "503 always", behave: asrtest.Fail(503, `{"error":{"message":"model loading"}}`), err: ErrRecognizer,
@@ -330,8 +345,8 @@ func TestOpenAIEndpoints(t *testing.T) {
 	if e.eps["nl"].Model != "whisper-1" {
 		t.Errorf("default model %q", e.eps["nl"].Model)
 	}
-	if w, q := e.Pool(); w != 8 || q != 32 {
-		t.Errorf("pool %d/%d, want 8/32", w, q)
+	if w, q := e.Pool(); w != 8 || q != 16 {
+		t.Errorf("pool %d/%d, want 8/16", w, q)
 	}
 	for _, bad := range []map[string]Endpoint{nil, {"nl": {URL: "gpu:8000"}}, {"nl": {URL: "ftp://x/"}}} {
 		if _, err := Open(OpenAI, Config{OpenAI: OpenAIConfig{Endpoints: bad}}); !errors.Is(err, ErrModel) {

@@ -55,7 +55,7 @@ func TestExternalTranscripts(t *testing.T) {
 	defer srv.Close()
 	rec, m := openTest(t, srv.URL, func(c *OpenAIConfig) { c.Endpoints = map[string]Endpoint{"nl": {URL: srv.URL}} })
 	tr := newTestTranscriber(t, rec, Params{DefaultLang: "nl", Metrics: m})
-	if tr.p.Workers != 8 || tr.p.Queue != 32 {
+	if tr.p.Workers != 8 || tr.p.Queue != 16 {
 		t.Errorf("pool %d/%d: the engine's size was not taken", tr.p.Workers, tr.p.Queue)
 	}
 	if tr.Supports("en") || !tr.Supports("nl") {

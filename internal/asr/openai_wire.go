@@ -88,7 +88,7 @@ func form(ep *endpoint, lang string, verbose bool, wav []byte) (ctype string, bo
 func (e *openAI) post(ctx context.Context, ep *endpoint, lang string, wav []byte, audio time.Duration) (Result, *requestError) {
 	verbose := !ep.plainJSON.Load()
 	res, rerr := e.post1(ctx, ep, lang, wav, audio, verbose)
-	if verbose && rerr != nil && rerr.outcome == "http_4xx" && (strings.Contains(rerr.msg, "HTTP 400") || strings.Contains(rerr.msg, "HTTP 422")) {
+	if verbose && rerr != nil && refusesVerbose(rerr) {
 		e.m.Requests.WithLabelValues(ep.label, rerr.outcome).Inc() // the refused one; send counts the second
 		if res2, rerr2 := e.post1(ctx, ep, lang, wav, audio, false); rerr2 == nil {
 			ep.plainJSON.Store(true)
@@ -98,6 +98,14 @@ func (e *openAI) post(ctx context.Context, ep *endpoint, lang string, wav []byte
 		}
 	}
 	return res, rerr
+}
+
+// refusesVerbose reports an answer that may mean "no verbose_json here": a 400 or 422,
+// or any error status whose message names response_format (older vLLM answers
+// "Currently only support response_format text or json"; proxies turn that into a 500).
+func refusesVerbose(r *requestError) bool {
+	return strings.HasPrefix(r.msg, "HTTP 400") || strings.HasPrefix(r.msg, "HTTP 422") ||
+		(strings.HasPrefix(r.msg, "HTTP ") && strings.Contains(r.msg, "response_format"))
 }
 
 func (e *openAI) post1(ctx context.Context, ep *endpoint, lang string, wav []byte, audio time.Duration, verbose bool) (Result, *requestError) {
@@ -231,19 +239,39 @@ type transcription struct {
 }
 
 type segment struct {
-	Start        float64  `json:"start"`
-	End          float64  `json:"end"`
-	Text         string   `json:"text"`
-	AvgLogprob   *float64 `json:"avg_logprob"`
-	NoSpeechProb float64  `json:"no_speech_prob"`
-	Words        []word   `json:"words"`
+	Start        flexFloat  `json:"start"`
+	End          flexFloat  `json:"end"`
+	Text         string     `json:"text"`
+	AvgLogprob   *flexFloat `json:"avg_logprob"`
+	NoSpeechProb flexFloat  `json:"no_speech_prob"`
+	// CompressionRatio is positive when real; vLLM's verbose_json fills avg_logprob and
+	// compression_ratio with -1 placeholders, which then say nothing.
+	CompressionRatio *flexFloat `json:"compression_ratio"`
+	Words            []word     `json:"words"`
 }
 
 type word struct {
-	Word        string   `json:"word"`
-	Start       float64  `json:"start"`
-	End         float64  `json:"end"`
-	Probability *float64 `json:"probability"`
+	Word        string     `json:"word"`
+	Start       flexFloat  `json:"start"`
+	End         flexFloat  `json:"end"`
+	Probability *flexFloat `json:"probability"`
+}
+
+// flexFloat is a JSON number that some servers write as a string ("17.65"); null is 0.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		*f = 0
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("not a number: %.20s", b)
+	}
+	*f = flexFloat(v)
+	return nil
 }
 
 // Whisper's own thresholds for "this segment is not speech" (openai/whisper
@@ -269,9 +297,14 @@ func parseTranscription(raw []byte, audio time.Duration) (Result, error) {
 		return Result{}, errShape
 	}
 	res := Result{Confidence: -1}
-	clamp := func(s float64) time.Duration {
-		d := time.Duration(s * float64(time.Second))
-		return max(0, min(d, audio))
+	clamp := func(s flexFloat) time.Duration {
+		if s <= 0 {
+			return 0
+		}
+		if float64(s) >= audio.Seconds() {
+			return audio
+		}
+		return time.Duration(float64(s) * float64(time.Second))
 	}
 	words := t.Words
 	var texts []string
@@ -279,17 +312,20 @@ func parseTranscription(raw []byte, audio time.Duration) (Result, error) {
 	kept := 0
 	var dropped [][2]float64 // spans of non-speech segments: their top-level words go too
 	for _, s := range t.Segments {
+		if s.CompressionRatio != nil && *s.CompressionRatio < 0 {
+			s.AvgLogprob, s.NoSpeechProb = nil, 0 // placeholders
+		}
 		if s.AvgLogprob != nil && s.NoSpeechProb > noSpeechProb && *s.AvgLogprob < noSpeechLogpr {
-			dropped = append(dropped, [2]float64{s.Start, s.End})
+			dropped = append(dropped, [2]float64{float64(s.Start), float64(s.End)})
 			continue
 		}
 		kept++
 		if tx := strings.TrimSpace(s.Text); tx != "" {
 			texts = append(texts, tx)
 		}
-		if s.AvgLogprob != nil && !math.IsNaN(*s.AvgLogprob) {
-			d := max(s.End-s.Start, 0.01)
-			lpSum += *s.AvgLogprob * d
+		if s.AvgLogprob != nil {
+			d := max(float64(s.End-s.Start), 0.01)
+			lpSum += float64(*s.AvgLogprob) * d
 			lpDur += d
 		}
 		if len(t.Words) == 0 {
@@ -312,13 +348,13 @@ func parseTranscription(raw []byte, audio time.Duration) (Result, error) {
 	nP := 0
 	for _, w := range words {
 		tx := strings.TrimSpace(w.Word)
-		mid := (w.Start + w.End) / 2
+		mid := float64(w.Start+w.End) / 2
 		if tx == "" || slices.ContainsFunc(dropped, func(d [2]float64) bool { return mid >= d[0] && mid <= d[1] }) {
 			continue
 		}
 		conf := -1.0
 		if w.Probability != nil && *w.Probability >= 0 && *w.Probability <= 1 {
-			conf = *w.Probability
+			conf = float64(*w.Probability)
 			pSum += conf
 			nP++
 		}

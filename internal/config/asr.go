@@ -28,7 +28,7 @@ type ASROpenAI struct {
 	// the top-level endpoint; the key only together with the url (the same server).
 	Languages   map[string]ASREndpoint `yaml:"languages"`
 	Concurrency int                    `yaml:"concurrency"` // requests in flight from this node [8]
-	Queue       int                    `yaml:"queue"`       // utterances waiting; full: the oldest is dropped [4 × concurrency]
+	Queue       int                    `yaml:"queue"`       // utterances waiting; full: the oldest is dropped [2 × concurrency]
 	Timeout     time.Duration          `yaml:"timeout"`     // per request [10s]
 	Retries     *int                   `yaml:"retries"`     // on 429, 5xx, timeouts and refused connections only; 0 = none [2]
 }
