@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -112,12 +113,17 @@ func (e *openAI) post1(ctx context.Context, ep *endpoint, lang string, wav []byt
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	ctype, body, n := form(ep, lang, verbose, wav)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, body())
+	// The transport may still read a request body after Do has returned (net/http:
+	// RoundTrip may close it in another goroutine); wav goes back to a pool when we return,
+	// so every reader of it is shut here first.
+	gate := &bodyGate{}
+	defer gate.shut()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, gate.reader(body()))
 	if err != nil {
 		return Result{}, &requestError{outcome: "connect", msg: err.Error()}
 	}
 	req.ContentLength = n
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body()), nil }
+	req.GetBody = func() (io.ReadCloser, error) { return gate.reader(body()), nil }
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Accept", "application/json")
 	if ep.Key != "" {
@@ -145,6 +151,36 @@ func (e *openAI) post1(ctx context.Context, ep *endpoint, lang string, wav []byt
 	}
 	return res, nil
 }
+
+// bodyGate shuts request body readers: after shut, no Read touches the bytes behind them.
+type bodyGate struct {
+	mu     sync.Mutex
+	closed bool
+}
+
+func (g *bodyGate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+func (g *bodyGate) reader(r io.Reader) io.ReadCloser { return &gatedReader{g: g, r: r} }
+
+type gatedReader struct {
+	g *bodyGate
+	r io.Reader
+}
+
+func (r *gatedReader) Read(p []byte) (int, error) {
+	r.g.mu.Lock()
+	defer r.g.mu.Unlock()
+	if r.g.closed {
+		return 0, io.ErrClosedPipe
+	}
+	return r.r.Read(p)
+}
+
+func (r *gatedReader) Close() error { return nil }
 
 func netError(ctx context.Context, err error, timeout time.Duration) *requestError {
 	var ne net.Error

@@ -313,13 +313,7 @@ func (t *Transcriber) decode(j *job) {
 	}
 	t.pending.Add(-1)
 	t.p.Metrics.Pending.Dec()
-	if a.emitDone(j.end, d) {
-		t.emitted.Add(1)
-		m.WithLabelValues("transcribed").Inc()
-	} else {
-		t.abandoned.Add(1)
-		m.WithLabelValues("abandoned").Inc()
-	}
+	a.emitDone(j.end, d) // counts emitted or abandoned before the party may see it done
 }
 
 // Stats returns the counters.
