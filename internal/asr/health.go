@@ -105,7 +105,10 @@ func (h *tracker) failure(now time.Time, why string, probe bool) {
 	}
 	h.fails++
 	h.detail = why
-	if h.state != HealthDown && h.fails < h.p.downAfter {
+	switch {
+	case h.state == HealthDown && !probe:
+		return // a request admitted before the breaker opened: only probes move the wait
+	case h.state != HealthDown && h.fails < h.p.downAfter:
 		return
 	}
 	h.state = HealthDown
