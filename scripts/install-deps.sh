@@ -5,7 +5,8 @@
 #
 #   scripts/install-deps.sh build   # Go toolchain check + Go modules, and the embedded
 #                                   # recogniser's C library (pocketsphinx) when it can
-#   scripts/install-deps.sh test    # build, plus chromium, espeak-ng, sox, sipp, postgresql
+#   scripts/install-deps.sh test    # build, plus chromium, espeak-ng, sox, sipp, postgresql,
+#                                   # GStreamer webrtcbin for Python
 #   scripts/install-deps.sh check   # only report what is missing (exit 0)
 #
 # Without root and without password-less sudo it cannot install system packages: for
@@ -61,6 +62,15 @@ test_tools() {
 	want node nodejs # web tests parse every page module with node --check
 	want '/usr/lib/postgresql/*/bin/initdb' postgresql
 	want '/usr/lib/sctk/bin/sclite' sctk # scripts/wer.sh scores the recogniser with sclite
+	# internal/ingest/whip publishes over WHIP with GStreamer's webrtcbin from Python (a
+	# WebRTC stack that is neither pion nor Chromium), with and without BUNDLE.
+	want /usr/lib/python3/dist-packages/gi/__init__.py python3-gi
+	want '/usr/lib/*/girepository-1.0/Gst-1.0.typelib' gir1.2-gstreamer-1.0
+	want '/usr/lib/*/girepository-1.0/GstWebRTC-1.0.typelib' gir1.2-gst-plugins-bad-1.0
+	want '/usr/lib/*/gstreamer-1.0/libgstopus.so' gstreamer1.0-plugins-base
+	want '/usr/lib/*/gstreamer-1.0/libgstrtp.so' gstreamer1.0-plugins-good
+	want '/usr/lib/*/gstreamer-1.0/libgstwebrtc.so' gstreamer1.0-plugins-bad
+	want '/usr/lib/*/gstreamer-1.0/libgstnice.so' gstreamer1.0-nice
 }
 
 # The embedded English recogniser (internal/asr, build tag pocketsphinx) links Debian's

@@ -14,6 +14,11 @@
 // build tag `pocketsphinx`; without it the name is still registered and Open returns
 // ErrNotBuiltIn, so `go build ./...` works on a machine without the C libraries. Its
 // accuracy is demo grade: see README.md in this directory for measured WER and RTF.
+// "openai" (openai.go, openai_wire.go) sends each utterance as a WAV to an external
+// recogniser over the OpenAI-compatible POST /v1/audio/transcriptions API, per-language
+// endpoints, with bounded concurrency, retries and a circuit breaker per endpoint
+// (health.go); it reports its health (HealthReporter), which the transcript.status stage
+// turns into events. asrtest.FakeWhisper is its test double.
 //
 // State: each per-party analyzer's utterance buffer belongs to that party's goroutine until
 // it is queued; from then on the worker that decodes it owns it and returns it to the pool.

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+
+	"github.com/undertone/undertone/internal/metrics"
 )
 
 // Config configures an engine when it is opened by name. Fields an engine does not use
@@ -21,6 +23,11 @@ type Config struct {
 	// memory); NewStream waits when all are busy [1].
 	Decoders int
 	Log      *slog.Logger
+	// OpenAI configures the "openai" engine (an external recogniser).
+	OpenAI OpenAIConfig
+	// Metrics receive the engine's request counters [collectors registered nowhere]. Give
+	// the Transcriber the same ones.
+	Metrics *metrics.ASR
 }
 
 // Opener opens an engine.

@@ -20,10 +20,12 @@ const StatusEvent = "transcript.status"
 // StatusRepeat is how often StatusEvent is repeated during a call.
 const StatusRepeat = time.Minute
 
-// Reasons a call gets no embedded transcript (StatusData.Reason).
+// Reasons a call gets no embedded transcript (StatusData.Reason), or gets it late.
 const (
 	ReasonLanguage   = "unsupported_language" // the engine has no model for the call's language
 	ReasonNoEngine   = "no_recognizer"        // none configured or not compiled in
+	ReasonDown       = "recognizer_down"      // the external recogniser is failing: none until it recovers
+	ReasonSlow       = "recognizer_slow"      // available, but transcripts come late
 	MetaLang         = "lang"                 // call metadata key of the call's language
 	metaLangFallback = "language"             // accepted as well (AudioHook's name)
 )
@@ -31,10 +33,13 @@ const (
 // StatusData is the payload of StatusEvent.
 type StatusData struct {
 	Available bool   `json:"available"`        // embedded transcript events will come
-	Engine    string `json:"engine,omitempty"` // e.g. pocketsphinx; empty: none
+	Engine    string `json:"engine,omitempty"` // e.g. pocketsphinx, openai; empty: none
 	Lang      string `json:"lang"`             // the call's language, normalised (en, nl)
-	Reason    string `json:"reason,omitempty"` // ReasonLanguage or ReasonNoEngine when not available
+	Reason    string `json:"reason,omitempty"` // ReasonLanguage, ReasonNoEngine or ReasonDown when not available; ReasonSlow
 	Message   string `json:"message"`          // one line for the UI
+	// Health of an engine that can fail at run time (HealthReporter: the external
+	// recogniser): ok, slow or down. A change is emitted at once, recovery included.
+	Health string `json:"health,omitempty"`
 }
 
 // LangOf returns the language a call's metadata gives (meta "lang", else "language"),
@@ -61,9 +66,29 @@ func Status(rec Recognizer, lang string) StatusData {
 		d.Message = "No embedded transcript for language " + lang + ": emotion and dynamics cues only (transcripts from the integrator still appear)."
 	default:
 		d.Engine, d.Available = rec.Name(), true
-		d.Message = "Live transcript by " + rec.Name() + " (" + lang + ", demo-grade accuracy)."
+		d.Message = "Live transcript by " + rec.Name() + " (" + lang + ")."
+		if rec.Name() == PocketSphinx {
+			d.Message = "Live transcript by " + rec.Name() + " (" + lang + ", demo-grade accuracy)."
+		}
+		if hr, ok := rec.(HealthReporter); ok {
+			withHealth(&d, hr.Health(lang))
+		}
 	}
 	return d
+}
+
+// withHealth folds a run-time health into an available status.
+func withHealth(d *StatusData, h Health) {
+	d.Health = h.State
+	switch h.State {
+	case HealthDown:
+		d.Available, d.Reason = false, ReasonDown
+		d.Message = "Speech recogniser " + d.Engine + " (" + d.Lang + ") not answering (" + h.Detail +
+			"): no live transcript until it recovers; emotion and dynamics cues as usual."
+	case HealthSlow:
+		d.Reason = ReasonSlow
+		d.Message = "Live transcript by " + d.Engine + " (" + d.Lang + ") comes late: the recogniser " + h.Detail + "."
+	}
 }
 
 // NewStatusFactory returns the call analyzer that emits StatusEvent when it sees the
@@ -75,6 +100,7 @@ func NewStatusFactory(rec Recognizer, defLang string) call.CallAnalyzerFactory {
 
 type statusStage struct {
 	rec  Recognizer
+	hr   HealthReporter // rec, when it reports its health and transcribes this call
 	def  string
 	data *StatusData // nil until call.started
 	last time.Duration
@@ -90,11 +116,29 @@ func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
 	}
 	d := Status(s.rec, LangOf(meta, s.def))
 	s.data = &d
+	s.hr, _ = s.rec.(HealthReporter)
+	if d.Engine == "" || d.Reason == ReasonLanguage {
+		s.hr = nil // nothing to watch: no transcript for this call whatever the health
+	}
 	emit.Emit(StatusEvent, "", 0, d)
 }
 
+// Tick repeats the status every StatusRepeat and, for an engine that reports its health,
+// emits a new one as soon as the health of the call's language changes (down, slow,
+// recovered).
 func (s *statusStage) Tick(elapsed time.Duration, emit call.Emitter) {
-	if s.data != nil && elapsed-s.last >= StatusRepeat {
+	if s.data == nil {
+		return
+	}
+	if s.hr != nil {
+		if h := s.hr.Health(s.data.Lang); h.State != s.data.Health {
+			d := Status(s.rec, s.data.Lang)
+			s.data, s.last = &d, elapsed
+			emit.Emit(StatusEvent, "", elapsed, d)
+			return
+		}
+	}
+	if elapsed-s.last >= StatusRepeat {
 		s.last = elapsed
 		emit.Emit(StatusEvent, "", elapsed, *s.data)
 	}

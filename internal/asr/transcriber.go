@@ -12,6 +12,7 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/redact"
 )
 
@@ -35,10 +36,24 @@ type Params struct {
 	// Redact replaces identifying numbers in recognised text and says how many spans it
 	// replaced, as for integrators' transcripts [redact.Redact, amounts kept].
 	Redact func(text string) (string, int)
-	Log    *slog.Logger
+	// Metrics count utterances by result [collectors registered nowhere].
+	Metrics *metrics.ASR
+	Log     *slog.Logger
 }
 
 func (p *Params) defaults() {
+	if ps, ok := p.Recognizer.(PoolSizer); ok {
+		w, q := ps.Pool()
+		if p.Workers <= 0 {
+			p.Workers = w
+		}
+		if p.Queue <= 0 {
+			p.Queue = q
+		}
+	}
+	if p.Metrics == nil {
+		p.Metrics = metrics.NewASR()
+	}
 	if p.DefaultLang == "" {
 		p.DefaultLang = "en"
 	}
@@ -94,6 +109,10 @@ type Stats struct {
 	DecodeS    float64 // seconds spent decoding
 	RTF        float64 // DecodeS / AudioS
 	DropPolicy string
+
+	// Unavailable were dropped at once because the recogniser is down or asked us to
+	// wait (ErrUnavailable).
+	Unavailable uint64
 }
 
 // Transcriber is the call.AnalyzerFactory of the embedded recogniser: see the package doc.
@@ -109,8 +128,8 @@ type Transcriber struct {
 
 	bufs sync.Pool // *[]int16 of capacity MaxUtter+PreRoll
 
-	queued, dropped, abandoned, short, cut, decoded, emitted, errs atomic.Uint64
-	pending, audioNS, decodeNS                                     atomic.Int64
+	queued, dropped, abandoned, short, cut, decoded, emitted, errs, unavailable atomic.Uint64
+	pending, audioNS, decodeNS                                                  atomic.Int64
 }
 
 type job struct {
@@ -176,11 +195,13 @@ func (t *Transcriber) enqueue(j *job) {
 	defer t.closeMu.RUnlock()
 	if t.closed {
 		t.abandoned.Add(1)
+		t.p.Metrics.Utterances.WithLabelValues("abandoned").Inc()
 		t.putBuf(j.buf)
 		return
 	}
 	j.a.add()
 	t.pending.Add(1)
+	t.p.Metrics.Pending.Inc()
 	t.queued.Add(1)
 	for {
 		select {
@@ -190,6 +211,7 @@ func (t *Transcriber) enqueue(j *job) {
 		}
 		select {
 		case old := <-t.queue:
+			t.p.Metrics.Utterances.WithLabelValues("dropped_queue_full").Inc()
 			if n := t.dropped.Add(1); n == 1 || n%100 == 0 {
 				t.p.Log.Warn("asr queue full: dropped the oldest utterance", "policy", DropPolicy,
 					"dropped_total", n, "call", old.a.callID, "party", old.a.party)
@@ -202,6 +224,7 @@ func (t *Transcriber) enqueue(j *job) {
 
 func (t *Transcriber) abandon(j *job) {
 	t.abandoned.Add(1)
+	t.p.Metrics.Utterances.WithLabelValues("abandoned").Inc()
 	t.release(j)
 }
 
@@ -214,6 +237,7 @@ func (t *Transcriber) release(j *job) {
 // finish ends j's pending state, in the Transcriber and in its party.
 func (t *Transcriber) finish(j *job) {
 	t.pending.Add(-1)
+	t.p.Metrics.Pending.Dec()
 	j.a.done()
 }
 
@@ -250,12 +274,21 @@ func (t *Transcriber) decode(j *job) {
 	t.audioNS.Add(int64(time.Duration(len(pcm)) * time.Second / SampleRate))
 	t.putBuf(j.buf)
 	j.buf = nil
+	m := t.p.Metrics.Utterances
 	switch {
 	case errors.Is(err, context.Canceled):
 		t.abandoned.Add(1)
+		m.WithLabelValues("abandoned").Inc()
+		t.finish(j)
+		return
+	case errors.Is(err, ErrUnavailable):
+		// The engine logs its state changes; one line per dropped utterance would flood.
+		t.unavailable.Add(1)
+		m.WithLabelValues("dropped_unavailable").Inc()
 		t.finish(j)
 		return
 	case err != nil:
+		m.WithLabelValues("failed").Inc()
 		if n := t.errs.Add(1); n == 1 || n%100 == 0 {
 			t.p.Log.Error("asr decode failed", "call", a.callID, "party", a.party, "err", err, "errors_total", n)
 		}
@@ -264,6 +297,7 @@ func (t *Transcriber) decode(j *job) {
 	}
 	t.decoded.Add(1)
 	if res.Text == "" {
+		m.WithLabelValues("empty").Inc()
 		t.finish(j)
 		return
 	}
@@ -278,18 +312,15 @@ func (t *Transcriber) decode(j *job) {
 		}
 	}
 	t.pending.Add(-1)
-	if a.emitDone(j.end, d) {
-		t.emitted.Add(1)
-	} else {
-		t.abandoned.Add(1)
-	}
+	t.p.Metrics.Pending.Dec()
+	a.emitDone(j.end, d) // counts emitted or abandoned before the party may see it done
 }
 
 // Stats returns the counters.
 func (t *Transcriber) Stats() Stats {
 	s := Stats{Queued: t.queued.Load(), Dropped: t.dropped.Load(), Abandoned: t.abandoned.Load(),
 		Short: t.short.Load(), Cut: t.cut.Load(), Decoded: t.decoded.Load(), Emitted: t.emitted.Load(),
-		Errors: t.errs.Load(), AudioS: time.Duration(t.audioNS.Load()).Seconds(),
+		Errors: t.errs.Load(), Unavailable: t.unavailable.Load(), AudioS: time.Duration(t.audioNS.Load()).Seconds(),
 		DecodeS: time.Duration(t.decodeNS.Load()).Seconds(), DropPolicy: DropPolicy}
 	s.Pending = int(t.pending.Load())
 	if s.AudioS > 0 {

@@ -198,15 +198,20 @@ func (a *partyASR) gaveUp() bool {
 }
 
 // emitDone emits a final transcript unless the party's Close has already returned, and
-// ends the job. It reports whether it emitted. Emit never blocks (call.Emitter contract),
-// so holding mu across it is safe.
+// ends the job. It reports whether it emitted, and counts it (emitted or abandoned)
+// before ending the job, so Stats after the party's Close include it. Emit never blocks
+// (call.Emitter contract), so holding mu across it is safe.
 func (a *partyASR) emitDone(t time.Duration, d event.TranscriptData) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	defer a.doneLocked()
 	if a.closed || a.emit == nil {
+		a.t.abandoned.Add(1)
+		a.t.p.Metrics.Utterances.WithLabelValues("abandoned").Inc()
 		return false
 	}
+	a.t.emitted.Add(1)
+	a.t.p.Metrics.Utterances.WithLabelValues("transcribed").Inc()
 	// Embedded results are final only, one segment per utterance; the id differs from
 	// the integrator endpoint's "party-N" so both can feed one call.
 	a.segs++

@@ -17,6 +17,11 @@ func ReadWAV16k(path string) ([]int16, error) {
 	if err != nil {
 		return nil, fmt.Errorf("asr: read wav: %w", err)
 	}
+	return parseWAV16k(path, b)
+}
+
+// parseWAV16k parses the bytes of a 16 kHz mono 16-bit PCM WAV file named path.
+func parseWAV16k(path string, b []byte) ([]int16, error) {
 	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
 		return nil, fmt.Errorf("asr: %s: no RIFF/WAVE header: %w", path, ErrWAV)
 	}

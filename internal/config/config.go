@@ -56,9 +56,12 @@ type Config struct {
 	WebRTC WebRTC `yaml:"webrtc"`
 	HTTP   HTTP   `yaml:"http"`
 
-	// ASR is the embedded speech recogniser: "pocketsphinx" (English only, when the binary
-	// was built with it), "none", or empty for pocketsphinx when built in, else none.
+	// ASR is the speech recogniser: "pocketsphinx" (embedded, English only, when the binary
+	// was built with it), "openai" (an external recogniser, see ASROpenAI), "none", or empty
+	// for pocketsphinx when built in, else none.
 	ASR string `yaml:"asr"`
+	// ASROpenAI configures asr: openai.
+	ASROpenAI ASROpenAI `yaml:"asr_openai"`
 	// Language is the language of calls whose metadata does not say (meta "lang"): en, nl…
 	// Calls in a language the recogniser lacks get no embedded transcript [en].
 	Language string `yaml:"language"`
@@ -89,6 +92,10 @@ type Telephony struct {
 	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio, AudioHook and tokened SIP together, 0 = unlimited
 	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
+
+	// AudioSocketDefaultParty is the party of an AudioSocket UUID no rule pairs with another
+	// leg (a stock dialplan's ${UUID()}): customer or agent [customer].
+	AudioSocketDefaultParty string `yaml:"audiosocket_default_party"`
 }
 
 // HTTP server limits. Websockets are exempt from the read and write timeouts once
@@ -145,7 +152,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&f.SIPAddr, "sip-addr", "", "SIP/SIPREC listen address, UDP+TCP, e.g. 0.0.0.0:5060 (env UNDERTONE_SIP_ADDR)")
 	fs.StringVar(&f.AudioSocketAddr, "audiosocket-addr", "", "Asterisk AudioSocket TCP listen address, e.g. 0.0.0.0:9092 (env UNDERTONE_AUDIOSOCKET_ADDR)")
 	fs.StringVar(&f.Node, "node", "", "this node's name, default the host name (env UNDERTONE_NODE)")
-	fs.StringVar(&f.ASR, "asr", "", "embedded speech recogniser: pocketsphinx or none (default pocketsphinx when built in) (env UNDERTONE_ASR)")
+	fs.StringVar(&f.ASR, "asr", "", "speech recogniser: pocketsphinx, openai (external, see --asr-url) or none (default pocketsphinx when built in) (env UNDERTONE_ASR)")
+	fs.StringVar(&f.ASROpenAI.URL, "asr-url", "", "asr openai: the recogniser's /v1/audio/transcriptions URL, for every language (env UNDERTONE_ASR_URL)")
+	fs.StringVar(&f.ASROpenAI.Model, "asr-model", "", "asr openai: the model field [whisper-1] (env UNDERTONE_ASR_MODEL; key: env UNDERTONE_ASR_KEY)")
 	fs.StringVar(&f.Language, "language", "", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)")
 	fs.StringVar(&f.HintPlaybooks, "hint-playbooks", "", "hint playbooks to use, e.g. energy,telecom [all] (env UNDERTONE_HINT_PLAYBOOKS)")
 	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
@@ -198,13 +207,17 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.NATS = f.NATS
 		case "asr":
 			c.ASR = f.ASR
+		case "asr-url":
+			c.ASROpenAI.URL = f.ASROpenAI.URL
+		case "asr-model":
+			c.ASROpenAI.Model = f.ASROpenAI.Model
 		case "language":
 			c.Language = f.Language
 		case "hint-playbooks":
 			c.HintPlaybooks = f.HintPlaybooks
 		}
 	})
-	return c, c.Validate()
+	return c, errors.Join(c.Validate(), c.ASROpenAI.resolve(c.ASR == "openai", getenv))
 }
 
 func (c *Config) loadFile(path string) error {
@@ -230,6 +243,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"UNDERTONE_AUDIOHOOK_SECRET": &c.Telephony.AudioHookSecret,
 		"UNDERTONE_NODE":             &c.Node, "UNDERTONE_NATS": &c.NATS,
 		"UNDERTONE_ASR": &c.ASR, "UNDERTONE_LANGUAGE": &c.Language, "UNDERTONE_HINT_PLAYBOOKS": &c.HintPlaybooks,
+		"UNDERTONE_ASR_URL": &c.ASROpenAI.URL, "UNDERTONE_ASR_MODEL": &c.ASROpenAI.Model,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -284,7 +298,10 @@ func (c *Config) Validate() error {
 	}
 	// The engine name is checked against the compiled-in engines when serve opens it.
 	if strings.Trim(c.ASR, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-		bad("asr %q: want an engine name such as pocketsphinx, or none", c.ASR)
+		bad("asr %q: want an engine name such as pocketsphinx or openai, or none", c.ASR)
+	}
+	if c.ASR == "openai" {
+		errs = append(errs, c.ASROpenAI.validate()...)
 	}
 	if l := c.Language; l != "" && (len(l) > 12 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != "") {
 		bad("language %q: want a language tag such as en or nl", l)
@@ -354,7 +371,8 @@ func (t *Telephony) validate(sipAddr, asAddr string) []error {
 			bad("%s: %v", name, err)
 		}
 	}
-	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty} {
+	for name, p := range map[string]string{"telephony.sip_caller_party": t.SIPCallerParty, "telephony.sip_default_party": t.SIPDefaultParty,
+		"telephony.audiosocket_default_party": t.AudioSocketDefaultParty} {
 		if p != "" && p != "customer" && p != "agent" {
 			bad("%s %q: want customer or agent", name, p)
 		}

@@ -7,10 +7,13 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/undertone/undertone/internal/asr"
 	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/metrics"
 )
 
 // asrComponent is serve's embedded speech recogniser: the engine, the Transcriber that
@@ -24,6 +27,7 @@ type asrComponent struct {
 	langs *asr.CallLangs
 	lang  string // default call language
 	unsub func()
+	m     *metrics.ASR // registered on the node's registry by register
 }
 
 // asrEngine resolves the configured engine name: empty means pocketsphinx when this
@@ -48,7 +52,7 @@ func asrWorkers() int { return min(4, max(1, runtime.NumCPU()/4)) }
 // named explicitly that cannot open is an error; the default quietly falls back to none.
 func openASR(cfg config.Config, log *slog.Logger, own bus.Bus) (*asrComponent, error) {
 	log = log.With("component", "asr")
-	a := &asrComponent{log: log, langs: asr.NewCallLangs(), lang: asr.Lang(cfg.Language)}
+	a := &asrComponent{log: log, langs: asr.NewCallLangs(), lang: asr.Lang(cfg.Language), m: metrics.NewASR()}
 	if a.lang == "" {
 		a.lang = "en"
 	}
@@ -59,7 +63,7 @@ func openASR(cfg config.Config, log *slog.Logger, own bus.Bus) (*asrComponent, e
 	}
 	start := time.Now()
 	workers := asrWorkers()
-	rec, err := asr.Open(name, asr.Config{Decoders: workers, Log: log})
+	rec, err := asr.Open(name, asr.Config{Decoders: workers, Log: log, OpenAI: openAIConfig(cfg.ASROpenAI), Metrics: a.m})
 	if err != nil {
 		if cfg.ASR == "" && errors.Is(err, asr.ErrModel) {
 			log.Warn("embedded speech recogniser not usable: transcripts only from integrators", "err", err)
@@ -67,8 +71,11 @@ func openASR(cfg config.Config, log *slog.Logger, own bus.Bus) (*asrComponent, e
 		}
 		return nil, fmt.Errorf("asr %q: %w", name, err)
 	}
+	if ps, ok := rec.(asr.PoolSizer); ok { // an external recogniser sizes the pool by its concurrency
+		workers, _ = ps.Pool()
+	}
 	tr, err := asr.New(asr.Params{Recognizer: rec, Lang: a.langs.Lang, DefaultLang: a.lang, Workers: workers,
-		Log: log})
+		Log: log, Metrics: a.m})
 	if err != nil {
 		rec.Close()
 		return nil, err
@@ -80,6 +87,34 @@ func openASR(cfg config.Config, log *slog.Logger, own bus.Bus) (*asrComponent, e
 	log.Info("embedded speech recogniser ready", "engine", name, "default_lang", a.lang,
 		"default_lang_supported", rec.Supports(a.lang), "workers", workers, "took", time.Since(start).Round(time.Millisecond))
 	return a, nil
+}
+
+// openAIConfig maps the asr_openai section onto the external engine's configuration.
+func openAIConfig(c config.ASROpenAI) asr.OpenAIConfig {
+	ep := func(e config.ASREndpoint) asr.Endpoint {
+		return asr.Endpoint{URL: e.URL, Model: e.Model, Key: e.Key, Prompt: e.Prompt}
+	}
+	oc := asr.OpenAIConfig{Endpoints: map[string]asr.Endpoint{}, Concurrency: c.Concurrency, Queue: c.Queue, Timeout: c.Timeout}
+	if c.URL != "" {
+		oc.Endpoints[asr.AnyLang] = ep(c.ASREndpoint)
+	}
+	for lang, e := range c.Languages {
+		oc.Endpoints[lang] = ep(e)
+	}
+	if c.Retries != nil {
+		if oc.Retries = *c.Retries; oc.Retries == 0 {
+			oc.Retries = asr.NoRetries
+		}
+	}
+	return oc
+}
+
+// register adds the recogniser's collectors to the node's metrics registry.
+func (a *asrComponent) register(r prometheus.Registerer) error {
+	if a == nil || a.m == nil {
+		return nil
+	}
+	return a.m.Register(r)
 }
 
 // analyzer is the per-party factory to add to the node's analyzers; nil without an engine.

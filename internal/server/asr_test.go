@@ -64,3 +64,38 @@ func TestOpenASR(t *testing.T) {
 		t.Errorf("pocketsphinx not built in: err = %v, want ErrNotBuiltIn", err)
 	}
 }
+
+// asr_openai maps onto the engine: the top level serves every language, languages their
+// own; retries 0 in YAML means none; the Transcriber takes the engine's concurrency.
+func TestOpenASRExternal(t *testing.T) {
+	zero := 0
+	c := config.ASROpenAI{ASREndpoint: config.ASREndpoint{URL: "http://gpu:8000", Model: "m", Key: "k"},
+		Languages:   map[string]config.ASREndpoint{"nl": {URL: "http://nl:8000", Model: "m-nl"}},
+		Concurrency: 12, Retries: &zero}
+	oc := openAIConfig(c)
+	if oc.Endpoints[asr.AnyLang] != (asr.Endpoint{URL: "http://gpu:8000", Model: "m", Key: "k"}) ||
+		oc.Endpoints["nl"] != (asr.Endpoint{URL: "http://nl:8000", Model: "m-nl"}) || oc.Concurrency != 12 || oc.Retries != asr.NoRetries {
+		t.Fatalf("mapped %+v", oc)
+	}
+	if oc := openAIConfig(config.ASROpenAI{}); len(oc.Endpoints) != 0 || oc.Retries != 0 {
+		t.Errorf("empty section mapped to %+v", oc)
+	}
+
+	cfg := config.Default()
+	cfg.ASR, cfg.ASROpenAI = asr.OpenAI, c
+	a, err := openASR(cfg, slog.New(slog.DiscardHandler), bus.NewLocal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if a.analyzer() == nil || a.tr.Stats().DropPolicy != asr.DropPolicy {
+		t.Fatal("no transcriber for asr openai")
+	}
+	if !a.tr.Supports("de") {
+		t.Error("the top-level url serves every language")
+	}
+	cfg.ASROpenAI = config.ASROpenAI{}
+	if _, err := openASR(cfg, slog.New(slog.DiscardHandler), nil); !errors.Is(err, asr.ErrModel) {
+		t.Errorf("asr openai without endpoints: %v, want ErrModel", err)
+	}
+}

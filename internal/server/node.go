@@ -101,6 +101,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 			_ = n.closeDeps(context.Background())
 		}
 	}()
+	if err := d.asr.register(n.Metrics.Registry); err != nil {
+		return nil, err
+	}
 	tokens, err := auth.ParseTokens(cfg.Tokens)
 	if err != nil {
 		return nil, err

@@ -60,7 +60,8 @@ func (n *Node) newTelephony() error {
 			return fmt.Errorf("server: audiosocket allow-list: %w", err)
 		}
 		n.AudioSocket = audiosocket.New(audiosocket.Config{Log: log.With("component", "audiosocket"),
-			Admit: n.admit, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax})
+			Admit: n.admit, Mapping: t.AudioSocketMapping, AllowFrom: allow, MaxConns: t.AudioSocketMax,
+			DefaultParty: event.Party(t.AudioSocketDefaultParty)})
 		n.API.Handle("POST /v1/audiosocket/bindings", n.API.Authed(auth.Ingest,
 			func(w http.ResponseWriter, r *http.Request, p auth.Principal) { n.AudioSocket.ServeBind(w, r, p) }))
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/undertone/undertone/internal/event"
 )
 
 // FuzzReader: any byte stream yields frames that respect the limits, or a wrapped
@@ -62,8 +64,13 @@ func FuzzUUID(f *testing.F) {
 		if err != nil || u2 != u {
 			t.Fatalf("%q → %x → %q does not round-trip", s, u, back)
 		}
-		if _, err := resolve(back, MapSuffix); err == nil && back[35] != '0' && back[35] != '1' {
-			t.Fatalf("suffix mapping accepted %q", back)
+		b, lone, err := resolve(back, MapSuffix, event.Customer)
+		paired := back[35] == '0' || back[35] == '1'
+		switch {
+		case err != nil:
+			t.Fatalf("suffix mapping refused %q: %v", back, err)
+		case paired == lone, paired && b.Call != back[:35], !paired && (b.Call != back || b.Party != event.Customer):
+			t.Fatalf("suffix mapping of %q: %+v lone=%v", back, b, lone)
 		}
 	})
 }

@@ -14,8 +14,8 @@ import (
 
 // Mapping modes for UUIDs that have no registered binding.
 const (
-	MapSuffix = "suffix" // last hex digit: 0 customer, 1 agent; the rest is the call id
-	MapUUID   = "uuid"   // every UUID is its own call, party customer
+	MapSuffix = "suffix" // last hex digit: 0 customer, 1 agent, the rest is the call id; any other UUID is its own call
+	MapUUID   = "uuid"   // every UUID is its own call, of one party (Config.DefaultParty)
 	MapStrict = "strict" // only registered bindings
 )
 
@@ -121,25 +121,24 @@ func (bs *bindings) take(uuid string) (bindingEntry, bool) {
 	return e, true
 }
 
-// resolve maps a UUID to its call and party under mode.
-func resolve(uuid, mode string) (Binding, error) {
+// resolve maps a UUID to its call and party under mode. lone reports a UUID that no rule
+// pairs with another leg: in suffix mode one whose last hex digit is neither 0 nor 1 (what
+// a stock dialplan's ${UUID()} sends fifteen times in sixteen), in uuid mode every UUID.
+// Such a UUID becomes a call of its own, id the whole UUID, with party def.
+func resolve(uuid, mode string, def event.Party) (b Binding, lone bool, err error) {
 	switch mode {
 	case MapUUID:
-		return Binding{UUID: uuid, Call: uuid, Party: event.Customer}, nil
+		return Binding{UUID: uuid, Call: uuid, Party: def}, true, nil
 	case MapStrict:
-		return Binding{}, fmt.Errorf("audiosocket: UUID %s: no binding registered: %w", uuid, ErrUnmapped)
+		return Binding{}, false, fmt.Errorf("audiosocket: UUID %s: no binding registered (mapping strict): %w", uuid, ErrUnmapped)
 	}
-	var p event.Party
 	switch uuid[len(uuid)-1] {
 	case '0':
-		p = event.Customer
+		return Binding{UUID: uuid, Call: uuid[:len(uuid)-1], Party: event.Customer}, false, nil
 	case '1':
-		p = event.Agent
-	default:
-		return Binding{}, fmt.Errorf("audiosocket: UUID %s: last hex digit %q is neither 0 (customer) nor 1 (agent) and no binding is registered: %w",
-			uuid, uuid[len(uuid)-1], ErrUnmapped)
+		return Binding{UUID: uuid, Call: uuid[:len(uuid)-1], Party: event.Agent}, false, nil
 	}
-	return Binding{UUID: uuid, Call: uuid[:len(uuid)-1], Party: p}, nil
+	return Binding{UUID: uuid, Call: uuid, Party: def}, true, nil
 }
 
 // FormatUUID renders 16 bytes as the canonical 8-4-4-4-12 lowercase form.

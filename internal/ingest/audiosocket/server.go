@@ -16,6 +16,7 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
 )
 
@@ -32,6 +33,10 @@ type Config struct {
 	Handshake  time.Duration // time allowed for the UUID frame [5s]
 	BindingTTL time.Duration // how long a registered binding waits for its connection [60s]
 	Now        func() time.Time
+	// DefaultParty is the party of a UUID that no rule pairs with another leg (what a
+	// stock dialplan's AudioSocket(${UUID()},…) sends): it becomes a one-party call of
+	// its own [customer].
+	DefaultParty event.Party
 }
 
 // Server accepts AudioSocket connections.
@@ -56,6 +61,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Mapping == "" {
 		cfg.Mapping = MapSuffix
+	}
+	if cfg.DefaultParty == "" {
+		cfg.DefaultParty = event.Customer
 	}
 	if cfg.Handshake <= 0 {
 		cfg.Handshake = 5 * time.Second
@@ -227,8 +235,9 @@ func (s *Server) handshake(conn net.Conn) {
 	uuid := FormatUUID(f.Payload)
 	e, bound := s.b.take(uuid)
 	b := e.b
+	lone := false
 	if !bound {
-		if b, err = resolve(uuid, s.cfg.Mapping); err != nil {
+		if b, lone, err = resolve(uuid, s.cfg.Mapping, s.cfg.DefaultParty); err != nil {
 			s.reject(log, conn, err)
 			return
 		}
@@ -257,6 +266,11 @@ func (s *Server) handshake(conn net.Conn) {
 	c := leg.Call
 	e.slot.Hold(c.ID())
 	c.OnEnd(e.slot.Release)
+	if lone && s.cfg.Mapping == MapSuffix {
+		log.Info("audiosocket: UUID pairs with no other leg, so it is a one-party call; to see both legs as one call, "+
+			"give them UUIDs that differ only in the last hex digit (0 customer, 1 agent) or POST /v1/audiosocket/bindings "+
+			"before AudioSocket() runs (dialplan: internal/ingest/audiosocket/doc.go)", "call", c.ID(), "uuid", uuid, "party", b.Party)
+	}
 	st := leg.Streams[0]
 	handed = true
 	leg.Run("audiosocket-"+string(b.Party), func() { conn.Close() }, func(ctx context.Context) {

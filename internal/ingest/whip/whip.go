@@ -121,9 +121,11 @@ type Answer struct {
 // Offer negotiates one session: it validates the offer, opens (or joins) the call,
 // creates a peer connection, gathers ICE candidates and returns the answer.
 func (s *Server) Offer(ctx context.Context, offer []byte, p OfferParams) (Answer, error) {
-	if _, err := checkOffer(offer, p.Party); err != nil {
+	in, err := checkOffer(offer, p.Party)
+	if err != nil {
 		return Answer{}, err
 	}
+	offer, rebundled := bundleSingle(offer, in)
 	leg, err := s.cfg.Admit.Admit(ingest.Request{Protocol: "whip", Principal: &p.Principal, CallID: p.Call, Meta: p.Meta})
 	if err != nil {
 		return Answer{}, err
@@ -167,13 +169,28 @@ func (s *Server) Offer(ctx context.Context, offer []byte, p OfferParams) (Answer
 		_ = pc.Close()
 		return fail(ctx.Err())
 	}
+	sdpAnswer := pc.LocalDescription().SDP
+	if rejected, audio := rejectedAudio(sdpAnswer); audio > 0 && rejected == audio {
+		_ = pc.Close()
+		why := "every audio section was rejected (no codec or transport in common)"
+		switch {
+		case !in.bundled && in.sections > 1:
+			why = fmt.Sprintf("the offer's %d m-sections are not bundled: send a=group:BUNDLE (bundle-policy max-bundle) or one m-section only", in.sections)
+		case !in.bundled:
+			why = "the offer has no a=group:BUNDLE and its m-section no a=mid: add either"
+		}
+		return fail(fmt.Errorf("whip: %s: %w", why, ErrOffer))
+	}
+	if rebundled {
+		sdpAnswer = unbundleAnswer(sdpAnswer)
+	}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
 	s.perCall[c.ID()]++
 	s.mu.Unlock()
 	c.OnEnd(func() { s.endSession(ss, "call ended") })
-	c.Log().Info("whip session started", "session", ss.id, "party", p.Party)
-	return Answer{SDP: pc.LocalDescription().SDP, Session: ss.id, Call: c.ID()}, nil
+	c.Log().Info("whip session started", "session", ss.id, "party", p.Party, "unbundled_offer", rebundled)
+	return Answer{SDP: sdpAnswer, Session: ss.id, Call: c.ID()}, nil
 }
 
 // onTrack runs the party's read loop on a goroutine owned by the call.
