@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	cfg.Version = version
 	n, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ type Config struct {
 	LogFormat string `yaml:"log_format"` // text or json
 	Tokens    string `yaml:"tokens"`     // role:token[,role:token…]; prefer the environment
 	PublicURL string `yaml:"public_url"` // base URL printed and used in links; default http://Addr
+	Version   string `yaml:"-"`          // the binary's version (set by main, not configurable)
 
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`

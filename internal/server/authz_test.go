@@ -39,6 +39,7 @@ func TestEveryRouteOfTheNodeIsGuarded(t *testing.T) {
 		"GET /v1/ws/calls":            {"GET", "/v1/ws/calls", 401, 401, 0, 0, 0},
 		"GET /v1/ws/agent":            {"GET", "/v1/ws/agent", 401, 401, 0, 0, 0},
 		"GET /v1/me":                  {"GET", "/v1/me", 401, 401, 0, 0, 0},
+		"GET /v1/openapi.json":        {"GET", "/v1/openapi.json", 401, 401, 200, 200, 200},
 		"GET /v1/trends":              {"GET", "/v1/trends", 401, 401, 0, 0, 0},
 		"GET /v1/hints/usefulness":    {"GET", "/v1/hints/usefulness", 401, 401, 0, 0, 0},
 		"GET /v1/tokens":              {"GET", "/v1/tokens", 401, 401, 0, 0, 0},

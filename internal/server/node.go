@@ -136,6 +136,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		return nil, err
 	}
 	n.WHIP.Mount(n.API)
+	doc := OpenAPI(cfg.Version)
+	n.API.Handle("GET /v1/openapi.json", n.API.Authed(auth.Self, func(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	}))
 	transcript.Mount(n.API, transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript")})
 	hints.Mount(n.API, d.hints, hints.FeedbackParams{Log: log.With("component", "hints")})
 	if err := n.newTelephony(); err != nil {
