@@ -31,7 +31,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	var doc struct {
-		OpenAPI    string                     `json:"openapi"`
+		OpenAPI    string                    `json:"openapi"`
 		Paths      map[string]map[string]any `json:"paths"`
 		Components struct {
 			Schemas map[string]any `json:"schemas"`
