@@ -41,8 +41,12 @@ type Principal struct {
 	Role     Role
 	Agent    string   // agent id, for agent tokens that are bound to one agent
 	Teams    []string // supervisor scope; empty = all teams
-	Name     string   // for logs and per-token limits: never the token itself
+	Name     string   // for logs: never the token itself
 	MaxCalls int      // integrator tokens: concurrent calls it may open; 0 = the node's default
+	// Key is the identity of the token behind the request: its SHA-256 (a stored token's
+	// Hash), the same whether the token itself or a session made from it was presented.
+	// Per-token rate and stream limits key on it, so cookies do not multiply them.
+	Key [32]byte
 }
 
 // Action is something a principal may be allowed to do.
@@ -181,11 +185,13 @@ func (s *Static) Authenticate(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrNoToken
 	}
+	h := Hash(token)
 	s.mu.RLock()
-	p, ok := s.by[Hash(token)]
+	p, ok := s.by[h]
 	s.mu.RUnlock()
 	if !ok {
 		return Principal{}, ErrToken
 	}
+	p.Key = h
 	return p, nil
 }
