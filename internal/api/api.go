@@ -39,6 +39,9 @@ type Params struct {
 	Calls    *auth.CallLimiter // per-integrator concurrent calls on WHIP; nil = unlimited
 	Web      fs.FS             // static pages; optional
 	MaxBody  int64
+	// AuthFailures bound failed authentication per source address (zero: the defaults
+	// of auth.FailureLimits).
+	AuthFailures auth.FailureLimits
 }
 
 // Server routes HTTP requests.
@@ -46,6 +49,7 @@ type Server struct {
 	p        Params
 	mux      *http.ServeMux
 	sessions *auth.Sessions // wraps Params.Auth: tokens, and session ids from POST /v1/session
+	failures *auth.Failures // failed authentication per source address
 	patterns []string       // every mounted route, for the authorisation matrix test
 	draining atomic.Bool
 }
@@ -55,7 +59,8 @@ func New(p Params) *Server {
 	if p.MaxBody <= 0 {
 		p.MaxBody = 1 << 20
 	}
-	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, nil)}
+	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, auth.SessionConfig{}),
+		failures: auth.NewFailures(p.AuthFailures)}
 	s.route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
 	s.route("GET /readyz", s.ready)
 	prom := promhttp.HandlerFor(p.Metrics.Registry, promhttp.HandlerOpts{})
@@ -139,7 +144,7 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 // the handlers.
 func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _, ok := s.authorize(w, r, a)
+		p, ok := s.authorize(w, r, a, false)
 		if !ok {
 			return
 		}
@@ -152,11 +157,11 @@ func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request
 // open streams (429 beyond it).
 func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, tok, ok := s.authorize(w, r, a)
+		p, ok := s.authorize(w, r, a, true)
 		if !ok {
 			return
 		}
-		release, ok := s.p.Limiter.Acquire(auth.Hash(tok))
+		release, ok := s.p.Limiter.Acquire(p.Key)
 		if !ok {
 			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("this token has %d streams open already", s.p.Limiter.Limits().Concurrent))
 			return
@@ -166,45 +171,39 @@ func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.R
 	}
 }
 
-// authorize answers 401 (no or bad credentials), 503 (token store unavailable), 429 (rate)
-// or 403 (role) itself and reports ok=false; else it returns the principal and the
-// credential presented.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action) (auth.Principal, string, bool) {
-	tok := credential(r)
-	p, err := s.sessions.Authenticate(tok)
-	switch {
-	case errors.Is(err, auth.ErrUnavailable):
-		s.p.Log.Error("authenticating", "err", err)
-		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusServiceUnavailable, "token store unavailable")
-		return p, "", false
-	case err != nil:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="undertone"`)
-		writeError(w, http.StatusUnauthorized, err.Error())
-		return p, "", false
+// authorize answers 429 (a source with too many failed attempts, or the principal's
+// rate), 401 (no or bad credentials), 503 (token store unavailable) or 403 (role) itself
+// and reports ok=false; else it returns the principal. Limits key on the principal (its
+// token), not on the credential presented, so session cookies share their token's.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action, stream bool) (auth.Principal, bool) {
+	tok := credential(r, stream)
+	p, ok := s.authenticate(w, r, tok, !stream && tok == "" && r.URL.Query().Has("token"))
+	if !ok {
+		return p, false
 	}
-	if ok, wait := s.p.Limiter.Allow(auth.Hash(tok)); !ok {
+	if ok, wait := s.p.Limiter.Allow(p.Key); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "request rate limit of this token reached")
-		return p, "", false
+		return p, false
 	}
 	// ViewCall and Feedback are call-scoped: an agent token passes here and the handler
 	// checks the call's agent.
 	if !p.Can(a, "") && !((a == auth.ViewCall || a == auth.Feedback) && p.Role == auth.AgentRole) {
 		writeError(w, http.StatusForbidden, "role "+string(p.Role)+" may not do this")
-		return p, "", false
+		return p, false
 	}
-	return p, tok, true
+	return p, true
 }
 
-// credential is the bearer token of the Authorization header, else ?token= (websockets
-// from scripts, links), else the browser session cookie from POST /v1/session.
-func credential(r *http.Request) string {
+// credential is the bearer token of the Authorization header, else — on websocket routes
+// only, as browsers cannot set headers there — ?token=, else the browser session cookie
+// from POST /v1/session. A token in a REST URL would land in proxy logs and history.
+func credential(r *http.Request, stream bool) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, _ := cutBearer(h)
 		return t
 	}
-	if t := r.URL.Query().Get("token"); t != "" {
+	if t := r.URL.Query().Get("token"); t != "" && stream {
 		return t
 	}
 	return sessionCookie(r)
