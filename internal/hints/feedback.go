@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/redact"
 )
@@ -97,7 +98,7 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 		return
 	}
 	hint := r.PathValue("hint")
-	notFound := fmt.Sprintf("no hint %q on call %s", hint, in.ID)
+	notFound := fmt.Sprintf("no hint %s on call %s", clip.Quote(hint), in.ID)
 	if len(hint) > 200 || RuleOf(hint) == "" {
 		writeError(w, http.StatusNotFound, notFound)
 		return
@@ -111,7 +112,7 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 		writeError(w, http.StatusNotFound, notFound)
 		return
 	case full:
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("hint %q has been rated %d times already", hint, h.p.MaxRatings))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("hint %s has been rated %d times already", clip.Quote(hint), h.p.MaxRatings))
 		return
 	}
 	d := event.HintFeedbackData{Hint: hint, Rule: rule, Rating: req.Rating, By: p.Name}
@@ -131,7 +132,7 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 
 func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("hint feedback: content type %q: want application/json", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("hint feedback: content type %s: want application/json", clip.Quote(ct))
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.p.MaxComment)+4096))
 	if err != nil {
@@ -148,7 +149,7 @@ func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error)
 		case errors.As(err, &te):
 			return nil, http.StatusBadRequest, fmt.Errorf("%w: field %q: want a %s", ErrBadFeedback, te.Field, te.Type)
 		}
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: %v", ErrBadFeedback, err)
+		return nil, http.StatusBadRequest, fmt.Errorf("%w: %s", ErrBadFeedback, clip.String(err.Error(), clip.Max+24)) // json: unknown field "…"
 	}
 	if dec.More() {
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: one JSON object per request", ErrBadFeedback)
@@ -158,7 +159,7 @@ func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error)
 	case "":
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\" is required: useful, not_useful or used", ErrBadFeedback)
 	default:
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\": %q: want useful, not_useful or used", ErrBadFeedback, req.Rating)
+		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\": %s: want useful, not_useful or used", ErrBadFeedback, clip.Quote(req.Rating))
 	}
 	if len(req.Comment) > h.p.MaxComment {
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"comment\": %d bytes, at most %d", ErrBadFeedback, len(req.Comment), h.p.MaxComment)

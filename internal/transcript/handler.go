@@ -18,6 +18,7 @@ import (
 	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/redact"
 )
@@ -153,7 +154,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, _ auth.Principal
 // decode reads and validates the body; it returns the status code to answer with on error.
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (*Request, int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("transcript: content type %q: want application/json", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("transcript: content type %s: want application/json", clip.Quote(ct))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.p.MaxBody))
 	if err != nil {
@@ -183,7 +184,7 @@ func (h *Handler) validate(q *Request) error {
 		return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, a...))
 	}
 	if _, err := event.ParseParty(q.Party); err != nil {
-		return bad("party %q: want customer or agent", q.Party)
+		return bad("party %s: want customer or agent", clip.Quote(q.Party))
 	}
 	if q.Start == nil || q.End == nil {
 		return bad("start and end (media seconds since the call started) are required")
@@ -218,7 +219,7 @@ func (h *Handler) validate(q *Request) error {
 		return bad("confidence %v: want 0..1", *q.Confidence)
 	}
 	if q.Segment != "" && call.ValidID(q.Segment) != nil {
-		return bad("segment %q: 1–128 letters, digits, '-', '_', '.', ':'", q.Segment)
+		return bad("segment %s: 1–128 letters, digits, '-', '_', '.', ':'", clip.Quote(q.Segment))
 	}
 	if len(q.Words) > h.p.MaxWords {
 		return bad("%d words: at most %d", len(q.Words), h.p.MaxWords)
@@ -236,7 +237,7 @@ func normLang(s string) (string, error) {
 	p, _, _ := strings.Cut(strings.ReplaceAll(s, "_", "-"), "-")
 	p = strings.ToLower(p)
 	if len(p) < 2 || len(p) > 3 || strings.IndexFunc(p, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
-		return "", fmt.Errorf("lang %q: want a language tag such as nl or en", s)
+		return "", fmt.Errorf("lang %s: want a language tag such as nl or en", clip.Quote(s))
 	}
 	return p, nil
 }
@@ -314,7 +315,7 @@ func jsonError(err error) string {
 	case errors.Is(err, io.EOF):
 		return "empty body: want a JSON object"
 	}
-	return err.Error() // e.g. `json: unknown field "is_final"`
+	return clip.String(err.Error(), clip.Max+24) // e.g. `json: unknown field "is_final"`: the name is the client's
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
