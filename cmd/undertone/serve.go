@@ -69,9 +69,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// A store that cannot write what the node holds: counted in /metrics, /readyz fails,
+	// and the write APIs answer 503 until the held rows are written.
+	if err := srv.Metrics.RegisterStore(comp.rec.MetricsStats); err != nil {
+		return err
+	}
+	srv.API.NotReadyWhen("store", comp.rec.Writable)
 	transcript.Mount(srv.API, transcript.Params{Registry: srv.Registry,
-		Log: log.With("component", "transcript")})
-	hints.Mount(srv.API, comp.hints, hints.FeedbackParams{Log: log.With("component", "hints")})
+		Log: log.With("component", "transcript"), Writable: comp.rec.Writable})
+	hints.Mount(srv.API, comp.hints, hints.FeedbackParams{Log: log.With("component", "hints"), Writable: comp.rec.Writable})
 	if err := srv.Start(nil); err != nil {
 		return err
 	}

@@ -137,7 +137,9 @@ func (c *components) retain(keep time.Duration) {
 	}
 }
 
-func (c *components) recorder() call.Recorder { return store.ForRegistry(c.store) }
+// recorder writes call rows for the registry; one the store cannot write is held by the
+// event recorder and written before that call's other rows once it can.
+func (c *components) recorder() call.Recorder { return c.rec.ForRegistry() }
 
 func (c *components) analyzers() []call.AnalyzerFactory {
 	fs := []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}

@@ -52,6 +52,7 @@ type Server struct {
 	failures *auth.Failures // failed authentication per source address
 	patterns []string       // every mounted route, for the authorisation matrix test
 	draining atomic.Bool
+	checks   readiness // what else must hold for /readyz (readiness.go)
 }
 
 // New builds the routes.
@@ -134,6 +135,10 @@ func (s *Server) SetDraining() { s.draining.Store(true) }
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	if s.draining.Load() {
 		writeText(w, http.StatusServiceUnavailable, "draining")
+		return
+	}
+	if err := s.checks.err(); err != nil {
+		writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
 		return
 	}
 	writeText(w, 200, "ready")

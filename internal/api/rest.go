@@ -300,8 +300,11 @@ func StoredInfo(c store.CallRecord) call.Info {
 	return in
 }
 
+// storeError answers a store failure with 503 and Retry-After (clients retry; the
+// details, which name files and addresses, go to the log only).
 func (s *Server) storeError(w http.ResponseWriter, what string, err error) {
 	s.p.Log.Error("store: "+what, "err", err)
+	w.Header().Set("Retry-After", "5")
 	writeError(w, http.StatusServiceUnavailable, "store unavailable")
 }
 

@@ -41,6 +41,10 @@ type FeedbackParams struct {
 	Log        *slog.Logger
 	MaxComment int // bytes [1000]
 	MaxRatings int // ratings accepted per hint, so one token cannot flood a call's stream [20]
+	// Writable reports whether the store keeps what is accepted now (store.Recorder's
+	// Writable); while it returns an error, ratings get 503 with Retry-After instead of a
+	// 202 for a rating that may never be stored. Nil: always.
+	Writable func() error
 }
 
 // FeedbackHandler serves FeedbackRoute. It accepts ratings only for hints this node's
@@ -49,7 +53,7 @@ type FeedbackParams struct {
 // wrap-up — and emits them as hint.feedback events on the call's stream, where the
 // store's Recorder keeps them for per-rule usefulness.
 //
-// Answers: 202 accepted; 400 bad body (names the field); 401/403 as for viewing the call
+// Answers: 202 accepted; 503 the store cannot keep it now (Retry-After); 400 bad body (names the field); 401/403 as for viewing the call
 // (an agent only rates their own calls; supervisors their teams'; admins any); 404 unknown
 // call, or a hint id this call never raised here (also the answer for a call running on
 // another node, whose engine holds its hints); 410 the feedback window has closed;
@@ -91,6 +95,13 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 	in, ok := h.find(w, r, p)
 	if !ok {
 		return
+	}
+	if h.p.Writable != nil {
+		if err := h.p.Writable(); err != nil {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "hint feedback: not accepted now: "+err.Error())
+			return
+		}
 	}
 	req, code, err := h.decode(r)
 	if err != nil {

@@ -59,6 +59,10 @@ type Params struct {
 	MaxWords int           // word timings per request [400]
 	MaxSpan  time.Duration // longest segment end−start [10m]
 	Log      *slog.Logger
+	// Writable reports whether the store keeps what is accepted now (store.Recorder's
+	// Writable); while it returns an error, transcripts get 503 with Retry-After instead
+	// of a 202 for a line that may never be stored. Nil: always.
+	Writable func() error
 }
 
 func (p *Params) defaults() {
@@ -119,6 +123,9 @@ func Mount(s *api.Server, p Params) *Handler {
 	return h
 }
 
+// RetryAfterStore is the Retry-After (seconds) of a 503 while the store cannot write.
+const RetryAfterStore = "5"
+
 // Errors a request can fail with; the 400 body names the field.
 var (
 	ErrBadRequest = errors.New("bad transcript")
@@ -131,6 +138,13 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, _ auth.Principal
 	if err := call.ValidID(id); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	if h.p.Writable != nil {
+		if err := h.p.Writable(); err != nil {
+			w.Header().Set("Retry-After", RetryAfterStore)
+			writeError(w, http.StatusServiceUnavailable, "transcript: not accepted now: "+err.Error())
+			return
+		}
 	}
 	req, code, err := h.decode(w, r)
 	if err != nil {
