@@ -123,7 +123,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, 400, "body: "+clip.String(err.Error(), clip.Max+24)) // json: unknown field "…" quotes the client
+		writeError(w, 400, "body: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…" quotes the client
 		return
 	}
 	role, ttl, err := req.Validate()

@@ -160,7 +160,7 @@ func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error)
 		case errors.As(err, &te):
 			return nil, http.StatusBadRequest, fmt.Errorf("%w: field %q: want a %s", ErrBadFeedback, te.Field, te.Type)
 		}
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: %s", ErrBadFeedback, clip.String(err.Error(), clip.Max+24)) // json: unknown field "…"
+		return nil, http.StatusBadRequest, fmt.Errorf("%w: %s", ErrBadFeedback, clip.String(err.Error(), clip.Max)) // json: unknown field "…"
 	}
 	if dec.More() {
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: one JSON object per request", ErrBadFeedback)

@@ -329,7 +329,7 @@ func jsonError(err error) string {
 	case errors.Is(err, io.EOF):
 		return "empty body: want a JSON object"
 	}
-	return clip.String(err.Error(), clip.Max+24) // e.g. `json: unknown field "is_final"`: the name is the client's
+	return clip.String(err.Error(), clip.Max) // e.g. `json: unknown field "is_final"`: the name is the client's
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

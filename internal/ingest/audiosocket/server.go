@@ -334,7 +334,7 @@ func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request, p auth.Princi
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
-		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+clip.String(err.Error(), clip.Max+24)) // json: unknown field "…"
+		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…"
 		return
 	}
 	if err := s.BindFor(b, p); err != nil {
