@@ -163,6 +163,9 @@ func (pub *Publisher) post(ctx context.Context, offer string) error {
 // Call returns the call id the server assigned or confirmed.
 func (pub *Publisher) Call() string { return pub.call }
 
+// Location returns the session URL the server answered (empty after Close).
+func (pub *Publisher) Location() string { return pub.location }
+
 // WriteFrame sends one 20 ms frame (FrameSamples samples at Rate) on track i.
 func (pub *Publisher) WriteFrame(i int, pcm []int16) error {
 	pub.ulaw = codec.EncodeULaw(pub.ulaw[:0], pcm)
