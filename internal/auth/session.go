@@ -18,7 +18,9 @@ const MaxSession = 12 * time.Hour
 
 // Session table bounds (SessionConfig defaults).
 const (
-	DefaultSessionsPerToken = 16     // browsers (tabs that logged in anew) one token keeps signed in
+	// DefaultSessionsPerToken is how many browsers one token keeps signed in: room for a
+	// wallboard token shown on many screens; beyond it, give screens tokens of their own.
+	DefaultSessionsPerToken = 64
 	DefaultMaxSessions      = 10_000 // sessions one node holds
 )
 
@@ -29,7 +31,7 @@ var ErrTooManySessions = errors.New("session table full")
 // SessionConfig bounds a Sessions table. Zero fields take the defaults.
 type SessionConfig struct {
 	Now      func() time.Time // clock [time.Now]
-	PerToken int              // sessions one token may hold; the oldest is ended for a new one [16]
+	PerToken int              // sessions one token may hold; the oldest is ended for a new one [64]
 	Max      int              // sessions in all; beyond it New refuses [10 000]
 }
 
