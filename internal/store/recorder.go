@@ -359,7 +359,7 @@ func (r *Recorder) flush() bool {
 	err := r.st.Write(ctx, &r.batch)
 	if err != nil {
 		r.writeErrs[opBatch].Add(1)
-		if retryable(err) {
+		if r.hold.keep(err) {
 			r.hold.fail(err)
 			r.hold.setEvents(r.n)
 			if f := r.writeErrs[opBatch].Load(); f == 1 || f%100 == 0 {

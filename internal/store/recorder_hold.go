@@ -38,7 +38,16 @@ type hold struct {
 	events int       // events held in the batch
 	err    error     // the last failed write; nil after a write succeeds
 	since  time.Time // first failure of this outage
+	// strikes counts consecutive failures with errors not known to be passing (see
+	// keep): after MaxStrikes the row that fails is dropped instead of blocking all.
+	strikes int
 }
+
+// MaxStrikes is how often a write failing with an error that is neither known to pass
+// (a full disk, a lost connection, a lock, a timeout) nor known to be permanent is retried
+// before what fails is dropped, so an unforeseen permanent refusal cannot hold back every
+// row behind it.
+const MaxStrikes = 10
 
 func (h *hold) failing() bool {
 	h.mu.Lock()
@@ -60,7 +69,29 @@ func (h *hold) ok() {
 	if len(h.calls) == 0 {
 		h.err = nil
 	}
+	h.strikes = 0
 	h.mu.Unlock()
+}
+
+// keep reports whether a failed write is held for another try: never for what the store
+// refuses as such, always for errors that pass (a full disk, a lost connection), and
+// MaxStrikes times in a row for anything else.
+func (h *hold) keep(err error) bool {
+	if !retryable(err) {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if transient(err) {
+		h.strikes = 0
+		return true
+	}
+	h.strikes++
+	if h.strikes > MaxStrikes {
+		h.strikes = 0
+		return false
+	}
+	return true
 }
 
 func (h *hold) lastErr() error {
@@ -185,6 +216,25 @@ func retryable(err error) bool {
 	return !strings.Contains(strings.ToLower(err.Error()), "constraint")
 }
 
+// transientWords mark errors that pass by themselves: space, I/O, locks, connections.
+var transientWords = []string{"full", "no space", "i/o", "busy", "locked", "timeout", "timed out", "deadline",
+	"connection", "broken pipe", "reset by peer", "eof", "unavailable", "too many clients", "shutting down",
+	"read-only", "readonly"}
+
+// transient reports whether err is known to pass: retried for as long as it lasts.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	s := strings.ToLower(err.Error())
+	for _, w := range transientWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // writeCalls writes the held call rows in order; false when one failed and is still held.
 func (r *Recorder) writeCalls(ctx context.Context) bool {
 	for {
@@ -200,10 +250,11 @@ func (r *Recorder) writeCalls(ctx context.Context) bool {
 		}
 		if err != nil {
 			r.writeErrs[op].Add(1)
-			if retryable(err) {
+			if r.hold.keep(err) {
 				r.hold.fail(err)
 				return false
 			}
+			r.failed.Add(1)
 			r.log.Error("store refused a held call row; dropped", "call", c.rec.ID, "op", opNames[op], "err", err)
 		} else {
 			r.log.Info("held call row written", "call", c.rec.ID, "op", opNames[op])

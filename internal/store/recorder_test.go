@@ -213,3 +213,24 @@ func TestRecorderCloseGivesUpOnAFailingStore(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// An error that is neither known to pass nor known to be permanent is retried MaxStrikes
+// times, then what fails is dropped and counted, so it cannot hold back every later row.
+func TestRecorderStrikesOutUnknownErrors(t *testing.T) {
+	f := &fakeStore{fail: errors.New("store: something new and permanent")}
+	r := store.StartRecorder(f, store.RecorderConfig{RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	for i := range 5 {
+		r.Record(emotion(t, i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Failed < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := r.Stats()
+	if s.Failed != 5 || s.WriteErrors != store.MaxStrikes+1 || r.Writable() != nil {
+		t.Fatalf("stats %+v, writable %v", s, r.Writable())
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
