@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -28,8 +30,10 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *callID != "" {
 		u += "/" + url.PathEscape(*callID)
 	}
-	u += fmt.Sprintf("?token=%s&since=%d", url.QueryEscape(*token), *since)
-	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, nil)
+	u += fmt.Sprintf("?since=%d", *since)
+	// A call that has not started yet is waited for (the server's call_wait); the token
+	// travels in the header, not the URL (URLs end up in proxy logs).
+	conn, resp, err := websocket.DefaultDialer.DialContext(ctx, u, http.Header{"Authorization": {"Bearer " + *token}})
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("watch: %s: %w", resp.Status, err)
@@ -49,6 +53,10 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && ce.Text != "" {
+				return fmt.Errorf("watch: closed by the server (%d): %s", ce.Code, ce.Text)
 			}
 			return fmt.Errorf("watch: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
 )
 
@@ -128,19 +129,48 @@ func (s *Server) exportCall(w http.ResponseWriter, r *http.Request, p auth.Princ
 			_ = cw.Write([]string{"feedback", "", "", "", csvSafe(h.RuleID), f.Rating, "", csvSafe(f.Agent), ttoa(f.At)})
 		}
 	}
+	for _, row := range summaryRows(tl.Call.Summary) {
+		_ = cw.Write(row)
+	}
 	cw.Flush()
 }
 
+// summaryRows are the after-call summary as CSV rows of kind "summary": label is the
+// figure's name, value its value.
+func summaryRows(sum *event.Summary) [][]string {
+	if sum == nil {
+		return nil
+	}
+	row := func(label, value string) []string { return []string{"summary", "", "", "", label, value, "", "", ""} }
+	rows := [][]string{row("duration_s", ftoa(sum.DurationS)), row("peak_risk", ftoa(sum.PeakRisk))}
+	if d := sum.Dynamics; d != nil {
+		rows = append(rows, row("talk_ratio", ftoa(d.TalkRatio)), row("longest_silence_s", ftoa(d.LongestSilenceS)),
+			row("overtalk_s", ftoa(d.OvertalkS)), row("interruptions_by_agent", strconv.Itoa(d.Interruptions.Agent)),
+			row("interruptions_by_customer", strconv.Itoa(d.Interruptions.Customer)))
+	}
+	for _, c := range sum.Intents {
+		rows = append(rows, row("intent", csvSafe(c.ID)+"×"+strconv.Itoa(c.Count)))
+	}
+	for _, c := range sum.Needs {
+		rows = append(rows, row("need", csvSafe(c.ID)+"×"+strconv.Itoa(c.Count)))
+	}
+	return rows
+}
+
 var callCSVHeader = []string{"id", "state", "source", "agent", "team", "queue", "started_at", "ended_at",
-	"duration_s", "reason", "parties"}
+	"duration_s", "reason", "parties", "peak_risk"}
 
 func callCSVRow(c store.CallRecord) []string {
 	dur := ""
 	if !c.StartedAt.IsZero() && !c.EndedAt.IsZero() {
 		dur = ftoa(c.EndedAt.Sub(c.StartedAt).Round(time.Millisecond).Seconds())
 	}
+	risk := ""
+	if c.Summary != nil {
+		risk = ftoa(c.Summary.PeakRisk)
+	}
 	return []string{csvSafe(c.ID), c.State, csvSafe(c.Source), csvSafe(c.Agent), csvSafe(c.Team), csvSafe(c.Queue),
-		ttoa(c.StartedAt), ttoa(c.EndedAt), dur, csvSafe(c.Reason), strings.Join(c.Parties, ";")}
+		ttoa(c.StartedAt), ttoa(c.EndedAt), dur, csvSafe(c.Reason), strings.Join(c.Parties, ";"), risk}
 }
 
 // exportCalls is GET /v1/calls/export?format=csv|json&<search filters>: every call the

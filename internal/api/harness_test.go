@@ -15,6 +15,7 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/whip"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
@@ -104,17 +105,18 @@ func newNode(t *testing.T, mut ...func(*Params)) *node {
 	m := metrics.New()
 	h := hub.New(hub.Config{}, log, m)
 	n.reg = call.NewRegistry(call.Config{Log: log, Metrics: m, Publish: h.Publish, Recorder: store.ForRegistry(st)})
-	w, err := whip.New(whip.Config{Log: log, Registry: n.reg, Loopback: true})
+	w, err := whip.New(whip.Config{Log: log, Admit: &ingest.Admitter{Registry: n.reg}, Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := Params{Log: log, Metrics: m, Auth: auth.NewStoreAuth(static, st, auth.StoreConfig{CacheTTL: 200 * time.Millisecond}), Registry: n.reg,
-		Hub: h, WHIP: w, DB: st, Tokens: st, Calls: auth.NewCallLimiter(0),
+		Hub: h, DB: st, Tokens: st,
 		Web: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
 	for _, f := range mut {
 		f(&p)
 	}
 	n.api = New(p)
+	w.Mount(n.api)
 	n.srv = httptest.NewServer(n.api)
 	t.Cleanup(func() {
 		n.srv.CloseClientConnections()

@@ -55,6 +55,12 @@ var matrix = map[string]matrixRow{
 		want: [11]int{401, 401, 401, 401, 403, 200, 200, 200, 200, 200, 200}},
 	"GET /v1/ws/calls/{id}": {method: "GET", path: "/v1/ws/calls/c-a17", ws: true,
 		want: [11]int{401, 401, 401, 401, 403, 101, 403, 101, 403, 101, 101}},
+	// The desk of agent A17: its own agent, supervisors and admins may open it (a
+	// supervisor's team scope filters the calls, not the socket); agent B02 may not.
+	"GET /v1/ws/agent": {method: "GET", path: "/v1/ws/agent?agent=A17", ws: true,
+		want: [11]int{401, 401, 401, 401, 403, 101, 403, 101, 101, 101, 101}},
+	"GET /v1/me": {method: "GET", path: "/v1/me",
+		want: [11]int{401, 401, 401, 401, 200, 200, 200, 200, 200, 200, 200}},
 	"GET /v1/ws/calls": {method: "GET", path: "/v1/ws/calls", ws: true,
 		want: [11]int{401, 401, 401, 401, 403, 403, 403, 101, 101, 101, 403}},
 	"GET /v1/trends": {method: "GET", path: "/v1/trends?bucket=day&by=team",
@@ -111,7 +117,11 @@ func (n *node) dialWS(path, who string) int {
 	n.t.Helper()
 	u := "ws" + strings.TrimPrefix(n.srv.URL, "http") + path
 	if tok := n.tok[who]; tok != "" {
-		u += "?token=" + url.QueryEscape(tok)
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + "token=" + url.QueryEscape(tok)
 	}
 	c, resp, err := websocket.DefaultDialer.Dial(u, nil)
 	if err == nil {

@@ -289,7 +289,8 @@ func matches(in call.Info, q store.CallQuery) bool {
 // they decide which supervisors may see it).
 func StoredInfo(c store.CallRecord) call.Info {
 	in := call.Info{ID: c.ID, State: call.State(c.State), Source: c.Source, Agent: c.Agent, Team: c.Team,
-		Queue: c.Queue, StartedAt: c.StartedAt, Reason: c.Reason, Parties: make([]event.Party, 0, len(c.Parties))}
+		Queue: c.Queue, StartedAt: c.StartedAt, Reason: c.Reason, Parties: make([]event.Party, 0, len(c.Parties)),
+		Summary: c.Summary}
 	for _, p := range c.Parties {
 		in.Parties = append(in.Parties, event.Party(p))
 	}

@@ -37,7 +37,7 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if ok, wait := s.p.Limiter.Allow(p.Key); !ok {
+	if ok, wait := s.p.Limiter.Allow(p.Key()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "request rate limit of this token reached")
 		return

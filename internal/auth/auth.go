@@ -9,6 +9,7 @@ package auth
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -38,15 +39,15 @@ func ParseRole(s string) (Role, error) {
 
 // Principal is who a request acts as.
 type Principal struct {
-	Role     Role
-	Agent    string   // agent id, for agent tokens that are bound to one agent
-	Teams    []string // supervisor scope; empty = all teams
-	Name     string   // for logs: never the token itself
-	MaxCalls int      // integrator tokens: concurrent calls it may open; 0 = the node's default
-	// Key is the identity of the token behind the request: its SHA-256 (a stored token's
-	// Hash), the same whether the token itself or a session made from it was presented.
-	// Per-token rate and stream limits key on it, so cookies do not multiply them.
-	Key [32]byte
+	Role  Role
+	Agent string   // agent id, for agent tokens that are bound to one agent
+	Teams []string // supervisor scope; empty = all teams
+	Name  string   // for logs: never the token itself
+	// ID identifies the token behind every credential made from it (bearer token or
+	// browser session): "tok_…" for stored tokens, "static:" and a prefix of the hash for
+	// configured ones. Limits and call ownership are keyed on it.
+	ID       string
+	MaxCalls int // integrator tokens: concurrent calls it may open; 0 = the node's default
 }
 
 // Action is something a principal may be allowed to do.
@@ -61,6 +62,7 @@ const (
 	Administer               // tokens, config
 	Feedback                 // rate hints
 	Metrics                  // scrape /metrics
+	Self                     // ask who one is (GET /v1/me): every valid token
 )
 
 // Can reports whether p may do a on a call assigned to callAgent ("" = unassigned).
@@ -68,6 +70,9 @@ const (
 // no owner, so it is not theirs; unbound agent tokens (development, demos) see every call.
 // Team scope is checked by SeesCall.
 func (p Principal) Can(a Action, callAgent string) bool {
+	if a == Self {
+		return p.Role == Admin || p.Role == Integrator || p.Role == Supervisor || p.Role == AgentRole
+	}
 	switch p.Role {
 	case Admin:
 		return true
@@ -166,11 +171,23 @@ func ParseTokens(spec string) (*Static, error) {
 	return s, nil
 }
 
-// Add registers a token.
+// Add registers a token. A principal without an ID gets one derived from the hash.
 func (s *Static) Add(token string, p Principal) {
+	h := Hash(token)
+	if p.ID == "" {
+		p.ID = "static:" + hex.EncodeToString(h[:8])
+	}
 	s.mu.Lock()
-	s.by[Hash(token)] = p
+	s.by[h] = p
 	s.mu.Unlock()
+}
+
+// Key is what per-principal limits and ownership are keyed on: the ID, else the name.
+func (p Principal) Key() string {
+	if p.ID != "" {
+		return p.ID
+	}
+	return p.Name
 }
 
 // Len returns the number of tokens.
@@ -185,13 +202,11 @@ func (s *Static) Authenticate(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrNoToken
 	}
-	h := Hash(token)
 	s.mu.RLock()
-	p, ok := s.by[h]
+	p, ok := s.by[Hash(token)]
 	s.mu.RUnlock()
 	if !ok {
 		return Principal{}, ErrToken
 	}
-	p.Key = h
 	return p, nil
 }

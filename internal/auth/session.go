@@ -46,8 +46,8 @@ type SessionConfig struct {
 // lock themselves out; whoever floods POST /v1/session with a token only churns that
 // token's own sessions). In all: at most Max sessions; when the table is full of
 // unexpired ones New refuses (ErrTooManySessions) rather than end another token's.
-// Every principal a session resolves to carries the Key of the token it was made from,
-// so limits keyed on Principal.Key are shared by a token and all its cookies.
+// A session resolves to the principal of the token it was made from, ID and all, so limits
+// keyed on Principal.Key are shared by a token and all its cookies.
 type Sessions struct {
 	inner Authenticator
 	cfg   SessionConfig
@@ -80,8 +80,9 @@ func NewSessions(inner Authenticator, cfg SessionConfig) *Sessions {
 	return &Sessions{inner: inner, cfg: cfg, by: map[[32]byte]session{}, byToken: map[[32]byte][][32]byte{}}
 }
 
-// Authenticate implements Authenticator for tokens and session ids alike. The principal's
-// Key is the token's, for a session as for the token itself.
+// Authenticate implements Authenticator for tokens and session ids alike: a session gives
+// its token's principal (the same Key). A principal with neither ID nor Name gets an ID
+// derived from the token, so that no two tokens share a Key.
 func (s *Sessions) Authenticate(token string) (Principal, error) {
 	if strings.HasPrefix(token, SessionPrefix) {
 		t, ok := s.token(token)
@@ -91,8 +92,9 @@ func (s *Sessions) Authenticate(token string) (Principal, error) {
 		token = t
 	}
 	p, err := s.inner.Authenticate(token)
-	if err == nil && p.Key == ([32]byte{}) {
-		p.Key = Hash(token) // an inner authenticator that does not set it
+	if err == nil && p.ID == "" && p.Name == "" { // an inner authenticator that names no one
+		h := Hash(token)
+		p.ID = "token:" + hex.EncodeToString(h[:8])
 	}
 	return p, err
 }

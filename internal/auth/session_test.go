@@ -27,19 +27,26 @@ func TestSessionsShareTheTokensKey(t *testing.T) {
 	p1, _ := s.Authenticate(id1)
 	p2, _ := s.Authenticate(id2)
 	pa, _ := s.Authenticate("admin-token-1")
-	if pt.Key == ([32]byte{}) || pt.Key != Hash("agent-token-1") || p1.Key != pt.Key || p2.Key != pt.Key {
-		t.Errorf("keys differ: token %x, sessions %x %x", pt.Key[:4], p1.Key[:4], p2.Key[:4])
+	if pt.Key() == "" || p1.Key() != pt.Key() || p2.Key() != pt.Key() {
+		t.Errorf("keys differ: token %q, sessions %q %q", pt.Key(), p1.Key(), p2.Key())
 	}
-	if pa.Key == pt.Key {
+	if pa.Key() == pt.Key() {
 		t.Error("two tokens share a key")
 	}
-	// An authenticator that sets no Key gets the token's hash.
-	s = NewSessions(anyToken{}, SessionConfig{})
+	// An authenticator that names no one: each token gets its own key all the same.
+	s = NewSessions(anonymous{}, SessionConfig{})
 	id, _, _, _ := s.New("some-token")
-	if p, _ := s.Authenticate(id); p.Key != Hash("some-token") {
-		t.Error("no key for a principal of an authenticator that sets none")
+	p, _ := s.Authenticate(id)
+	q, _ := s.Authenticate("other-token")
+	if p.Key() == "" || p.Key() == q.Key() {
+		t.Errorf("keys of an authenticator that sets none: %q %q", p.Key(), q.Key())
 	}
 }
+
+// anonymous accepts every token as a principal with no ID and no name.
+type anonymous struct{}
+
+func (anonymous) Authenticate(string) (Principal, error) { return Principal{Role: Admin}, nil }
 
 // A token holds at most PerToken sessions: a new one ends its oldest, and other tokens'
 // sessions are untouched.

@@ -120,7 +120,7 @@ func (a *StoreAuth) Authenticate(token string) (Principal, error) {
 		if t.Name != "" {
 			name = t.Name + " (" + t.ID + ")"
 		}
-		c = cached{p: Principal{Role: role, Agent: t.Agent, Teams: t.Teams, Name: name, Key: h}, expires: t.ExpiresAt}
+		c = cached{p: Principal{Role: role, Agent: t.Agent, Teams: t.Teams, Name: name, ID: t.ID}, expires: t.ExpiresAt}
 	}
 	c.until = now.Add(a.cfg.CacheTTL)
 	a.mu.Lock()

@@ -55,6 +55,8 @@ type Info struct {
 	StartedAt time.Time     `json:"started_at"`
 	EndedAt   *time.Time    `json:"ended_at,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
+	// Summary is set once the call has ended (GET /v1/calls/{id} of an ended call).
+	Summary *event.Summary `json:"summary,omitempty"`
 }
 
 // Call is one live call and everything it owns.
@@ -63,6 +65,7 @@ type Call struct {
 	source string
 	agent  string
 	meta   map[string]string
+	owner  string // who opened it (OpenParams.Owner): only they may join, push or end it
 	cfg    *Config
 	log    *slog.Logger
 
@@ -99,6 +102,13 @@ func (c *Call) ID() string { return c.id }
 // Source returns the ingest protocol the call came in through.
 func (c *Call) Source() string { return c.source }
 
+// Owner returns who opened the call (OpenParams.Owner).
+func (c *Call) Owner() string { return c.owner }
+
+// Meta returns the call's metadata (agent, team, queue, lang, playbook, protocol keys).
+// The map is never changed after the call opens; callers must not change it either.
+func (c *Call) Meta() map[string]string { return c.meta }
+
 // Agent returns the agent id the call is assigned to, if any.
 func (c *Call) Agent() string { return c.agent }
 
@@ -117,7 +127,8 @@ func (c *Call) Info() Info {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	in := Info{ID: c.id, State: c.state, Source: c.source, Agent: c.agent, Team: c.meta["team"],
-		Queue: c.meta["queue"], Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason}
+		Queue: c.meta["queue"], Parties: slices.Clone(c.order), StartedAt: c.started, Reason: c.reason,
+		Summary: c.summary}
 	if in.Parties == nil {
 		in.Parties = []event.Party{}
 	}
@@ -209,16 +220,23 @@ func (c *Call) Join(p event.Party, codecName string) (*Stream, error) {
 	return s, nil
 }
 
-// Leave detaches a party (its peer hung up) without ending the call; the stream's
-// analyzers are flushed. The call ends by itself when its last party has left.
-func (c *Call) Leave(p event.Party) {
+// Leave detaches a party whose peer hung up (BYE, stop, a hangup frame, DELETE)
+// without ending the call; the stream's analyzers are flushed. The call ends by itself,
+// reason "hangup", when its last party has left.
+func (c *Call) Leave(p event.Party) { c.leave(p, "hangup") }
+
+// Lost detaches a party whose connection broke without a goodbye (a crashed browser, a
+// socket reset); if it was the last party the call ends with reason "connection_lost",
+// which the pages do not present as a hang-up.
+func (c *Call) Lost(p event.Party) { c.leave(p, "connection_lost") }
+
+func (c *Call) leave(p event.Party, reason string) {
 	c.mu.Lock()
 	s := c.streams[p]
 	c.mu.Unlock()
-	if s == nil {
-		return
+	if s == nil || !s.leave() {
+		return // unknown, or it had left already: the first leave decides
 	}
-	s.leave()
 	c.mu.Lock()
 	allLeft := true
 	for _, s := range c.streams {
@@ -228,9 +246,13 @@ func (c *Call) Leave(p event.Party) {
 	}
 	c.mu.Unlock()
 	if allLeft {
-		go c.End("hangup")
+		c.Hangup(reason)
 	}
 }
+
+// Hangup ends the call with reason without waiting for it: safe from any goroutine,
+// including those the call owns (which End must not be called from).
+func (c *Call) Hangup(reason string) { go c.End(reason) }
 
 // End ends the call once: it runs the OnEnd closers, cancels the context, waits for
 // the call's goroutines, flushes the streams, writes the summary through the Recorder and
@@ -272,6 +294,13 @@ func (c *Call) finish(reason string) {
 		c.emitMu.Lock()
 		c.joinCh = nil // nothing reads it any more
 		c.emitMu.Unlock()
+		c.safely("summary", func() {
+			for _, a := range c.joiners {
+				if sm, ok := a.(Summarizer); ok {
+					sm.Summarize(sum)
+				}
+			}
+		})
 	}
 	c.mu.Lock()
 	c.summary = sum

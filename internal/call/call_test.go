@@ -52,8 +52,12 @@ func (s *sink) count(call, typ string) int {
 	return n
 }
 
+// noSleep lets tests feed audio faster than real time: the pacer still accounts for it
+// but does not wait.
+func noSleep(context.Context, time.Duration) bool { return true }
+
 func newReg(t *testing.T, s *sink, mut func(*Config)) *Registry {
-	cfg := Config{Publish: s.publish, Recorder: s, IdleTimeout: 2 * time.Second}
+	cfg := Config{Publish: s.publish, Recorder: s, IdleTimeout: 2 * time.Second, Sleep: noSleep}
 	if mut != nil {
 		mut(&cfg)
 	}

@@ -23,6 +23,12 @@ type CallAnalyzer interface {
 	Close(emit Emitter)
 }
 
+// Summarizer is a CallAnalyzer that contributes to the call's summary: Summarize is
+// called once, after Close, before the summary is stored and call.ended published.
+type Summarizer interface {
+	Summarize(s *event.Summary)
+}
+
 // CallAnalyzerFactory makes the analyzers of one call; nil means none.
 type CallAnalyzerFactory func(callID string) CallAnalyzer
 

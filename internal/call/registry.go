@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -18,13 +19,17 @@ import (
 
 // Config is shared by every call of a registry. Zero durations take the defaults in brackets.
 type Config struct {
-	Log          *slog.Logger
-	Metrics      *metrics.Metrics
-	Publish      func(event.Raw) // the bus; must not block
-	Recorder     Recorder
-	Analyzers    []AnalyzerFactory     // extra analysis per party stream (emotion, …)
-	Joiners      []CallAnalyzerFactory // analysis across the parties (dynamics, intents, hints)
-	Now          func() time.Time
+	Log       *slog.Logger
+	Metrics   *metrics.Metrics
+	Publish   func(event.Raw) // the bus; must not block
+	Recorder  Recorder
+	Analyzers []AnalyzerFactory     // extra analysis per party stream (emotion, …)
+	Joiners   []CallAnalyzerFactory // analysis across the parties (dynamics, intents, hints)
+	Now       func() time.Time
+	// Sleep waits d or until ctx ends, reporting whether d passed; the party pacer holds
+	// senders that run ahead of real time with it [a timer].
+	Sleep        func(ctx context.Context, d time.Duration) bool
+	Burst        time.Duration // how far ahead of real time a party's audio may run [DefaultBurst]
 	IdleTimeout  time.Duration // end a call with no audio for this long [30s]
 	CueInterval  time.Duration // live cue (level/pitch/vad) update period per party [100ms]
 	StoreTimeout time.Duration // for writing a summary [5s]
@@ -35,6 +40,12 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 30 * time.Second
@@ -77,14 +88,15 @@ type Registry struct {
 
 	mu      sync.Mutex
 	live    map[string]*Call
-	recent  []Info // newest last
+	opening map[string]chan struct{} // ids whose start record is being written
+	recent  []Info                   // newest last
 	closing bool
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry(cfg Config) *Registry {
 	cfg.defaults()
-	return &Registry{cfg: cfg, live: map[string]*Call{}}
+	return &Registry{cfg: cfg, live: map[string]*Call{}, opening: map[string]chan struct{}{}}
 }
 
 // OpenParams describe a call an ingest protocol wants to start or join.
@@ -93,9 +105,15 @@ type OpenParams struct {
 	Source string // ingest protocol
 	Agent  string
 	Meta   map[string]string
+	// Owner is who opens the leg: an integrator token's key, or a trusted peer
+	// ("peer:10.0.0.7"). Only the owner of a live call may join it.
+	Owner string
 }
 
-// Open returns the live call with p.ID, or starts it. created reports which.
+// Open returns the live call with p.ID if p.Owner opened it, or starts a new one.
+// created reports which. A live call of another owner is ErrNotOwner; the id of a call
+// that has ended — recently here, or in the store (the Recorder refuses it) — is
+// ErrIDTaken: ids are never reused.
 func (r *Registry) Open(p OpenParams) (c *Call, created bool, err error) {
 	if p.ID == "" {
 		p.ID = NewID()
@@ -103,41 +121,79 @@ func (r *Registry) Open(p OpenParams) (c *Call, created bool, err error) {
 		return nil, false, err
 	}
 	r.mu.Lock()
+	for { // a second leg of a call whose start record is being written waits for it
+		ch := r.opening[p.ID]
+		if ch == nil {
+			break
+		}
+		r.mu.Unlock()
+		<-ch
+		r.mu.Lock()
+	}
 	if r.closing {
 		r.mu.Unlock()
 		return nil, false, fmt.Errorf("call %s: %w (server shutting down)", p.ID, ErrEnded)
 	}
 	if c := r.live[p.ID]; c != nil {
 		r.mu.Unlock()
+		if c.owner != p.Owner {
+			return nil, false, fmt.Errorf("call %s: %w", p.ID, ErrNotOwner)
+		}
 		return c, false, nil
 	}
-	if r.cfg.MaxCalls > 0 && len(r.live) >= r.cfg.MaxCalls {
+	if r.endedLocked(p.ID) {
+		r.mu.Unlock()
+		return nil, false, fmt.Errorf("call %s: %w", p.ID, ErrIDTaken)
+	}
+	if r.cfg.MaxCalls > 0 && len(r.live)+len(r.opening) >= r.cfg.MaxCalls {
 		r.mu.Unlock()
 		return nil, false, fmt.Errorf("call %s: %w (%d)", p.ID, ErrTooManyCalls, r.cfg.MaxCalls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c = &Call{id: p.ID, source: p.Source, agent: p.Agent, meta: p.Meta, cfg: &r.cfg,
+	c = &Call{id: p.ID, source: p.Source, agent: p.Agent, meta: p.Meta, owner: p.Owner, cfg: &r.cfg,
 		log: r.cfg.Log.With("call", p.ID, "source", p.Source), ctx: ctx, cancel: cancel,
 		streams: map[event.Party]*Stream{}, state: Live, started: r.cfg.Now(),
 		done: make(chan struct{}), onRemoved: r.remove}
-	r.live[p.ID] = c
+	opened := make(chan struct{})
+	r.opening[p.ID] = opened
 	r.mu.Unlock()
 
-	r.cfg.Metrics.CallsActive.Inc()
-	r.cfg.Metrics.CallsTotal.WithLabelValues(p.Source).Inc()
 	sctx, scancel := context.WithTimeout(context.Background(), r.cfg.StoreTimeout)
 	c.mu.Lock()
 	rec := c.recordLocked()
 	c.mu.Unlock()
-	if err := r.cfg.Recorder.CallStarted(sctx, rec); err != nil {
-		c.log.Error("recording call start failed", "err", err)
-	}
+	serr := r.cfg.Recorder.CallStarted(sctx, rec)
 	scancel()
+	r.mu.Lock()
+	delete(r.opening, p.ID)
+	close(opened)
+	if errors.Is(serr, ErrIDTaken) {
+		r.mu.Unlock()
+		cancel()
+		return nil, false, fmt.Errorf("call %s: %w", p.ID, ErrIDTaken)
+	}
+	r.live[p.ID] = c
+	r.mu.Unlock()
+	if serr != nil {
+		c.log.Error("recording call start failed", "err", serr)
+	}
+	r.cfg.Metrics.CallsActive.Inc()
+	r.cfg.Metrics.CallsTotal.WithLabelValues(p.Source).Inc()
 	c.log.Info("call started")
 	c.startJoiner(r.cfg.Joiners)
 	c.Emit(event.CallStarted, "", 0, c.callInfo(rec))
 	c.Go("watchdog", c.watch)
 	return c, true, nil
+}
+
+// endedLocked reports whether id is a call that ended recently on this node.
+func (r *Registry) endedLocked(id string) bool {
+	for i := len(r.recent) - 1; i >= 0; i-- {
+		if r.recent[i].ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Registry) remove(c *Call) {

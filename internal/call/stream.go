@@ -41,6 +41,7 @@ type Stream struct {
 	hop     Hop
 	an      []Analyzer
 
+	pace    pacer  // holds the feeding goroutine to real time
 	samples uint64 // 16 kHz samples processed
 	last    atomic.Int64
 	left    atomic.Bool // set by the feeding goroutine, read by the others' Leave
@@ -80,6 +81,9 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
 	}
 	s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
+	held := c.cfg.Metrics.AudioHeld
+	s.pace.onHeld = func(d time.Duration) { held.Add(d.Seconds()) }
 	s.hopsPerCue = max(1, int(c.cfg.CueInterval/(10*time.Millisecond)))
 	s.voicedHz = make([]float64, 0, s.hopsPerCue)
 	s.hop.Party = p
@@ -172,8 +176,11 @@ func (s *Stream) countDecodeError(err error) {
 }
 
 func (s *Stream) process(pcm []int16, rate int) {
-	if s.left.Load() || len(pcm) == 0 {
+	if s.left.Load() || len(pcm) == 0 || rate <= 0 {
 		return
+	}
+	if !s.pace.take(s.c.ctx, time.Duration(len(pcm))*time.Second/time.Duration(rate)) {
+		return // the call ended while the sender was held back
 	}
 	if s.rs == nil || s.rsRate != rate {
 		rs, err := dsp.NewResampler(rate, SampleRate)
@@ -286,10 +293,11 @@ func (s *Stream) talkSeconds() float64 {
 	return math.Round(float64(s.talkHops)) / 100
 }
 
-// leave flushes the analyzers once; later audio is ignored.
-func (s *Stream) leave() {
+// leave flushes the analyzers once; later audio is ignored. It reports whether this was
+// the first leave.
+func (s *Stream) leave() bool {
 	if s.left.Swap(true) {
-		return
+		return false
 	}
 	for _, a := range s.an {
 		a.Close(s.c)
@@ -298,6 +306,7 @@ func (s *Stream) leave() {
 		s.speech = false
 		s.emitVAD(s.offset + time.Duration(s.samples)*time.Second/SampleRate)
 	}
+	return true
 }
 
 func (s *Stream) hasLeft() bool { return s.left.Load() }

@@ -24,7 +24,7 @@ func speechLike(n, rate int) []int16 {
 // event emission (marshal + publish to a no-op bus). Compare with
 // BenchmarkDecodePCMU20ms (the bare decode loop) for the ratio in the closing note.
 func BenchmarkStreamPCMU20ms(b *testing.B) {
-	r := NewRegistry(Config{})
+	r := NewRegistry(Config{Sleep: noSleep}) // benchmarks run faster than real time
 	c, _, _ := r.Open(OpenParams{ID: "bench", Source: "bench"})
 	defer c.End("bench")
 	st, err := c.Join(event.Customer, "PCMU")

@@ -42,6 +42,7 @@ type Config struct {
 	IdleTimeout  time.Duration `yaml:"idle_timeout"`   // end a call with no audio for this long
 	CueInterval  time.Duration `yaml:"cue_interval"`   // live cue period per party (≥ 100ms)
 	DrainTimeout time.Duration `yaml:"drain_timeout"`  // on SIGTERM, how long to wait for calls to end
+	CallWait     time.Duration `yaml:"call_wait"`      // a websocket may wait this long for a call to start
 
 	RetentionDays int `yaml:"retention_days"` // delete stored calls older than this; 0 keeps them forever
 
@@ -53,6 +54,7 @@ type Config struct {
 	NATS string `yaml:"nats"` // nats://host:port: events travel between nodes over NATS; empty = in-process bus
 
 	WebRTC WebRTC `yaml:"webrtc"`
+	HTTP   HTTP   `yaml:"http"`
 
 	// ASR is the embedded speech recogniser: "pocketsphinx" (English only, when the binary
 	// was built with it), "none", or empty for pocketsphinx when built in, else none.
@@ -89,6 +91,16 @@ type Telephony struct {
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
 }
 
+// HTTP server limits. Websockets are exempt from the read and write timeouts once
+// upgraded (they have their own pings and per-message deadlines).
+type HTTP struct {
+	ReadTimeout       time.Duration `yaml:"read_timeout"`         // whole request, body included [30s]
+	WriteTimeout      time.Duration `yaml:"write_timeout"`        // from request to the end of the answer (exports) [2m]
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`         // keep-alive connections between requests [60s]
+	MaxConns          int           `yaml:"max_conns"`            // open connections; 0 = half the file-descriptor limit
+	MaxConnsPerSource int           `yaml:"max_conns_per_source"` // open connections from one address (NAT: many agents) [512]
+}
+
 // WebRTC settings for the WHIP ingest.
 type WebRTC struct {
 	UDPPortMin uint16   `yaml:"udp_port_min"`
@@ -102,8 +114,10 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "data", LogLevel: "info", LogFormat: "text",
 		MaxBodyBytes: 1 << 20, IdleTimeout: 30 * time.Second, CueInterval: 100 * time.Millisecond,
-		DrainTimeout: 20 * time.Second, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
+		DrainTimeout: 20 * time.Second, CallWait: time.Minute, WebRTC: WebRTC{Loopback: true}, RetentionDays: 90,
 		TokenRate: 100, TokenBurst: 400,
+		HTTP: HTTP{ReadTimeout: 30 * time.Second, WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute,
+			MaxConnsPerSource: 512},
 	}
 }
 
@@ -287,6 +301,9 @@ func (c *Config) Validate() error {
 	if c.RetentionDays < 0 {
 		bad("retention_days %d < 0", c.RetentionDays)
 	}
+	if c.CallWait < time.Second || c.CallWait > time.Hour {
+		bad("call_wait %s: want 1s … 1h", c.CallWait)
+	}
 	if c.DrainTimeout <= 0 {
 		bad("drain_timeout %s <= 0", c.DrainTimeout)
 	}
@@ -297,6 +314,12 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.NATS); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
 			bad("nats %q: want nats://host:port or tls://host:port", c.NATS)
 		}
+	}
+	if c.HTTP.ReadTimeout < time.Second || c.HTTP.WriteTimeout < 10*time.Second || c.HTTP.IdleTimeout < time.Second {
+		bad("http: read_timeout ≥ 1s, write_timeout ≥ 10s (WHIP answers wait for ICE) and idle_timeout ≥ 1s")
+	}
+	if c.HTTP.MaxConns < 0 || c.HTTP.MaxConnsPerSource < 0 {
+		bad("http.max_conns and http.max_conns_per_source must not be negative")
 	}
 	if c.WebRTC.UDPPortMin > c.WebRTC.UDPPortMax {
 		bad("webrtc.udp_port_min %d > udp_port_max %d", c.WebRTC.UDPPortMin, c.WebRTC.UDPPortMax)

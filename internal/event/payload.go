@@ -14,10 +14,58 @@ type CallInfo struct {
 	Meta      map[string]string `json:"meta,omitempty"`
 }
 
-// Summary is what is kept of a call after it ends (never raw audio).
+// Summary is what is kept of a call after it ends (never raw audio): per party the
+// media figures, and the after-call view an agent or supervisor reads — the emotion arc,
+// the intents and needs heard, each hint and what the agent did with it, the
+// conversation's shape and the highest risk the call reached.
 type Summary struct {
 	DurationS float64                `json:"duration_s"`
 	Parties   map[Party]PartySummary `json:"parties"`
+
+	Emotion  map[Party][]ArcPoint `json:"emotion_arc,omitempty"` // ≤ 48 points per party, in time order
+	Intents  []Counted            `json:"intents,omitempty"`     // the customer's intents, most frequent first
+	Needs    []Counted            `json:"needs,omitempty"`       // underlying needs, most frequent first
+	Hints    []HintOutcome        `json:"hints,omitempty"`       // in the order raised
+	Dynamics *DynamicsSummary     `json:"dynamics,omitempty"`
+	PeakRisk float64              `json:"peak_risk"` // highest wallboard risk, 0..1
+}
+
+// ArcPoint is one point of a party's emotion over the call: the cue of an utterance (or
+// the mean of adjacent ones when a long call is thinned out).
+type ArcPoint struct {
+	T          float64 `json:"t"` // media seconds at the end of the utterance(s)
+	Arousal    float64 `json:"arousal"`
+	Valence    float64 `json:"valence"`
+	Top        string  `json:"top"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Counted is an id (intent or need) and how many utterances carried it.
+type Counted struct {
+	ID    string `json:"id"`
+	Count int    `json:"count"`
+}
+
+// HintOutcome is a hint raised in the call and the agent's rating of it, if any (a
+// rating given after the call is in the timeline).
+type HintOutcome struct {
+	ID       string    `json:"id"`
+	Rule     string    `json:"rule"`
+	Need     string    `json:"need,omitempty"`
+	Priority string    `json:"priority"`
+	Title    Localized `json:"title"`
+	T        float64   `json:"t"`                  // media seconds when raised
+	Feedback string    `json:"feedback,omitempty"` // useful, not_useful, used
+}
+
+// DynamicsSummary is the conversation's shape at the end of the call.
+type DynamicsSummary struct {
+	TalkRatio       float64     `json:"talk_ratio"` // agent share of all speech
+	LongestSilenceS float64     `json:"longest_silence_s"`
+	DeadAirS        float64     `json:"dead_air_s"`
+	OvertalkS       float64     `json:"overtalk_s"`
+	Interruptions   PartyCounts `json:"interruptions"`
+	Turns           int         `json:"turns"`
 }
 
 // PartySummary aggregates one party's stream over the whole call.

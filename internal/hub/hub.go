@@ -2,12 +2,10 @@ package hub
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -16,13 +14,28 @@ import (
 	"github.com/undertone/undertone/internal/metrics"
 )
 
+// Lock order (never take an earlier lock while holding a later one):
+//
+//	Hub.mu (the topic map, read-mostly) → topic.mu (one call) → client.mu → queue.mu
+//	Hub.allMu (writers of the all-calls set) → topic.mu (its snapshot) → client.mu → queue.mu
+//
+// Publish takes Hub.mu only for a map lookup (a read lock; the write lock only when a
+// call's first event creates its topic), then that call's topic.mu while it records and
+// delivers the event: calls never wait on each other, and a call's events reach every
+// client in order. The all-calls subscriber set is copy-on-write, read without a lock.
+
 // Config tunes the hub. Zero values take the defaults in brackets.
 type Config struct {
 	QueueLen       int           // per-client outbox [256]
-	History        int           // events kept per call for since= replay [4096]
+	History        int           // events kept per live call for since= replay [4096]
 	HistoryTTL     time.Duration // how long an ended call's history is kept [10m]
+	TrimAfter      time.Duration // an ended call keeps its live cues this long, then only the rest [30s]
+	MaxEnded       int           // ended calls whose history is kept at most [2000]
 	WriteTimeout   time.Duration // per message [5s]
 	PingInterval   time.Duration // [20s]
+	MaxLag         time.Duration // a client whose oldest queued event is older is dropped [10s]
+	SendBuffer     int           // socket send buffer per client, bytes, so a stalled reader shows [64 KiB]
+	SweepEvery     time.Duration // how often ended calls and abandoned waits are forgotten [30s]
 	AllowedOrigins []string      // extra browser origins allowed besides the server's own host
 	Now            func() time.Time
 }
@@ -37,15 +50,38 @@ func (c *Config) defaults() {
 	if c.HistoryTTL <= 0 {
 		c.HistoryTTL = 10 * time.Minute
 	}
+	if c.TrimAfter <= 0 {
+		c.TrimAfter = 30 * time.Second
+	}
+	if c.MaxEnded <= 0 {
+		c.MaxEnded = 2000
+	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 5 * time.Second
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 20 * time.Second
 	}
+	if c.MaxLag <= 0 {
+		c.MaxLag = 10 * time.Second
+	}
+	if c.SendBuffer <= 0 {
+		c.SendBuffer = 64 << 10
+	}
+	if c.SweepEvery <= 0 {
+		c.SweepEvery = 30 * time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+}
+
+// CallMeta is what the hub knows of a call from its call.started event: who may see it.
+type CallMeta struct {
+	Known bool // call.started has been seen
+	Agent string
+	Team  string
+	Queue string
 }
 
 // Hub routes events to subscribed websocket clients.
@@ -55,260 +91,233 @@ type Hub struct {
 	metrics *metrics.Metrics
 	up      websocket.Upgrader
 
-	mu      sync.Mutex
-	calls   map[string]*topic
-	all     map[*client]struct{} // subscribers to every call
-	closing bool
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
+	mu    sync.RWMutex
+	calls map[string]*topic
+
+	allMu sync.Mutex
+	all   atomic.Pointer[[]*client] // all-calls subscribers, copy-on-write under allMu
+
+	life    sync.Mutex // orders closing with wg.Add
+	closing atomic.Bool
+	wg      sync.WaitGroup // serving clients and the sweeper
 	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 type topic struct {
-	hist    *history
-	clients map[*client]struct{}
+	mu      sync.Mutex
+	hist    history
+	clients []*client // this call's own subscribers
 	started event.Raw // the call.started event, kept past the history ring (Started)
+	meta    CallMeta
+	ended   time.Time // zero while live
+	trimmed bool      // the live cues of the ended call are gone
+	created time.Time
 }
 
-type client struct {
-	q      *queue
-	filter func(event.Raw) bool
-	kick   chan struct{} // closed when the hub disconnects the client
-	once   sync.Once
-}
-
-func (c *client) disconnect() { c.once.Do(func() { close(c.kick) }) }
-
-// New returns a hub. Close disconnects every client and waits for their writers.
+// New returns a hub and starts its sweeper. Close disconnects every client and waits
+// for their writers and the sweeper.
 func New(cfg Config, log *slog.Logger, m *metrics.Metrics) *Hub {
 	cfg.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{cfg: cfg, log: log, metrics: m, calls: map[string]*topic{},
-		all: map[*client]struct{}{}, ctx: ctx, cancel: cancel}
+	h := &Hub{cfg: cfg, log: log, metrics: m, calls: map[string]*topic{}, ctx: ctx, cancel: cancel}
+	h.all.Store(&[]*client{})
 	h.up = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 8192, CheckOrigin: h.checkOrigin}
+	h.wg.Add(1)
+	go h.sweeper()
 	return h
 }
 
-// Publish routes one event to the call's clients and to all-calls clients, and records it
-// in the call's history. It never blocks; it is safe to use as a bus subscriber.
+// Publish records one event in its call's history and routes it to the call's clients
+// and to the all-calls clients whose filter passes it. It never blocks on a client;
+// it is safe to use as a bus subscriber, from any number of calls at once.
 func (h *Hub) Publish(raw event.Raw) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.topicLocked(raw.Call)
+	t := h.topicFor(raw.Call)
+	now := h.cfg.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.hist.add(raw)
-	if raw.Type == event.CallStarted {
+	switch raw.Type {
+	case event.CallStarted:
 		t.started = raw
-	}
-	if raw.Type == event.CallEnded {
-		t.hist.ended = h.cfg.Now()
-		h.sweepLocked()
-	}
-	for c := range t.clients {
-		h.deliver(c, raw)
-	}
-	for c := range h.all {
-		if c.filter == nil || c.filter(raw) {
-			h.deliver(c, raw)
+		t.meta = parseMeta(raw.Body)
+	case event.CallEnded:
+		t.ended = now
+		if !t.meta.Known {
+			t.meta = parseMeta(raw.Body)
 		}
 	}
-}
-
-func (h *Hub) deliver(c *client, raw event.Raw) {
-	dropped, ok := c.q.push(raw)
-	if dropped > 0 {
-		h.metrics.QueueDrops.WithLabelValues("ws_client").Add(float64(dropped))
+	for _, c := range t.clients {
+		h.deliver(c, raw, t.meta, now)
 	}
-	if !ok {
-		h.metrics.WSDisconnects.WithLabelValues("slow").Inc()
-		c.disconnect()
+	for _, c := range *h.all.Load() {
+		h.deliver(c, raw, t.meta, now)
 	}
 }
 
-func (h *Hub) topicLocked(call string) *topic {
+// topicFor returns the topic of a call, creating it for the call's first event.
+func (h *Hub) topicFor(call string) *topic {
+	h.mu.RLock()
 	t := h.calls[call]
-	if t == nil {
-		t = &topic{hist: newHistory(h.cfg.History), clients: map[*client]struct{}{}}
+	h.mu.RUnlock()
+	if t != nil {
+		return t
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t = h.calls[call]; t == nil {
+		t = &topic{hist: newHistory(h.cfg.History), created: h.cfg.Now()}
 		h.calls[call] = t
 	}
 	return t
 }
 
-// sweepLocked forgets the history of calls that ended more than HistoryTTL ago and have
-// no clients left.
-func (h *Hub) sweepLocked() {
-	cut := h.cfg.Now().Add(-h.cfg.HistoryTTL)
-	for id, t := range h.calls {
-		if !t.hist.ended.IsZero() && t.hist.ended.Before(cut) && len(t.clients) == 0 {
-			delete(h.calls, id)
-		}
+func (h *Hub) lookup(call string) *topic {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.calls[call]
+}
+
+// parseMeta reads who a call belongs to from its call.started (or call.ended) event:
+// once per call, not once per subscriber.
+func parseMeta(body []byte) CallMeta {
+	var ev struct {
+		Data struct {
+			Agent string            `json:"agent"`
+			Meta  map[string]string `json:"meta"`
+		} `json:"data"`
 	}
+	if json.Unmarshal(body, &ev) != nil {
+		return CallMeta{}
+	}
+	return CallMeta{Known: true, Agent: ev.Data.Agent, Team: ev.Data.Meta["team"], Queue: ev.Data.Meta["queue"]}
 }
 
 // Started returns the call.started event the hub holds for a call — this node's or, over
 // a shared bus, another node's — and whether the call has ended since. The API uses it to
 // serve calls that run on another node.
 func (h *Hub) Started(call string) (raw event.Raw, ended, ok bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.calls[call]
-	if t == nil || t.started.Body == nil {
+	t := h.lookup(call)
+	if t == nil {
 		return event.Raw{}, false, false
 	}
-	return t.started, !t.hist.ended.IsZero(), true
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.started.Body == nil {
+		return event.Raw{}, false, false
+	}
+	return t.started, !t.ended.IsZero(), true
 }
 
-// Subscription says what one websocket client receives.
-type Subscription struct {
-	Call   string               // one call's events; empty for every call
-	Since  uint64               // replay held events of Call with seq > Since (Call only)
-	Filter func(event.Raw) bool // optional, for all-calls subscriptions
-}
-
-// ErrClosed is returned when the hub is shutting down.
-var ErrClosed = errors.New("hub: closed")
-
-// Serve upgrades the request to a websocket and streams the subscription until the client
-// goes away, falls too far behind, or the hub closes. The caller has authorised the
-// request already. Serve blocks; it owns the client's writer and reader.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, sub Subscription) error {
-	conn, err := h.up.Upgrade(w, r, nil)
-	if err != nil {
-		return err // the upgrader has written the HTTP error
-	}
-	c := &client{q: newQueue(h.cfg.QueueLen), filter: sub.Filter, kick: make(chan struct{})}
-	if err := h.attach(c, sub); err != nil {
-		_ = conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
-		conn.Close()
-		return err
-	}
-	h.metrics.WSClients.Inc()
-	defer func() {
-		h.detach(c, sub)
-		h.metrics.WSClients.Dec()
-		conn.Close()
-	}()
-	readerDone := make(chan struct{})
-	go func() { // owned: Serve waits for it below
-		defer close(readerDone)
-		conn.SetReadLimit(4096)
-		_ = conn.SetReadDeadline(time.Now().Add(3 * h.cfg.PingInterval))
-		conn.SetPongHandler(func(string) error {
-			return conn.SetReadDeadline(time.Now().Add(3 * h.cfg.PingInterval))
-		})
-		for {
-			if _, _, err := conn.NextReader(); err != nil {
-				return
-			}
-		}
-	}()
-	reason := h.write(conn, c, readerDone)
-	h.metrics.WSDisconnects.WithLabelValues(reason).Inc()
-	conn.Close() // unblocks the reader
-	<-readerDone
-	return nil
-}
-
-func (h *Hub) attach(c *client, sub Subscription) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
-		return ErrClosed
-	}
-	h.wg.Add(1)
-	if sub.Call == "" {
-		h.snapshotLocked(c)
-		h.all[c] = struct{}{}
-		return nil
-	}
-	t := h.topicLocked(sub.Call)
-	for _, raw := range t.hist.since(sub.Since, nil) {
-		if _, ok := c.q.push(raw); !ok {
-			break // history larger than the queue: the client gets the newest part next time
-		}
-	}
-	t.clients[c] = struct{}{}
-	return nil
-}
-
-// snapshotLocked gives a new all-calls client the state of every live call: of each
-// call's held history, the events its filter passes, with only the newest of each
-// coalescable kind (call.status included) so a wallboard starts complete, not flooded.
-func (h *Hub) snapshotLocked(c *client) {
-	for _, t := range h.calls {
-		if !t.hist.ended.IsZero() {
-			continue
-		}
-		held := t.hist.since(0, nil)
-		newest := map[string]uint64{}
-		for _, r := range held {
-			if event.IsCue(r.Type) || r.Type == event.CallStatus {
-				newest[r.Type+"/"+string(r.Party)] = r.Seq
-			}
-		}
-		for _, r := range held {
-			if c.filter != nil && !c.filter(r) {
-				continue
-			}
-			if s, ok := newest[r.Type+"/"+string(r.Party)]; ok && s != r.Seq {
-				continue
-			}
-			c.q.push(r)
-		}
-	}
-}
-
-func (h *Hub) detach(c *client, sub Subscription) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if sub.Call == "" {
-		delete(h.all, c)
-	} else if t := h.calls[sub.Call]; t != nil {
-		delete(t.clients, c)
-	}
-	c.q.close()
-	h.wg.Done()
-}
-
-// write drains the client's queue onto the socket; it returns why it stopped.
-func (h *Hub) write(conn *websocket.Conn, c *client, readerDone <-chan struct{}) string {
-	ping := time.NewTicker(h.cfg.PingInterval)
-	defer ping.Stop()
-	var batch []event.Raw
+// sweeper forgets ended calls on a timer (not only when another call ends).
+func (h *Hub) sweeper() {
+	defer h.wg.Done()
+	tick := time.NewTicker(h.cfg.SweepEvery)
+	defer tick.Stop()
 	for {
 		select {
-		case <-c.q.notify:
-			batch = c.q.take(batch)
-			for _, raw := range batch {
-				_ = conn.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
-				if err := conn.WriteMessage(websocket.TextMessage, raw.Body); err != nil {
-					return "write_error"
-				}
-			}
-		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.cfg.WriteTimeout)); err != nil {
-				return "write_error"
-			}
-		case <-readerDone:
-			return "client_closed"
-		case <-c.kick:
-			_ = conn.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow: reconnect with since"),
-				time.Now().Add(time.Second))
-			return "slow"
 		case <-h.ctx.Done():
-			_ = conn.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
-			return "shutdown"
+			return
+		case <-tick.C:
+			h.Sweep()
 		}
 	}
 }
 
-// Close disconnects every client and waits until their handlers have returned or ctx ends.
-func (h *Hub) Close(ctx context.Context) error {
+// Sweep drops the live cues of calls that ended more than TrimAfter ago (a viewer of an
+// ended call needs its emotions, words, hints and end, not its level meter), forgets
+// calls that ended more than HistoryTTL ago (or beyond the MaxEnded newest) and have no
+// clients left, and topics that clients waited on but whose call never started. It
+// returns how many topics it removed.
+func (h *Hub) Sweep() int {
+	now := h.cfg.Now()
+	cut := now.Add(-h.cfg.HistoryTTL)
+	trimCut := now.Add(-h.cfg.TrimAfter)
+	type ended struct {
+		id string
+		at time.Time
+	}
+	var endedTopics []ended
 	h.mu.Lock()
-	h.closing = true
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	removed := 0
+	for id, t := range h.calls {
+		t.mu.Lock()
+		if !t.ended.IsZero() && !t.trimmed && t.ended.Before(trimCut) {
+			t.hist.trim()
+			t.trimmed = true
+		}
+		idle := len(t.clients) == 0
+		gone := idle && ((!t.ended.IsZero() && t.ended.Before(cut)) || (t.hist.len() == 0 && t.started.Body == nil))
+		if !t.ended.IsZero() && idle && !gone {
+			endedTopics = append(endedTopics, ended{id, t.ended})
+		}
+		t.mu.Unlock()
+		if gone {
+			delete(h.calls, id)
+			removed++
+		}
+	}
+	if over := len(endedTopics) - h.cfg.MaxEnded; over > 0 {
+		// Oldest first.
+		for i := 0; i < over; i++ {
+			oldest := i
+			for j := i + 1; j < len(endedTopics); j++ {
+				if endedTopics[j].at.Before(endedTopics[oldest].at) {
+					oldest = j
+				}
+			}
+			endedTopics[i], endedTopics[oldest] = endedTopics[oldest], endedTopics[i]
+			delete(h.calls, endedTopics[i].id)
+			removed++
+		}
+	}
+	return removed
+}
+
+// Stats is a snapshot of the hub's size.
+type Stats struct {
+	Topics, Live, Ended, Held, Clients int // Held: events in histories
+}
+
+// Stats returns how much the hub holds.
+func (h *Hub) Stats() Stats {
+	var s Stats
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, t := range h.calls {
+		t.mu.Lock()
+		s.Topics++
+		if t.ended.IsZero() {
+			s.Live++
+		} else {
+			s.Ended++
+		}
+		s.Held += t.hist.len()
+		s.Clients += len(t.clients)
+		t.mu.Unlock()
+	}
+	s.Clients += len(*h.all.Load())
+	return s
+}
+
+// enter counts a serving client unless the hub is closing.
+func (h *Hub) enter() bool {
+	h.life.Lock()
+	defer h.life.Unlock()
+	if h.closing.Load() {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+// Close disconnects every client and waits until their handlers and the sweeper have
+// returned or ctx ends.
+func (h *Hub) Close(ctx context.Context) error {
+	h.life.Lock()
+	h.closing.Store(true)
+	h.life.Unlock()
 	h.cancel()
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
@@ -318,25 +327,4 @@ func (h *Hub) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// checkOrigin allows non-browser clients (no Origin), same-host pages, and configured origins.
-func (h *Hub) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	for _, o := range h.cfg.AllowedOrigins {
-		if o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin) {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,10 +24,15 @@ func newTestHub(t *testing.T, cfg Config) (*Hub, *httptest.Server) {
 	h := New(cfg, slog.New(slog.DiscardHandler), metrics.Discard())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sub := Subscription{Call: r.URL.Query().Get("call")}
+		if r.URL.Query().Get("nowait") == "" {
+			sub.WaitUntil = time.Now().Add(time.Minute) // the tests subscribe before the call's events
+		}
 		if r.URL.Query().Get("since") != "" {
 			sub.Since = 2
 		}
-		_ = h.Serve(w, r, sub)
+		if err := h.Serve(w, r, sub); errors.Is(err, ErrNoCall) {
+			http.Error(w, "no such call", http.StatusNotFound)
+		}
 	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -97,16 +104,88 @@ func TestSlowClientIsDisconnectedNotBlocking(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("publishing to a stalled client took %s: the pipeline was blocked", d)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	waitClients(t, h, 0, 5*time.Second)
+}
+
+// A viewer that stops reading while a call's ordinary event stream flows — small events
+// that socket buffers could absorb for minutes — is disconnected once its oldest queued
+// event is older than MaxLag (it once stayed until the 60 s ping timeout), with a close
+// code that tells it to reconnect with since=.
+func TestStalledReaderIsDroppedAfterMaxLag(t *testing.T) {
+	h, srv := newTestHub(t, Config{MaxLag: 300 * time.Millisecond, SendBuffer: 4096})
+	c := dial(t, srv, "call=c1", nil)
+	defer c.Close()
+	if tc, ok := c.UnderlyingConn().(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096) // a stalled browser tab: its receive window fills
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	seq := uint64(0)
+	for time.Since(start) < 3*time.Second && h.Stats().Clients > 0 {
+		for _, typ := range []string{event.Level, event.Pitch, event.Emotion} {
+			seq++
+			raw, _ := event.Marshal(&event.Event{V: 1, Type: typ, Call: "c1", Seq: seq, Party: event.Customer,
+				Data: strings.Repeat("y", 400)})
+			h.Publish(raw)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	took := time.Since(start)
+	if h.Stats().Clients != 0 {
+		t.Fatalf("stalled reader still attached after %s of events", took)
+	}
+	t.Logf("stalled reader dropped after %s and %d events", took.Round(10*time.Millisecond), seq)
+	// When it reads again it finds the socket closed (with 1013 "try again later" when the
+	// close frame still fit into its full socket, else abnormally), not a live stream.
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
-		h.mu.Lock()
-		n := len(h.calls["c1"].clients)
-		h.mu.Unlock()
-		if n == 0 {
+		if _, _, err := c.ReadMessage(); err != nil {
+			if isTimeout(err) {
+				t.Fatalf("the dropped reader's socket is still open: %v", err)
+			}
+			t.Logf("reader sees: %v", err)
 			break
 		}
+	}
+}
+
+// A call's history is swept on a timer once it has ended (it once waited for another
+// call to end), and a subscription to a call the hub does not know creates nothing.
+func TestEndedCallsAreSweptAndUnknownCallsCreateNothing(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	h, srv := newTestHub(t, Config{HistoryTTL: time.Minute, Now: func() time.Time { return now }})
+	for s := uint64(1); s <= 3; s++ {
+		publish(t, h, s, event.Level)
+	}
+	end, _ := event.Marshal(&event.Event{V: 1, Type: event.CallEnded, Call: "c1", Seq: 4})
+	h.Publish(end)
+	if st := h.Stats(); st.Ended != 1 || st.Held != 4 {
+		t.Fatalf("right after the end: %+v, want one ended call holding all 4 events", st)
+	}
+	now = now.Add(40 * time.Second)
+	if n := h.Sweep(); n != 0 || h.Stats().Held != 1 {
+		t.Fatalf("40 s after the end: removed %d, %+v; want the call kept with only call.ended", n, h.Stats())
+	}
+	now = now.Add(2 * time.Minute)
+	if n := h.Sweep(); n != 1 || h.Stats().Topics != 0 {
+		t.Fatalf("sweep removed %d, stats %+v", n, h.Stats())
+	}
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/?nowait=1&call=stored-long-ago", nil)
+	if err == nil {
+		t.Fatal("subscription to an unknown call was served")
+	}
+	_ = resp
+	if st := h.Stats(); st.Topics != 0 {
+		t.Fatalf("an unknown call's subscription created %d topics", st.Topics)
+	}
+}
+
+func waitClients(t *testing.T, h *Hub, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for h.Stats().Clients != want {
 		if time.Now().After(deadline) {
-			t.Fatal("stalled client still attached after 5 s")
+			t.Fatalf("%d clients attached after %s, want %d", h.Stats().Clients, within, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -3,24 +3,27 @@ package hub
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/undertone/undertone/internal/event"
 )
+
+var t0 = time.Unix(1_800_000_000, 0)
 
 func raw(seq uint64, typ string, p event.Party) event.Raw {
 	return event.Raw{Type: typ, Call: "c1", Seq: seq, Party: p, Body: []byte(fmt.Sprintf(`{"seq":%d}`, seq))}
 }
 
 func TestQueueCoalescesCuesWhenLagging(t *testing.T) {
-	q := newQueue(8)
+	q := newQueue(8, 0)
 	seq := uint64(0)
 	for i := 0; i < 100; i++ {
 		seq++
-		if _, ok := q.push(raw(seq, event.Level, event.Customer)); !ok {
+		if _, ok := q.push(raw(seq, event.Level, event.Customer), t0); !ok {
 			t.Fatal("cue push refused")
 		}
 		seq++
-		q.push(raw(seq, event.Level, event.Agent))
+		q.push(raw(seq, event.Level, event.Agent), t0)
 	}
 	items := q.take(nil)
 	if len(items) > 8 {
@@ -44,10 +47,10 @@ func TestQueueCoalescesCuesWhenLagging(t *testing.T) {
 }
 
 func TestQueueKeepsImportantEventsAndReportsSlowClient(t *testing.T) {
-	q := newQueue(4)
-	q.push(raw(1, event.Level, event.Customer))
+	q := newQueue(4, 0)
+	q.push(raw(1, event.Level, event.Customer), t0)
 	for s := uint64(2); s <= 5; s++ {
-		if _, ok := q.push(raw(s, event.Emotion, event.Customer)); !ok {
+		if _, ok := q.push(raw(s, event.Emotion, event.Customer), t0); !ok {
 			t.Fatalf("push %d refused while a cue could be dropped", s)
 		}
 	}
@@ -61,10 +64,52 @@ func TestQueueKeepsImportantEventsAndReportsSlowClient(t *testing.T) {
 		t.Fatalf("got %d items, want 4 emotion events", len(items))
 	}
 	for s := uint64(6); s <= 9; s++ {
-		q.push(raw(s, event.Hint, ""))
+		q.push(raw(s, event.Hint, ""), t0)
 	}
-	if _, ok := q.push(raw(10, event.Hint, "")); ok {
+	if _, ok := q.push(raw(10, event.Hint, ""), t0); ok {
 		t.Fatal("full queue of important events accepted more: the client should be disconnected")
+	}
+}
+
+// A client whose oldest queued event waited longer than the lag bound is too slow,
+// however few events it has queued.
+func TestQueueLagBound(t *testing.T) {
+	q := newQueue(256, time.Second)
+	if _, ok := q.push(raw(1, event.Emotion, event.Customer), t0); !ok {
+		t.Fatal("first push refused")
+	}
+	if _, ok := q.push(raw(2, event.Emotion, event.Customer), t0.Add(500*time.Millisecond)); !ok {
+		t.Fatal("push within the lag refused")
+	}
+	if _, ok := q.push(raw(3, event.Level, event.Customer), t0.Add(1500*time.Millisecond)); ok {
+		t.Fatal("push with the oldest event 1.5 s old accepted; want the client reported slow")
+	}
+	q.take(nil)
+	if _, ok := q.push(raw(4, event.Emotion, event.Customer), t0.Add(2*time.Second)); !ok {
+		t.Fatal("push after the writer caught up refused")
+	}
+}
+
+// History grows with the call (nothing allocated up front), is bounded, and keeps only
+// the events that are not live cues once the call has ended.
+func TestHistoryGrowsAndTrims(t *testing.T) {
+	h := newHistory(100)
+	if cap(h.ring) != 0 {
+		t.Fatalf("history preallocated %d slots", cap(h.ring))
+	}
+	for s := uint64(1); s <= 250; s++ {
+		typ := event.Level
+		if s%50 == 0 {
+			typ = event.Emotion
+		}
+		h.add(raw(s, typ, event.Customer))
+	}
+	if h.len() != 100 {
+		t.Fatalf("held %d, want the bound 100", h.len())
+	}
+	h.trim()
+	if got := seqs(h.since(0, nil)); len(got) != 2 || got[0] != 200 || got[1] != 250 {
+		t.Fatalf("after trim: %v, want the emotion events [200 250]", got)
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/audiohook"
-	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/twilio"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -23,12 +23,12 @@ func TestCallLimitAcrossProtocols(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real node")
 	}
-	n := ingesttest.NewNode(t, func(c *config.Config) { c.Telephony.MaxCallsPerToken = 1 })
+	n := servertest.New(t, func(c *config.Config) { c.Telephony.MaxCallsPerToken = 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws := "ws" + strings.TrimPrefix(n.URL, "http")
+	ws := "ws" + strings.TrimPrefix(n.URL(), "http")
 
-	tw, err := twilio.Dial(ctx, ws+"/v1/media/twilio", ingesttest.IntegratorToken)
+	tw, err := twilio.Dial(ctx, ws+"/v1/media/twilio", servertest.IntegratorToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,17 +40,17 @@ func TestCallLimitAcrossProtocols(t *testing.T) {
 		t.Fatal("twilio call not opened")
 	}
 
-	if _, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: ingesttest.IntegratorToken}); err == nil ||
+	if _, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: servertest.IntegratorToken}); err == nil ||
 		!strings.Contains(err.Error(), "429") {
 		t.Errorf("audiohook over the limit: err = %v, want 429", err)
 	}
-	_, err = whipclient.Dial(ctx, whipclient.Params{Server: n.URL, Token: ingesttest.IntegratorToken, Call: "limit-whip",
+	_, err = whipclient.Dial(ctx, whipclient.Params{Server: n.URL(), Token: servertest.IntegratorToken, Call: "limit-whip",
 		Parties: []event.Party{event.Customer}})
 	if err == nil || !strings.Contains(err.Error(), "429") {
 		t.Errorf("whip over the limit: err = %v, want 429", err)
 	}
 	// The admin token is not an integrator: not limited.
-	ah, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: ingesttest.AdminToken})
+	ah, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: servertest.AdminToken})
 	if err != nil {
 		t.Errorf("admin audiohook: %v", err)
 	} else {
@@ -59,10 +59,10 @@ func TestCallLimitAcrossProtocols(t *testing.T) {
 
 	_ = tw.Stop()
 	deadline := time.Now().Add(5 * time.Second)
-	for n.API.CallLimiter().Open(auth.Principal{Role: auth.Integrator, Name: "integrator#1"}) != 0 && time.Now().Before(deadline) {
+	for n.CallLimiter().Open(integrator(t, n)) != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	ah, err = audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: ingesttest.IntegratorToken})
+	ah, err = audiohook.Dial(ctx, audiohook.ClientParams{URL: ws + "/v1/media/audiohook", APIKey: servertest.IntegratorToken})
 	if err != nil {
 		t.Fatalf("audiohook after the twilio call ended: %v", err)
 	}
@@ -100,4 +100,13 @@ func TestSlotWithoutLimiter(t *testing.T) {
 	if l.Open(p) != 0 {
 		t.Errorf("open after release = %d, want 0", l.Open(p))
 	}
+}
+
+// integrator is the principal of the test integrator token.
+func integrator(t *testing.T, n *servertest.Node) auth.Principal {
+	p, err := n.Auth.Authenticate(servertest.IntegratorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

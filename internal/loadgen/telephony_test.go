@@ -7,8 +7,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/undertone/undertone/internal/config"
-	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/loadgen"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 // Every dialer (WHIP and the telephony ones) carries a short two-party call end to end and the report
@@ -19,18 +19,19 @@ func TestTelephonyDialers(t *testing.T) {
 	}
 	sip.UDPMTUSize = 65000 // SIPREC over UDP, as SBCs send it (see siprec.ClientParams)
 	const secret = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
-	n := ingesttest.NewNode(t, func(c *config.Config) {
+	n := servertest.New(t, func(c *config.Config) {
 		c.SIPAddr, c.AudioSocketAddr = "127.0.0.1:0", "127.0.0.1:0"
+		c.Telephony.SIPAllowFrom = []string{"127.0.0.1"} // the load client is the trusted SBC
 		c.Telephony.AudioHookSecret = secret
 	})
 	ch := loadgen.ToneBursts(4, 2)
 	for _, proto := range loadgen.Protocols {
-		d, err := loadgen.NewDialer(proto, loadgen.TelephonyParams{HTTP: n.URL, Token: ingesttest.AdminToken,
+		d, err := loadgen.NewDialer(proto, loadgen.TelephonyParams{HTTP: n.URL(), Token: servertest.AdminToken,
 			SIPAddr: n.SIP.Addr(), SIPTransport: "udp", AudioSocket: n.AudioSocket.Addr().String(), AudioHookKey: secret})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := loadgen.RunPeers(context.Background(), loadgen.Params{Server: n.URL, Token: ingesttest.AdminToken,
+		rep, err := loadgen.RunPeers(context.Background(), loadgen.Params{Server: n.URL(), Token: servertest.AdminToken,
 			Calls: 2, Channels: ch, RunID: "t-" + proto}, d)
 		if err != nil {
 			t.Fatalf("%s: %v", proto, err)

@@ -25,6 +25,8 @@ type Metrics struct {
 	WSDisconnects *prometheus.CounterVec // reason
 	StageLatency  *prometheus.HistogramVec
 	Panics        prometheus.Counter
+	ConnsRefused  *prometheus.CounterVec // reason: total, per_source
+	AudioHeld     prometheus.Counter     // seconds senders were held back to real time
 }
 
 // New registers all collectors on a fresh registry (with Go and process collectors).
@@ -68,10 +70,14 @@ func newOn(r *prometheus.Registry) *Metrics {
 			[]string{"stage"}),
 		Panics: prometheus.NewCounter(prometheus.CounterOpts{Name: "undertone_panics_total",
 			Help: "Panics recovered inside a call (each ended that call only)."}),
+		ConnsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "undertone_http_conns_refused_total",
+			Help: "HTTP connections closed at accept, by the bound they hit (total, per_source)."}, []string{"reason"}),
+		AudioHeld: prometheus.NewCounter(prometheus.CounterOpts{Name: "undertone_audio_held_seconds_total",
+			Help: "Seconds ingest loops waited because a sender ran ahead of real time."}),
 	}
 	for _, c := range []prometheus.Collector{m.CallsActive, m.CallsTotal, m.CallsEnded, m.Packets,
 		m.PacketsLost, m.DecodeErrors, m.Frames, m.Events, m.QueueDrops, m.WSClients,
-		m.WSDisconnects, m.StageLatency, m.Panics} {
+		m.WSDisconnects, m.StageLatency, m.Panics, m.ConnsRefused, m.AudioHeld} {
 		f(c)
 	}
 	return m

@@ -1,10 +1,8 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,8 +11,9 @@ import (
 	"github.com/gorilla/websocket"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
-	"github.com/undertone/undertone/internal/bus"
+	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -32,17 +31,11 @@ func TestTwoNodesOverNATS(t *testing.T) {
 		t.Fatal("nats-server did not start")
 	}
 	t.Cleanup(ns.Shutdown) // runs after both nodes' cleanups (registered later, run first)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dial := func(node string) bus.Bus {
-		b, err := bus.DialNATS(bus.NATSConfig{URL: ns.ClientURL(), Node: node, Log: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = b.Close() })
-		return b
+	on := func(node string) func(*config.Config) {
+		return func(c *config.Config) { c.NATS, c.Node = ns.ClientURL(), node }
 	}
-	a := newNodeOn(t, dial("a"))
-	b := newNodeOn(t, dial("b"))
+	a := newNode(t, on("a"))
+	b := newNode(t, on("b"))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -71,7 +64,9 @@ func TestTwoNodesOverNATS(t *testing.T) {
 		started = ev.Type == event.CallStarted && ev.Call == id
 	}
 	// Node B serves the call it does not run: its details, and its live stream.
-	res, err := http.Get(b.URL() + "/v1/calls/" + id + "?token=" + adminTok)
+	req, _ := http.NewRequest(http.MethodGet, b.URL()+"/v1/calls/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+adminTok) // ?token= is for websockets only
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,22 +77,20 @@ func TestTwoNodesOverNATS(t *testing.T) {
 	if _, ok := b.Registry.Lookup(id); ok {
 		t.Fatal("node B's registry runs the call too")
 	}
-	w := watch(t, b, id, adminTok)
-	if err := pub.Play(ctx, [][]int16{tone(220, 2)}, nil); err != nil {
+	w := servertest.WatchAs(t, b, id, adminTok)
+	if err := pub.Play(ctx, [][]int16{servertest.Tone(220, 2)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	if err := pub.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-w.ended:
-	case <-ctx.Done():
-		t.Fatal("node B's viewer never saw call.ended")
+	if _, err := w.WaitEnded(10 * time.Second); err != nil {
+		t.Fatalf("node B's viewer: %v", err)
 	}
 	types := map[string]int{}
 	var seq uint64
-	for _, ev := range w.snapshot() {
+	for _, ev := range w.Events() {
 		if ev.Seq <= seq {
 			t.Fatalf("seq %d after %d: order lost between nodes", ev.Seq, seq)
 		}

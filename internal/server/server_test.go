@@ -1,25 +1,21 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/json"
 	"io"
 	"math"
-	"net"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/undertone/undertone/internal/auth"
-	"github.com/undertone/undertone/internal/bus"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -32,108 +28,16 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	integratorTok = "integrator-test-token"
-	agentTok      = "agent-test-token-A17"
-	adminTok      = "admin-test-token"
-	supervisorTok = "supervisor-test-token"
+	integratorTok = servertest.IntegratorToken
+	agentTok      = servertest.AgentToken
+	adminTok      = servertest.AdminToken
+	supervisorTok = servertest.SupervisorToken
 )
 
-// newNode starts a real node on a loopback port and stops it when the test ends.
-func newNode(t *testing.T, mut ...func(*config.Config)) *Server {
+// newNode starts a real node (server.Open) on a loopback port and stops it when the test ends.
+func newNode(t *testing.T, mut ...func(*config.Config)) *servertest.Node {
 	t.Helper()
-	return newNodeOn(t, nil, mut...)
-}
-
-// newNodeOn starts a node on the given bus (nil: in-process).
-func newNodeOn(t *testing.T, b bus.Bus, mut ...func(*config.Config)) *Server {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.IdleTimeout = 5 * time.Second
-	for _, f := range mut {
-		f(&cfg)
-	}
-	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,admin:" + adminTok + ",supervisor:" + supervisorTok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Config: cfg, Auth: tokens, Bus: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(ln); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		http.DefaultClient.CloseIdleConnections()
-	})
-	return s
-}
-
-// tone returns seconds of a sine at hz, 8 kHz, at -12 dBFS.
-func tone(hz float64, seconds float64) []int16 {
-	n := int(seconds * whipclient.Rate)
-	out := make([]int16, n)
-	for i := range out {
-		out[i] = int16(0.25 * 32767 * math.Sin(2*math.Pi*hz*float64(i)/whipclient.Rate))
-	}
-	return out
-}
-
-// watch collects a call's events from its websocket until call.ended or the context ends.
-type watcher struct {
-	mu     sync.Mutex
-	events []event.Event
-	ended  chan struct{}
-}
-
-func watch(t *testing.T, s *Server, callID, token string) *watcher {
-	t.Helper()
-	url := "ws" + strings.TrimPrefix(s.URL(), "http") + "/v1/ws/calls/" + callID + "?token=" + token
-	c, resp, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatalf("websocket: %v (%v)", err, resp)
-	}
-	w := &watcher{ended: make(chan struct{})}
-	go func() {
-		defer close(w.ended)
-		defer c.Close()
-		for {
-			_, b, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			var ev event.Event
-			if err := json.Unmarshal(b, &ev); err != nil {
-				t.Errorf("event is not JSON: %v: %s", err, b)
-				return
-			}
-			w.mu.Lock()
-			w.events = append(w.events, ev)
-			w.mu.Unlock()
-			if ev.Type == event.CallEnded {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() { c.Close(); <-w.ended })
-	return w
-}
-
-func (w *watcher) snapshot() []event.Event {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.events)
+	return servertest.New(t, mut...)
 }
 
 func TestWHIPToneCallEndToEnd(t *testing.T) {
@@ -147,8 +51,8 @@ func TestWHIPToneCallEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := watch(t, s, "tone-call-1", agentTok)
-	audio := append(append(tone(220, 1.5), make([]int16, 8000/2)...), tone(330, 1.5)...)
+	w := servertest.WatchAs(t, s, "tone-call-1", agentTok)
+	audio := append(append(servertest.Tone(220, 1.5), make([]int16, 8000/2)...), servertest.Tone(330, 1.5)...)
 	if err := pub.Play(ctx, [][]int16{audio}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -156,12 +60,10 @@ func TestWHIPToneCallEndToEnd(t *testing.T) {
 	if err := pub.Close(ctx); err != nil {
 		t.Fatalf("DELETE: %v", err)
 	}
-	select {
-	case <-w.ended:
-	case <-ctx.Done():
-		t.Fatal("no call.ended after DELETE")
+	if _, err := w.WaitEnded(10 * time.Second); err != nil {
+		t.Fatalf("after DELETE: %v", err)
 	}
-	evs := w.snapshot()
+	evs := w.Events()
 
 	var seq uint64
 	var pitches []float64
@@ -264,12 +166,13 @@ func TestBadInputGetsClear4xx(t *testing.T) {
 			t.Errorf("%s: empty error body", c.name)
 		}
 	}
-	// Websocket for an unknown call: 404 before any upgrade; no token: 401.
+	// Websocket for a call that has not started: it is waited for (CTI gives the desktop
+	// the id at ring time), so a plain GET gets the upgrader's 400; no token: 401.
 	for _, c := range []struct {
 		url  string
 		want int
 	}{
-		{"/v1/ws/calls/no-such-call?token=" + agentTok, http.StatusNotFound},
+		{"/v1/ws/calls/no-such-call?token=" + agentTok, http.StatusBadRequest},
 		{"/v1/ws/calls/no-such-call", http.StatusUnauthorized},
 		{"/v1/whip/no-such-session", http.StatusNotFound},
 	} {
@@ -313,7 +216,7 @@ func TestSupervisorSeesEveryCallWithoutCues(t *testing.T) {
 			t.Fatal(err)
 		}
 		pubs = append(pubs, pub)
-		go func() { _ = pub.Play(ctx, [][]int16{tone(150+float64(i)*100, 4)}, nil) }()
+		go func() { _ = pub.Play(ctx, [][]int16{servertest.Tone(150+float64(i)*100, 4)}, nil) }()
 	}
 	time.Sleep(1500 * time.Millisecond)
 	// Connect mid-call: the snapshot must bring both calls at once.

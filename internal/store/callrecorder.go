@@ -2,18 +2,25 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/undertone/undertone/internal/call"
 )
 
 // ForRegistry adapts a store to the call registry's Recorder: a call's row is written when
-// it starts and completed (state, reason, summary) when it ends.
+// it starts and completed (state, reason, summary) when it ends. A start for an id the
+// store already holds is call.ErrIDTaken, so the registry refuses the new call.
 func ForRegistry(st Store) call.Recorder { return registryRecorder{st} }
 
 type registryRecorder struct{ st Store }
 
 func (a registryRecorder) CallStarted(ctx context.Context, r call.Record) error {
-	return a.st.CallStarted(ctx, FromCall(r))
+	err := a.st.CallStarted(ctx, FromCall(r))
+	if errors.Is(err, ErrExists) {
+		return fmt.Errorf("%w: %w", call.ErrIDTaken, err)
+	}
+	return err
 }
 
 func (a registryRecorder) CallEnded(ctx context.Context, r call.Record) error {

@@ -210,7 +210,7 @@ func describe(err error) string {
 // refuses as such (ErrInvalid, a constraint), which would fail forever and hold back
 // everything behind it.
 func retryable(err error) bool {
-	if errors.Is(err, ErrInvalid) {
+	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) {
 		return false
 	}
 	return !strings.Contains(strings.ToLower(err.Error()), "constraint")
@@ -264,10 +264,13 @@ func (r *Recorder) writeCalls(ctx context.Context) bool {
 }
 
 // ForRegistry adapts the store to the call registry's Recorder like the package-level
-// ForRegistry, and does not lose a call row the store cannot write: it is held and
-// written by the recorder before any event row it holds — a call's start before its
-// timeline — and before a later row of the same call. The registry still gets the error
-// (it logs it); Writable reports the outage until the rows are written.
+// ForRegistry (an id the store holds already is call.ErrIDTaken), and does not lose a
+// call row the store cannot write: it is held and written by the recorder before any
+// event row it holds — a call's start before its timeline — and before a later row of the
+// same call. The registry still gets the error (it logs it); Writable reports the outage
+// until the rows are written. A start held through an outage cannot be checked for a
+// reused id until it is written: if the store then says ErrExists it is dropped and
+// logged (the call ran; its rows join the earlier call's id).
 func (r *Recorder) ForRegistry() call.Recorder { return retryingRecorder{r} }
 
 type retryingRecorder struct{ r *Recorder }
@@ -296,6 +299,9 @@ func (r *Recorder) callRow(ctx context.Context, c CallRecord, ended bool) error 
 			return nil
 		}
 		r.writeErrs[op].Add(1)
+		if errors.Is(err, ErrExists) { // an earlier call's id: the registry refuses the call
+			return fmt.Errorf("%w: %w", call.ErrIDTaken, err)
+		}
 		if !retryable(err) {
 			return err
 		}

@@ -248,7 +248,9 @@ func (b *Batch) Reset() {
 
 // Store is what Undertone persists. Implementations are safe for concurrent use.
 type Store interface {
-	// CallStarted inserts the call, or updates it if it exists, with state live.
+	// CallStarted inserts the call with state live. It fills in a placeholder row that
+	// the call's own early events made (Batch), and refuses (ErrExists) an id that an
+	// earlier call has — live, ended or interrupted: a call id is never reused.
 	CallStarted(ctx context.Context, c CallRecord) error
 	// CallEnded stores the final state (ended unless c.State says interrupted), end time,
 	// reason and summary. Idempotent: the call counts once in the trends.

@@ -132,8 +132,9 @@ var (
 	ErrNoCall     = errors.New("no live call")
 )
 
-// Serve handles one transcript for the call in the path. Called after authentication.
-func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+// Serve handles one transcript for the call in the path. Called after authentication;
+// only the integrator that opened the call (or an admin) may push to it.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	id := r.PathValue("id")
 	if err := call.ValidID(id); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -158,6 +159,10 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, _ auth.Principal
 			return
 		}
 		writeError(w, http.StatusNotFound, "transcript: no live call "+id)
+		return
+	}
+	if p.Role != auth.Admin && c.Owner() != p.Key() {
+		writeError(w, http.StatusForbidden, "transcript: call "+id+" was opened by another integrator")
 		return
 	}
 	d, party := h.build(c, req)

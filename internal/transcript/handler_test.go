@@ -20,6 +20,7 @@ const (
 	integratorTok = "integrator-test-token"
 	agentTok      = "agent-test-token-A17"
 	supervisorTok = "supervisor-test-token"
+	otherTok      = "integrator-two-token"
 )
 
 // sink collects what the calls publish.
@@ -51,14 +52,20 @@ func (s *sink) transcripts(t *testing.T) []event.TranscriptData {
 	return out
 }
 
+// owner is the test integrator's key: the calls the tests open are its calls.
+var owner string
+
 func newAPI(t *testing.T) (*httptest.Server, *call.Registry, *sink, *Handler) {
 	t.Helper()
 	sk := &sink{}
 	reg := call.NewRegistry(call.Config{Publish: sk.publish})
-	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,supervisor:" + supervisorTok)
+	tokens, err := auth.ParseTokens("integrator:" + integratorTok + ",agent:" + agentTok + ":A17,supervisor:" + supervisorTok +
+		",integrator:" + otherTok)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p, _ := tokens.Authenticate(integratorTok)
+	owner = p.Key()
 	s := api.New(api.Params{Metrics: metrics.Discard(), Auth: tokens, Registry: reg})
 	h := Mount(s, Params{})
 	srv := httptest.NewServer(s)
@@ -87,10 +94,10 @@ func post(t *testing.T, url, tok, body string) (int, string) {
 
 func TestTranscriptEndpointErrors(t *testing.T) {
 	srv, reg, _, _ := newAPI(t)
-	if _, _, err := reg.Open(call.OpenParams{ID: "c1", Source: "test"}); err != nil {
+	if _, _, err := reg.Open(call.OpenParams{ID: "c1", Source: "test", Owner: owner}); err != nil {
 		t.Fatal(err)
 	}
-	ended, _, _ := reg.Open(call.OpenParams{ID: "gone", Source: "test"})
+	ended, _, _ := reg.Open(call.OpenParams{ID: "gone", Source: "test", Owner: owner})
 	ended.End("hangup")
 	ok := `{"party":"customer","start":1,"end":2.5,"text":"hallo","final":true,"lang":"nl","confidence":0.9}`
 	cases := []struct {
@@ -102,6 +109,7 @@ func TestTranscriptEndpointErrors(t *testing.T) {
 		{"no token", "c1", "", ok, 401, ""},
 		{"agent role", "c1", agentTok, ok, 403, "may not"},
 		{"supervisor role", "c1", supervisorTok, ok, 403, "may not"},
+		{"another integrator's call", "c1", otherTok, ok, 403, "another integrator"},
 		{"unknown call", "nope", integratorTok, ok, 404, "no live call nope"},
 		{"ended call", "gone", integratorTok, ok, 409, "has ended"},
 		{"bad call id", "a%20b", integratorTok, ok, 400, "call id"},
@@ -131,7 +139,7 @@ func TestTranscriptEndpointErrors(t *testing.T) {
 
 func TestTranscriptPartialsFinalsRedaction(t *testing.T) {
 	srv, reg, sk, h := newAPI(t)
-	c, _, _ := reg.Open(call.OpenParams{ID: "c2", Source: "test"})
+	c, _, _ := reg.Open(call.OpenParams{ID: "c2", Source: "test", Owner: owner})
 	url := srv.URL + "/v1/calls/c2/transcript"
 	steps := []string{
 		`{"party":"customer","start":1,"end":1.8,"text":"mijn rekening","partial":true,"lang":"nl-NL"}`,

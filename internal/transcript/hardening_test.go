@@ -70,7 +70,8 @@ func TestTranscriptRefusedWhileStoreCannotWrite(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	defer func() { _ = reg.Drain(t.Context()) }()
-	if _, _, err := reg.Open(call.OpenParams{ID: "c1", Source: "test"}); err != nil {
+	p, _ := tokens.Authenticate(integratorTok)
+	if _, _, err := reg.Open(call.OpenParams{ID: "c1", Source: "test", Owner: p.Key()}); err != nil {
 		t.Fatal(err)
 	}
 	body := `{"party":"customer","start":1,"end":2,"text":"hallo"}`

@@ -160,11 +160,11 @@ func (pub *Publisher) post(ctx context.Context, offer string) error {
 	return pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(body)})
 }
 
+// Location returns the session's URL (where DELETE hangs up), "" after Close.
+func (pub *Publisher) Location() string { return pub.location }
+
 // Call returns the call id the server assigned or confirmed.
 func (pub *Publisher) Call() string { return pub.call }
-
-// Location returns the session URL the server answered (empty after Close).
-func (pub *Publisher) Location() string { return pub.location }
 
 // WriteFrame sends one 20 ms frame (FrameSamples samples at Rate) on track i.
 func (pub *Publisher) WriteFrame(i int, pcm []int16) error {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
-	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/loadgen"
 	"github.com/undertone/undertone/internal/server"
@@ -88,19 +87,19 @@ func runNode(addr, sipAddr, asAddr, token, secret string) error {
 	cfg.Addr, cfg.DataDir, cfg.SIPAddr, cfg.AudioSocketAddr = addr, os.TempDir(), sipAddr, asAddr
 	cfg.IdleTimeout = 10 * time.Second
 	cfg.Telephony.AudioHookSecret = secret
+	cfg.Telephony.SIPAllowFrom = []string{"127.0.0.1"} // the load client is the trusted SBC
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	tokens, err := auth.ParseTokens("admin:" + token)
+	dir, err := os.MkdirTemp("", "telload")
 	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(dir)
+	cfg.Tokens, cfg.ASR, cfg.DataDir = "admin:"+token, "none", dir
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens})
+	srv, err := server.Open(context.Background(), cfg, log)
 	if err != nil {
-		return err
-	}
-	if err := srv.Start(nil); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -17,6 +17,7 @@ import (
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest/audiohook"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 func TestMain(m *testing.M) {
@@ -31,8 +32,8 @@ const secret = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
 
 func signed(c *config.Config) { c.Telephony.AudioHookSecret = secret }
 
-func wsURL(n *ingesttest.Node) string {
-	return "ws" + strings.TrimPrefix(n.URL, "http") + "/v1/media/audiohook"
+func wsURL(n *servertest.Node) string {
+	return "ws" + strings.TrimPrefix(n.URL(), "http") + "/v1/media/audiohook"
 }
 
 type peer struct {
@@ -56,10 +57,10 @@ func (p *peer) Vanish()                          {}
 
 var convs atomic.Int64
 
-func dial(ctx context.Context, n *ingesttest.Node, p audiohook.ClientParams) (*peer, error) {
+func dial(ctx context.Context, n *servertest.Node, p audiohook.ClientParams) (*peer, error) {
 	p.URL = wsURL(n)
 	if p.APIKey == "" {
-		p.APIKey = ingesttest.IntegratorToken
+		p.APIKey = servertest.IntegratorToken
 	}
 	c, err := audiohook.Dial(ctx, p)
 	if err != nil {
@@ -75,7 +76,7 @@ func dial(ctx context.Context, n *ingesttest.Node, p audiohook.ClientParams) (*p
 
 func TestContract(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "audiohook", Config: signed,
-		Dial: func(ctx context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) {
+		Dial: func(ctx context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) {
 			return dial(ctx, n, audiohook.ClientParams{ClientSecret: secret, OrganizationID: "org-1"})
 		}})
 }
@@ -110,7 +111,7 @@ func TestSignatureGoldenVector(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	n := ingesttest.NewNode(t, signed)
+	n := servertest.New(t, signed)
 	ctx := context.Background()
 	// Each refusal is a 401 before the upgrade.
 	now := time.Now()
@@ -130,7 +131,7 @@ func TestRefusals(t *testing.T) {
 		if p.APIKey == "-" {
 			p.APIKey = ""
 		} else if p.APIKey == "" {
-			p.APIKey = ingesttest.IntegratorToken
+			p.APIKey = servertest.IntegratorToken
 		}
 		p.URL = wsURL(n)
 		if p.APIKey == "" {
@@ -147,7 +148,7 @@ func TestRefusals(t *testing.T) {
 	}
 	// Replay: the same signed headers twice; the second is refused.
 	u, _ := url.Parse(wsURL(n))
-	h, err := audiohook.SignedHeader(audiohook.ClientParams{APIKey: ingesttest.IntegratorToken, ClientSecret: secret,
+	h, err := audiohook.SignedHeader(audiohook.ClientParams{APIKey: servertest.IntegratorToken, ClientSecret: secret,
 		SessionID: "11111111-2222-4333-8444-555555555555"}, u)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func TestRefusals(t *testing.T) {
 		{"ping before open", `{"version":"2","type":"ping","seq":1,"id":"x","parameters":{}}`, "before open", false},
 		{"no PCMU offered", `{"version":"2","type":"open","seq":1,"id":"x","parameters":{"conversationId":"c-1","media":[{"type":"audio","format":"L16","channels":["external"],"rate":16000}]}}`, "no supported media", false},
 	} {
-		p := audiohook.ClientParams{URL: wsURL(n), APIKey: ingesttest.IntegratorToken, ClientSecret: secret}
+		p := audiohook.ClientParams{URL: wsURL(n), APIKey: servertest.IntegratorToken, ClientSecret: secret}
 		hdr, _ := audiohook.SignedHeader(p, u)
 		conn, _, err := websocket.DefaultDialer.Dial(p.URL, hdr)
 		if err != nil {
@@ -206,11 +207,11 @@ func TestRefusals(t *testing.T) {
 // ping/pong, pause/resume, odd frames and garbage inside a session; a connection probe
 // opens no call.
 func TestSessionMessages(t *testing.T) {
-	n := ingesttest.NewNode(t, signed)
+	n := servertest.New(t, signed)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	probe, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: wsURL(n), APIKey: ingesttest.IntegratorToken, ClientSecret: secret})
+	probe, err := audiohook.Dial(ctx, audiohook.ClientParams{URL: wsURL(n), APIKey: servertest.IntegratorToken, ClientSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestSessionMessages(t *testing.T) {
 	if got := audiohook.Parties(p.c.Media); len(got) != 2 || got[0] != event.Customer || got[1] != event.Agent {
 		t.Fatalf("negotiated %v", p.c.Media)
 	}
-	w := ingesttest.Watch(t, n, p.id)
+	w := servertest.Watch(t, n, p.id)
 	if err := p.c.Send(audiohook.TypePing, nil); err != nil {
 		t.Fatal(err)
 	}

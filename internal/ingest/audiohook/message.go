@@ -58,6 +58,11 @@ type OpenParams struct {
 	Participant    Participant `json:"participant"`
 	Media          []Media     `json:"media"`
 	Language       string      `json:"language,omitempty"`
+	// CustomConfig is the integration's custom configuration and InputVariables the
+	// Architect flow's variables: either may name the call's agent, team, queue and
+	// playbook (string values; see ingest.MetaKeys).
+	CustomConfig   map[string]any    `json:"customConfig,omitempty"`
+	InputVariables map[string]string `json:"inputVariables,omitempty"`
 }
 
 // Participant is the external party as Genesys knows it.

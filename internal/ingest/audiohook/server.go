@@ -23,11 +23,10 @@ import (
 // Config of the AudioHook endpoint.
 type Config struct {
 	Log          *slog.Logger
-	Registry     *call.Registry
+	Admit        *ingest.Admitter   // sessions become call legs here (limits, ownership, metadata)
 	Auth         auth.Authenticator // X-API-KEY must be an integrator token
 	ClientSecret string             // base64; when set every connection must be signed
 	MaxSkew      time.Duration      // signature clock skew [30s]
-	Calls        *auth.CallLimiter  // per-integrator concurrent calls, shared with WHIP and Twilio; nil = unlimited
 	Handshake    time.Duration      // open must arrive within this [5s]
 	Now          func() time.Time
 }
@@ -133,24 +132,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The conversation id comes with open, after the upgrade: reserve now, hold then.
-	slot, err := ingest.Reserve(s.cfg.Calls, p, "")
+	// The integrator's place is taken before the upgrade, so a token at its limit gets an
+	// HTTP 429 the AudioHook client understands, not a closed socket.
+	slot, err := s.cfg.Admit.Reserve(p)
 	if err != nil {
 		log.Warn("audiohook connection refused", "err", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
 		return
 	}
-	release := slot.Release
 	conn, err := s.up.Upgrade(w, r, nil)
 	if err != nil {
-		release()
+		slot.Release()
 		return
 	}
 	conn.SetReadLimit(MaxMessage)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		release()
+		slot.Release()
 		conn.Close()
 		return
 	}
@@ -162,7 +162,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delete(s.pending, conn)
 		s.mu.Unlock()
 		if !handed {
-			release()
+			slot.Release() // no-op once Admit took it over
 			conn.Close()
 		}
 	}()
@@ -182,57 +182,60 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.probe(ss)
 		return
 	}
-	meta := map[string]string{"audiohook_session": ss.id, "audiohook_org": open.OrganizationID}
-	if l := open.Language; l != "" && len(l) <= 16 {
-		meta["lang"] = l // the conversation's language picks the transcriber
+	req := ingest.Request{Protocol: "audiohook", Principal: &p, CallID: open.ConversationID, Meta: meta(ss.id, open), Slot: slot}
+	for _, ch := range media.Channels {
+		party, _ := ChannelParty(ch) // checked by ChooseMedia
+		req.Parties = append(req.Parties, ingest.PartySpec{Party: party, Codec: "PCMU"})
 	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: open.ConversationID, Source: "audiohook", Meta: meta})
+	leg, err := s.cfg.Admit.Admit(req)
 	if err != nil {
 		log.Warn("audiohook call refused", "err", err)
 		_ = ss.send(TypeDisconnect, map[string]string{"reason": "error", "info": err.Error()})
-		ss.closeWith(websocket.CloseTryAgainLater, err.Error())
+		code := websocket.ClosePolicyViolation
+		if errors.Is(err, auth.ErrTooManyCalls) || errors.Is(err, call.ErrTooManyCalls) {
+			code = websocket.CloseTryAgainLater
+		}
+		ss.closeWith(code, err.Error())
 		return
 	}
-	slot.Hold(c.ID())
-	streams := make([]*call.Stream, len(media.Channels))
-	for i, ch := range media.Channels {
-		party, _ := ChannelParty(ch) // checked by ChooseMedia
-		st, err := c.Join(party, "PCMU")
-		if err != nil {
-			for _, st := range streams[:i] {
-				c.Leave(st.Party())
-			}
-			if created {
-				go c.End("error")
-			}
-			log.Warn("audiohook call refused", "err", err)
-			_ = ss.send(TypeDisconnect, map[string]string{"reason": "error", "info": err.Error()})
-			ss.closeWith(websocket.ClosePolicyViolation, err.Error())
-			return
-		}
+	streams := leg.Streams
+	for _, st := range streams {
 		st.SetDecoder(codec.NewPCMU())
-		streams[i] = st
 	}
+	c := leg.Call
 	if err := ss.send(TypeOpened, map[string]any{"startPaused": false, "media": []Media{media}}); err != nil {
-		for _, st := range streams {
-			c.Leave(st.Party())
-		}
+		leg.Abort()
 		return
 	}
 	handed = true
 	_ = conn.SetReadDeadline(time.Time{})
 	conn.SetReadLimit(MaxFrame + 1)
-	c.OnEnd(func() {
+	leg.Run("audiohook", func() {
 		// The server ends the session (timeout, shutdown): tell the client why, then go.
 		_ = ss.send(TypeDisconnect, map[string]string{"reason": "completed"})
 		ss.closeWith(websocket.CloseNormalClosure, "call ended")
 		conn.Close()
-	})
-	c.Go("audiohook", func(ctx context.Context) {
-		defer release()
+	}, func(ctx context.Context) {
 		defer conn.Close()
 		s.read(ctx, c, ss, streams)
 	})
+}
+
+// meta is the call metadata of a session: the conversation's language (it picks the
+// transcriber), agent, team, queue and playbook from the flow's input variables or the
+// integration's custom config, and Genesys' ids.
+func meta(session string, open OpenParams) ingest.Meta {
+	m := ingest.Meta{}
+	m.Set(ingest.MetaLang, open.Language)
+	for _, k := range ingest.MetaKeys {
+		if v, ok := open.CustomConfig[k].(string); ok {
+			m.Set(k, v)
+		}
+		m.Set(k, open.InputVariables[k])
+	}
+	m.Set("audiohook_session", session)
+	m.Set("audiohook_org", open.OrganizationID)
+	return m
 }
 
 // open reads the open message (the first message) and picks the media.
@@ -283,9 +286,13 @@ func (s *Server) probe(ss *session) {
 
 // read is the session's loop on a goroutine owned by the call.
 func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []*call.Stream) {
-	leaveAll := func() {
+	leaveAll := func(lost bool) {
 		for _, st := range streams {
-			c.Leave(st.Party())
+			if lost {
+				c.Lost(st.Party())
+			} else {
+				c.Leave(st.Party())
+			}
 		}
 	}
 	bad := 0
@@ -302,7 +309,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []
 			if ctx.Err() == nil {
 				c.Log().Warn("audiohook socket ended without close", "err", err)
 			}
-			leaveAll()
+			leaveAll(ctx.Err() == nil)
 			return
 		}
 		if mt == websocket.BinaryMessage {
@@ -344,7 +351,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, ss *session, streams []
 			// closed first: leaving ends the call, whose closer would otherwise race it
 			// with a disconnect and close the socket under it.
 			_ = ss.send(TypeClosed, nil)
-			leaveAll()
+			leaveAll(false)
 			return // the client closes the socket; OnEnd closes ours
 		case TypeError:
 			c.Log().Warn("audiohook client error", "parameters", string(m.Parameters))

@@ -17,6 +17,7 @@ import (
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest/audiosocket"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 func TestMain(m *testing.M) {
@@ -61,7 +62,7 @@ func (p *peer) Hangup(context.Context) error {
 // looks like this to the server).
 func (p *peer) Vanish() {}
 
-func dialPair(n *ingesttest.Node) (*peer, error) {
+func dialPair(n *servertest.Node) (*peer, error) {
 	addr := n.AudioSocket.Addr().String()
 	callID, cu, ag := callUUIDs()
 	p := &peer{call: callID}
@@ -78,12 +79,12 @@ func dialPair(n *ingesttest.Node) (*peer, error) {
 
 func TestContract(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "audiosocket", Config: enable,
-		Dial: func(_ context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) { return dialPair(n) }})
+		Dial: func(_ context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) { return dialPair(n) }})
 }
 
 // A connection that closes without a hangup frame leaves at once (no idle wait).
 func TestPeerCloseLeavesAtOnce(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	p, err := dialPair(n)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +92,7 @@ func TestPeerCloseLeavesAtOnce(t *testing.T) {
 	if !n.WaitCall(p.call, 5*time.Second) {
 		t.Fatal("no call")
 	}
-	w := ingesttest.Watch(t, n, p.call)
+	w := servertest.Watch(t, n, p.call)
 	_ = p.Play(context.Background(), ingesttest.StereoCall(0.2), nil)
 	start := time.Now()
 	for _, c := range p.conns {
@@ -112,7 +113,7 @@ func TestPeerCloseLeavesAtOnce(t *testing.T) {
 // Bad input is refused with an error frame, and a good call running beside it is not
 // disturbed.
 func TestBadInputDoesNotDisturbOtherCalls(t *testing.T) {
-	n := ingesttest.NewNode(t, enable, func(c *config.Config) { c.IdleTimeout = 10 * time.Second })
+	n := servertest.New(t, enable, func(c *config.Config) { c.IdleTimeout = 10 * time.Second })
 	addr := n.AudioSocket.Addr().String()
 	good, err := dialPair(n)
 	if err != nil {
@@ -121,7 +122,7 @@ func TestBadInputDoesNotDisturbOtherCalls(t *testing.T) {
 	if !n.WaitCall(good.call, 5*time.Second) {
 		t.Fatal("no call")
 	}
-	w := ingesttest.Watch(t, n, good.call)
+	w := servertest.Watch(t, n, good.call)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	played := make(chan error, 1)
@@ -196,7 +197,7 @@ func TestBadInputDoesNotDisturbOtherCalls(t *testing.T) {
 // A registered binding overrides the UUID rule; an unregistered UUID with another last digit
 // is refused in suffix mode.
 func TestBindings(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[15] = 0x7a // last hex digit 'a': not a party by the suffix rule
@@ -212,8 +213,8 @@ func TestBindings(t *testing.T) {
 	if !n.WaitCall("bound-call-1", 5*time.Second) {
 		t.Fatal("bound call not opened")
 	}
-	w := ingesttest.Watch(t, n, "bound-call-1")
-	_ = c.WriteAudio(ingesttest.Tone(330, 0.02))
+	w := servertest.Watch(t, n, "bound-call-1")
+	_ = c.WriteAudio(servertest.Tone(330, 0.02))
 	_ = c.Hangup()
 	if _, err := w.WaitEnded(5 * time.Second); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
@@ -19,12 +20,28 @@ const (
 	MapStrict = "strict" // only registered bindings
 )
 
-// Binding says which call and party a UUID's connection feeds.
+// Binding says which call and party a UUID's connection feeds, and the call's metadata.
 type Binding struct {
-	UUID  string      `json:"uuid"`
-	Call  string      `json:"call"`
-	Party event.Party `json:"party"`
-	Agent string      `json:"agent,omitempty"`
+	UUID     string      `json:"uuid"`
+	Call     string      `json:"call"`
+	Party    event.Party `json:"party"`
+	Agent    string      `json:"agent,omitempty"`
+	Team     string      `json:"team,omitempty"`
+	Queue    string      `json:"queue,omitempty"`
+	Lang     string      `json:"lang,omitempty"`
+	Playbook string      `json:"playbook,omitempty"`
+}
+
+// meta is the call metadata the binding carries.
+func (b Binding) meta() ingest.Meta {
+	m := ingest.Meta{}
+	m.Set(ingest.MetaAgent, b.Agent)
+	m.Set(ingest.MetaTeam, b.Team)
+	m.Set(ingest.MetaQueue, b.Queue)
+	m.Set(ingest.MetaLang, b.Lang)
+	m.Set(ingest.MetaPlaybook, b.Playbook)
+	m.Set("audiosocket_uuid", b.UUID)
+	return m
 }
 
 // bindings holds registrations until their connection arrives or they expire.
@@ -38,7 +55,8 @@ type bindings struct {
 
 type bindingEntry struct {
 	b       Binding
-	slot    *ingest.Slot // the binding integrator's place under its call limit; nil: none
+	owner   *auth.Principal // the integrator that registered it; nil: none
+	slot    *ingest.Slot    // that integrator's place under its call limit; nil: none
 	expires time.Time
 }
 
@@ -58,10 +76,13 @@ func (bs *bindings) sweep() {
 	bs.mu.Unlock()
 }
 
-func (bs *bindings) add(b Binding, slot *ingest.Slot) error {
+func (bs *bindings) add(b Binding, owner *auth.Principal, slot *ingest.Slot) error {
 	u, err := parseUUIDString(b.UUID)
 	if err != nil {
 		return err
+	}
+	if err := b.meta().Check(); err != nil {
+		return fmt.Errorf("audiosocket: binding %s: %w", u, err)
 	}
 	if !b.Party.Valid() {
 		return fmt.Errorf("audiosocket: binding %s: party %s: %w", u, clip.Quote(string(b.Party)), event.ErrParty)
@@ -80,25 +101,25 @@ func (bs *bindings) add(b Binding, slot *ingest.Slot) error {
 	if old, ok := bs.by[u]; ok { // re-registered: the new binding's place replaces the old one's
 		old.slot.Release()
 	}
-	bs.by[u] = bindingEntry{b: b, slot: slot, expires: now.Add(bs.ttl)}
+	bs.by[u] = bindingEntry{b: b, owner: owner, slot: slot, expires: now.Add(bs.ttl)}
 	return nil
 }
 
 // take removes and returns the binding of uuid, if any and not expired.
 // The caller owns the returned slot (nil when the binding carries none).
-func (bs *bindings) take(uuid string) (Binding, *ingest.Slot, bool) {
+func (bs *bindings) take(uuid string) (bindingEntry, bool) {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	e, ok := bs.by[uuid]
 	if !ok {
-		return Binding{}, nil, false
+		return bindingEntry{}, false
 	}
 	delete(bs.by, uuid)
 	if bs.now().After(e.expires) {
 		e.slot.Release()
-		return Binding{}, nil, false
+		return bindingEntry{}, false
 	}
-	return e.b, e.slot, true
+	return e, true
 }
 
 // resolve maps a UUID to its call and party under mode.

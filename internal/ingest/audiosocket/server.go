@@ -22,19 +22,17 @@ import (
 
 // Config of the AudioSocket listener.
 type Config struct {
-	Log        *slog.Logger
-	Registry   *call.Registry
-	Mapping    string         // MapSuffix (default), MapUUID or MapStrict
-	AllowFrom  []netip.Prefix // peers allowed to connect; empty = any
-	MaxConns   int            // concurrent connections (parties), 0 = unlimited
-	MaxPayload int            // frame payload limit [DefaultMaxPayload]
-	Handshake  time.Duration  // time allowed for the UUID frame [5s]
-	BindingTTL time.Duration  // how long a registered binding waits for its connection [60s]
-	// Calls is the per-integrator concurrent-call limit, shared with the other ingests:
-	// a call bound by an integrator (POST /v1/audiosocket/bindings) takes that
-	// integrator's place when bound; nil = unlimited.
-	Calls *auth.CallLimiter
-	Now   func() time.Time
+	Log     *slog.Logger
+	Admit   *ingest.Admitter // connections become call legs here (limits, ownership, metadata)
+	Mapping string           // MapSuffix (default), MapUUID or MapStrict
+	// AllowFrom are the peers allowed to connect (AudioSocket carries no credential, so
+	// the address is what attributes a call); empty = loopback only.
+	AllowFrom  []netip.Prefix
+	MaxConns   int           // concurrent connections (parties), 0 = unlimited
+	MaxPayload int           // frame payload limit [DefaultMaxPayload]
+	Handshake  time.Duration // time allowed for the UUID frame [5s]
+	BindingTTL time.Duration // how long a registered binding waits for its connection [60s]
+	Now        func() time.Time
 }
 
 // Server accepts AudioSocket connections.
@@ -69,15 +67,21 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if len(cfg.AllowFrom) == 0 {
+		cfg.AllowFrom = Loopback
+	}
 	return &Server{cfg: cfg, log: cfg.Log, conns: map[net.Conn]struct{}{},
 		b: bindings{ttl: cfg.BindingTTL, now: cfg.Now, max: 10000, by: map[string]bindingEntry{}}}
 }
+
+// Loopback is the default allow-list: Asterisk on the same host.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // ValidMapping reports whether m is a mapping mode.
 func ValidMapping(m string) bool { return m == "" || m == MapSuffix || m == MapUUID || m == MapStrict }
 
 // Bind registers which call and party the connection with b.UUID feeds.
-func (s *Server) Bind(b Binding) error { return s.b.add(b, nil) }
+func (s *Server) Bind(b Binding) error { return s.b.add(b, nil, nil) }
 
 // BindFor registers b for integrator p: the call takes a place under p's concurrent-call
 // limit now (an error wrapping auth.ErrTooManyCalls when p has none left), held while the
@@ -85,12 +89,12 @@ func (s *Server) Bind(b Binding) error { return s.b.add(b, nil) }
 // so binding its other party costs no second place.
 func (s *Server) BindFor(b Binding, p auth.Principal) error {
 	s.b.sweep() // expired bindings give their places back first
-	slot, err := ingest.Reserve(s.cfg.Calls, p, b.Call)
+	slot, err := ingest.Reserve(s.cfg.Admit.Calls, p, b.Call)
 	if err != nil {
 		return err
 	}
 	slot.Hold(b.Call)
-	if err := s.b.add(b, slot); err != nil {
+	if err := s.b.add(b, &p, slot); err != nil {
 		slot.Release()
 		return err
 	}
@@ -176,21 +180,19 @@ func (s *Server) accept(ln net.Listener) {
 	}
 }
 
-func (s *Server) allowed(addr net.Addr) bool {
-	if len(s.cfg.AllowFrom) == 0 {
-		return true
-	}
+// allowed returns the peer's address and whether the allow-list admits it.
+func (s *Server) allowed(addr net.Addr) (netip.Addr, bool) {
 	ap, err := netip.ParseAddrPort(addr.String())
 	if err != nil {
-		return false
+		return netip.Addr{}, false
 	}
 	ip := ap.Addr().Unmap()
 	for _, p := range s.cfg.AllowFrom {
 		if p.Contains(ip) {
-			return true
+			return ip, true
 		}
 	}
-	return false
+	return ip, false
 }
 
 // handshake reads the UUID frame, maps it and hands the connection to its call.
@@ -206,7 +208,8 @@ func (s *Server) handshake(conn net.Conn) {
 		}
 	}()
 	log := s.log.With("peer", conn.RemoteAddr().String())
-	if !s.allowed(conn.RemoteAddr()) {
+	peer, ok := s.allowed(conn.RemoteAddr())
+	if !ok {
 		s.reject(log, conn, ErrForbidden)
 		return
 	}
@@ -223,17 +226,19 @@ func (s *Server) handshake(conn net.Conn) {
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	uuid := FormatUUID(f.Payload)
-	b, slot, ok := s.b.take(uuid)
-	if !ok {
+	e, bound := s.b.take(uuid)
+	b := e.b
+	if !bound {
 		if b, err = resolve(uuid, s.cfg.Mapping); err != nil {
 			s.reject(log, conn, err)
 			return
 		}
+		b.UUID = uuid
 	}
 	s.mu.Lock()
 	if s.cfg.MaxConns > 0 && s.active >= s.cfg.MaxConns {
 		s.mu.Unlock()
-		slot.Release()
+		e.slot.Release()
 		s.reject(log, conn, fmt.Errorf("audiosocket: %d connections: %w", s.cfg.MaxConns, call.ErrTooManyCalls))
 		return
 	}
@@ -241,28 +246,21 @@ func (s *Server) handshake(conn net.Conn) {
 	s.mu.Unlock()
 	release := sync.OnceFunc(func() { s.mu.Lock(); s.active--; s.mu.Unlock() })
 
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: b.Call, Source: "audiosocket", Agent: b.Agent,
-		Meta: map[string]string{"audiosocket_uuid": uuid}})
+	// A bound connection belongs to the integrator that bound it; any other to the peer.
+	leg, err := s.cfg.Admit.Admit(ingest.Request{Protocol: "audiosocket", Principal: e.owner, Peer: peer,
+		CallID: b.Call, Meta: b.meta(), Parties: []ingest.PartySpec{{Party: b.Party, Codec: "slin"}}})
 	if err != nil {
 		release()
-		slot.Release()
+		e.slot.Release()
 		s.reject(log, conn, err)
 		return
 	}
-	slot.Hold(c.ID())
-	c.OnEnd(slot.Release)
-	st, err := c.Join(b.Party, "slin")
-	if err != nil {
-		release()
-		if created {
-			go c.End("error")
-		}
-		s.reject(log, conn, err)
-		return
-	}
+	c := leg.Call
+	e.slot.Hold(c.ID())
+	c.OnEnd(e.slot.Release)
+	st := leg.Streams[0]
 	handed = true
-	c.OnEnd(func() { conn.Close() })
-	c.Go("audiosocket-"+string(b.Party), func(ctx context.Context) {
+	leg.Run("audiosocket-"+string(b.Party), func() { conn.Close() }, func(ctx context.Context) {
 		defer release()
 		defer conn.Close()
 		s.read(ctx, c, st, rd, uuid)
@@ -292,10 +290,12 @@ func (s *Server) read(ctx context.Context, c *call.Call, st *call.Stream, rd *Re
 		if err != nil {
 			switch {
 			case ctx.Err() != nil: // the call ended and closed the socket
-			case errors.Is(err, io.EOF):
+			case errors.Is(err, io.EOF): // Asterisk closes the socket when the channel hangs up
 				log.Info("audiosocket peer closed without a hangup frame")
 			default:
 				log.Warn("audiosocket stream broken; party leaves", "err", err)
+				c.Lost(party)
+				return
 			}
 			c.Leave(party)
 			return

@@ -13,6 +13,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 // Frame is 20 ms at 8 kHz: every Peer plays its channels in frames of this size.
@@ -22,7 +23,7 @@ const Frame = ingest.Frame
 type Source struct {
 	Name   string               // as reported in call.started's source
 	Config func(*config.Config) // enables the protocol on the node (listen addresses, …)
-	Dial   func(ctx context.Context, n *Node, callID string) (Peer, error)
+	Dial   func(ctx context.Context, n *servertest.Node, callID string) (Peer, error)
 	// Parties the protocol carries in one Dial (both unless the protocol is single-party).
 	Parties []event.Party
 }
@@ -49,7 +50,7 @@ const (
 // StereoCall returns the known test call: seconds of 220 Hz as the customer and 330 Hz
 // as the agent, both at once.
 func StereoCall(seconds float64) [][]int16 {
-	return [][]int16{Tone(CustomerHz, seconds), Tone(AgentHz, seconds)}
+	return [][]int16{servertest.Tone(CustomerHz, seconds), servertest.Tone(AgentHz, seconds)}
 }
 
 // Run runs the contract against src.
@@ -61,7 +62,7 @@ func Run(t *testing.T, src Source) {
 	t.Run("VanishedPeer", func(t *testing.T) { testVanished(t, src) })
 }
 
-func dial(t *testing.T, ctx context.Context, n *Node, src Source, id string) (Peer, *Watcher) {
+func dial(t *testing.T, ctx context.Context, n *servertest.Node, src Source, id string) (Peer, *servertest.Watcher) {
 	t.Helper()
 	p, err := src.Dial(ctx, n, id)
 	if err != nil {
@@ -71,11 +72,11 @@ func dial(t *testing.T, ctx context.Context, n *Node, src Source, id string) (Pe
 		p.Vanish()
 		t.Fatalf("%s: call %s never appeared in the registry", src.Name, p.CallID())
 	}
-	return p, Watch(t, n, p.CallID())
+	return p, servertest.Watch(t, n, p.CallID())
 }
 
 func testStereoCall(t *testing.T, src Source) {
-	n := NewNode(t, src.Config)
+	n := servertest.New(t, src.Config)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, w := dial(t, ctx, n, src, "contract-stereo-"+src.Name)
@@ -138,9 +139,9 @@ func testStereoCall(t *testing.T, src Source) {
 			t.Errorf("%s: median pitch %.1f Hz, want %.0f Hz (parties swapped or audio garbled?)", party, med, want[party])
 		}
 	}
-	// The summary was written (once) and published, with every party's media.
-	if recs := n.Recorder.Records(id); len(recs) != 1 {
-		t.Errorf("summary written %d times, want 1", len(recs))
+	// The summary was stored and published, with every party's media.
+	if rec, err := n.Stored(id); err != nil || rec.State != string(call.Ended) || rec.Summary == nil {
+		t.Errorf("stored call: %+v, %v; want ended with a summary", rec, err)
 	}
 	var info event.CallInfo
 	b, _ := json.Marshal(ended.Data)
@@ -178,7 +179,7 @@ func testStereoCall(t *testing.T, src Source) {
 func head(x []float64) []float64 { return x[:min(3, len(x))] }
 
 func testVanished(t *testing.T, src Source) {
-	n := NewNode(t, src.Config)
+	n := servertest.New(t, src.Config)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, w := dial(t, ctx, n, src, "contract-vanish-"+src.Name)
@@ -187,14 +188,14 @@ func testVanished(t *testing.T, src Source) {
 	}
 	gone := time.Now()
 	p.Vanish()
-	ended, err := w.WaitEnded(IdleTimeout + 3*time.Second)
+	ended, err := w.WaitEnded(servertest.IdleTimeout + 3*time.Second)
 	if err != nil {
 		t.Fatalf("vanished peer: %v", err)
 	}
 	took := time.Since(gone)
 	// The watchdog checks every IdleTimeout/4, so the bound is IdleTimeout·5/4 plus slack.
-	if took > IdleTimeout*5/4+time.Second {
-		t.Errorf("call ended %s after the peer vanished; idle timeout is %s", took, IdleTimeout)
+	if took > servertest.IdleTimeout*5/4+time.Second {
+		t.Errorf("call ended %s after the peer vanished; idle timeout is %s", took, servertest.IdleTimeout)
 	}
 	time.Sleep(300 * time.Millisecond)
 	count := 0
@@ -206,8 +207,8 @@ func testVanished(t *testing.T, src Source) {
 	if count != 1 {
 		t.Errorf("call.ended ×%d, want 1", count)
 	}
-	if recs := n.Recorder.Records(p.CallID()); len(recs) != 1 {
-		t.Errorf("summary written %d times, want 1", len(recs))
+	if rec, err := n.Stored(p.CallID()); err != nil || rec.State != string(call.Ended) || rec.Summary == nil {
+		t.Errorf("stored call: %+v, %v; want ended with a summary", rec, err)
 	}
 	var info event.CallInfo
 	b, _ := json.Marshal(ended.Data)
@@ -215,10 +216,10 @@ func testVanished(t *testing.T, src Source) {
 	t.Logf("%s: vanished peer ended the call after %s (reason %s)", src.Name, took.Round(10*time.Millisecond), info.Reason)
 }
 
-func listCall(t *testing.T, n *Node, id string) call.Info {
+func listCall(t *testing.T, n *servertest.Node, id string) call.Info {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, n.URL+"/v1/calls", nil)
-	req.Header.Set("Authorization", "Bearer "+AdminToken)
+	req, _ := http.NewRequest(http.MethodGet, n.URL()+"/v1/calls", nil)
+	req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -34,8 +35,8 @@ func (p whipPeer) Vanish() {}
 // The WHIP ingest passes the same contract as the telephony ones.
 func TestWHIPContract(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "whip",
-		Dial: func(ctx context.Context, n *ingesttest.Node, id string) (ingesttest.Peer, error) {
-			pub, err := whipclient.Dial(ctx, whipclient.Params{Server: n.URL, Token: ingesttest.IntegratorToken,
+		Dial: func(ctx context.Context, n *servertest.Node, id string) (ingesttest.Peer, error) {
+			pub, err := whipclient.Dial(ctx, whipclient.Params{Server: n.URL(), Token: servertest.IntegratorToken,
 				Call: id, Parties: []event.Party{event.Customer, event.Agent}})
 			if err != nil {
 				return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/siprec"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 // rawInvite sends one INVITE with the given body and returns the final response.
@@ -71,7 +72,7 @@ func multipart(sdp, meta string) string {
 }
 
 func TestBadInvites(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	addr := n.SIP.Addr()
 	for _, c := range []struct {
 		name, ctype, body string
@@ -113,7 +114,7 @@ func TestBadInvites(t *testing.T) {
 }
 
 func TestAllowList(t *testing.T) {
-	n := ingesttest.NewNode(t, enable, func(c *config.Config) { c.Telephony.SIPAllowFrom = []string{"10.0.0.0/8"} })
+	n := servertest.New(t, enable, func(c *config.Config) { c.Telephony.SIPAllowFrom = []string{"10.0.0.0/8"} })
 	if res := rawInvite(t, n.SIP.Addr(), "application/sdp", goodSDP); res.StatusCode != 403 {
 		t.Errorf("INVITE from outside the allow-list: %d, want 403", res.StatusCode)
 	}
@@ -122,7 +123,7 @@ func TestAllowList(t *testing.T) {
 // RTP from an unknown address, with unnegotiated payload types, DTMF, or not RTP at all
 // is dropped while the call's real audio keeps flowing.
 func TestBadRTPDoesNotDisturbTheCall(t *testing.T) {
-	n := ingesttest.NewNode(t, enable, func(c *config.Config) { c.IdleTimeout = 10 * time.Second })
+	n := servertest.New(t, enable, func(c *config.Config) { c.IdleTimeout = 10 * time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	p, err := dial(ctx, n, "udp", 2, nil)
@@ -132,7 +133,7 @@ func TestBadRTPDoesNotDisturbTheCall(t *testing.T) {
 	if !n.WaitCall(p.id, 5*time.Second) {
 		t.Fatal("no call")
 	}
-	w := ingesttest.Watch(t, n, p.id)
+	w := servertest.Watch(t, n, p.id)
 	dst := p.c.Dest(0)
 	stranger, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/siprec"
 )
 
@@ -50,7 +51,7 @@ func TestUnparsableSIPLogsNoTokenAndIsRateLimited(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := call.NewRegistry(call.Config{})
-	srv, err := siprec.New(siprec.Config{Registry: reg, Log: log})
+	srv, err := siprec.New(siprec.Config{Admit: &ingest.Admitter{Registry: reg}, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

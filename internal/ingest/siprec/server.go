@@ -23,35 +23,42 @@ import (
 	"github.com/undertone/undertone/internal/ingest"
 )
 
-// Headers an integrator may add to the INVITE.
+// Headers an integrator may add to the INVITE (plain SIP and SIPREC alike).
 const (
-	HeaderParty = "X-Undertone-Party"
-	HeaderCall  = "X-Undertone-Call"
-	HeaderAgent = "X-Undertone-Agent"
-	HeaderLang  = "X-Undertone-Lang" // the call's language (en, nl-NL): picks the transcriber
-	// HeaderToken carries an integrator token: the call then counts against that
-	// integrator's concurrent-call limit, shared with the other ingests.
+	HeaderParty    = "X-Undertone-Party"
+	HeaderCall     = "X-Undertone-Call"
+	HeaderAgent    = "X-Undertone-Agent"
+	HeaderTeam     = "X-Undertone-Team"
+	HeaderQueue    = "X-Undertone-Queue"
+	HeaderLang     = "X-Undertone-Lang"     // the call's language (en, nl-NL): picks the transcriber
+	HeaderPlaybook = "X-Undertone-Playbook" // hint sectors, e.g. telecom
+	// HeaderToken carries an integrator token: the call belongs to that integrator and
+	// counts against its concurrent-call limit, shared with the other ingests.
 	HeaderToken = "X-Undertone-Token"
 )
+
+// metaHeaders are the metadata headers, by metadata key.
+var metaHeaders = map[string]string{ingest.MetaAgent: HeaderAgent, ingest.MetaTeam: HeaderTeam,
+	ingest.MetaQueue: HeaderQueue, ingest.MetaLang: HeaderLang, ingest.MetaPlaybook: HeaderPlaybook}
 
 // Config of the SIP listener.
 type Config struct {
 	Log          *slog.Logger
-	Registry     *call.Registry
-	CallerParty  event.Party    // SIPREC: party of the first participant [customer]
-	DefaultParty event.Party    // plain INVITE without X-Undertone-Party [customer]
-	AllowFrom    []netip.Prefix // SIP peers allowed; empty = any
-	MediaIP      netip.Addr     // put in answers; default the listen IP (127.0.0.1 if unspecified)
-	RTPPortMin   int            // 0 = any port
-	RTPPortMax   int
-	MaxCalls     int         // concurrent dialogs, 0 = unlimited
-	TLS          *tls.Config // server certificate for ListenTLS (SIP over TLS)
-	// Auth checks X-Undertone-Token when an INVITE carries one (nil: the header is
-	// ignored); RequireToken refuses INVITEs without one. Calls is the per-integrator
-	// concurrent-call limit those tokens count against (nil: unlimited).
+	Admit        *ingest.Admitter // INVITEs become call legs here (limits, ownership, metadata)
+	CallerParty  event.Party      // SIPREC: party of the first participant [customer]
+	DefaultParty event.Party      // plain INVITE without X-Undertone-Party [customer]
+	// AllowFrom are SBCs/PBXs trusted by address: their INVITEs need no token. An INVITE
+	// from anywhere else needs an X-Undertone-Token of an integrator; empty = tokens only.
+	AllowFrom  []netip.Prefix
+	MediaIP    netip.Addr // put in answers; default the listen IP (127.0.0.1 if unspecified)
+	RTPPortMin int        // 0 = any port
+	RTPPortMax int
+	MaxCalls   int         // concurrent dialogs, 0 = unlimited
+	TLS        *tls.Config // server certificate for ListenTLS (SIP over TLS)
+	// Auth checks X-Undertone-Token; RequireToken refuses INVITEs without one even from
+	// an allow-listed address.
 	Auth         auth.Authenticator
 	RequireToken bool
-	Calls        *auth.CallLimiter
 }
 
 // Server is the SIP/SIPREC endpoint.
@@ -68,6 +75,7 @@ type Server struct {
 	bind netip.Addr // RTP sockets bind here
 
 	tlsContact *sip.ContactHeader // Contact for dialogs that came over TLS
+	refused    ingest.Refusals
 
 	mu       sync.Mutex
 	sessions map[string]*session // by SIP Call-ID
@@ -113,14 +121,15 @@ func New(cfg Config) (*Server, error) {
 		ua.Close()
 		return nil, fmt.Errorf("siprec: server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, ua: ua, srv: srv, sessions: map[string]*session{}}
+	s := &Server{cfg: cfg, log: cfg.Log, ua: ua, srv: srv, sessions: map[string]*session{},
+		refused: ingest.Refusals{Log: cfg.Log}}
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) { s.respond(req, tx, 200, "OK") })
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		if !s.allowed(req) {
-			s.respond(req, tx, 403, "Forbidden")
+		if _, _, err := s.attribute(req); err != nil {
+			s.refuse(req, tx, 403, "Forbidden", err)
 			return
 		}
 		s.respond(req, tx, 200, "OK")
@@ -255,20 +264,45 @@ func (s *Server) respond(req *sip.Request, tx sip.ServerTransaction, code int, r
 	}
 }
 
-func (s *Server) allowed(req *sip.Request) bool {
-	if len(s.cfg.AllowFrom) == 0 {
-		return true
-	}
+// attribute decides whom an INVITE (or OPTIONS) belongs to: the integrator whose token
+// it carries, else the allow-listed peer it comes from. A bad token is refused even from
+// an allow-listed address; no token from elsewhere (or with RequireToken) is refused.
+func (s *Server) attribute(req *sip.Request) (*auth.Principal, netip.Addr, error) {
 	ap, err := netip.ParseAddrPort(req.Source())
 	if err != nil {
-		return false
+		return nil, netip.Addr{}, fmt.Errorf("siprec: source %q: %w", req.Source(), ErrForbidden)
+	}
+	src := ap.Addr().Unmap()
+	var tok string
+	if h := req.GetHeader(HeaderToken); h != nil {
+		tok = strings.TrimSpace(h.Value())
+	}
+	if tok != "" {
+		if s.cfg.Auth == nil {
+			return nil, src, fmt.Errorf("siprec: %s: tokens are not accepted here: %w", HeaderToken, ErrForbidden)
+		}
+		p, err := s.cfg.Auth.Authenticate(tok)
+		if err != nil || !p.Can(auth.Ingest, "") {
+			return nil, src, fmt.Errorf("siprec: %s is not an integrator token: %w", HeaderToken, ErrForbidden)
+		}
+		return &p, src, nil
+	}
+	if s.cfg.RequireToken {
+		return nil, src, fmt.Errorf("siprec: %s required: %w", HeaderToken, ErrForbidden)
 	}
 	for _, p := range s.cfg.AllowFrom {
-		if p.Contains(ap.Addr().Unmap()) {
-			return true
+		if p.Contains(src) {
+			return nil, src, nil
 		}
 	}
-	return false
+	return nil, src, fmt.Errorf("siprec: source not in telephony.sip_allow_from and no %s: %w", HeaderToken, ErrForbidden)
+}
+
+// refuse answers a request we do not take, logging at most once per source a minute.
+func (s *Server) refuse(req *sip.Request, tx sip.ServerTransaction, code int, reason string, err error) {
+	src, _ := netip.ParseAddrPort(req.Source())
+	s.refused.Refused(src.Addr().Unmap(), "SIP request refused", err, "method", req.Method.String(), "code", code)
+	s.respond(req, tx, code, reason, warning(err.Error()))
 }
 
 func warning(text string) sip.Header {
@@ -288,17 +322,22 @@ type stream struct {
 
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	log := s.log.With("sip_call_id", callIDOf(req), "source", req.Source(), "transport", req.Transport())
-	if !s.allowed(req) {
-		log.Warn("SIP INVITE refused", "err", ErrForbidden)
-		s.respond(req, tx, 403, "Forbidden")
+	pr, src, err := s.attribute(req)
+	if err != nil {
+		s.refuse(req, tx, 403, "Forbidden", err)
 		return
 	}
+	ar := ingest.Request{Principal: pr, Peer: src}
 	sid := callIDOf(req)
 	s.mu.Lock()
 	existing := s.sessions[sid]
 	n := len(s.sessions)
 	s.mu.Unlock()
 	if existing != nil { // re-INVITE (metadata update, hold): keep the media as it is
+		if existing.call.Owner() != ar.Owner() {
+			s.refuse(req, tx, 403, "Forbidden", fmt.Errorf("siprec: re-INVITE: %w", call.ErrNotOwner))
+			return
+		}
 		res := sip.NewSDPResponseFromRequest(req, existing.answer)
 		if err := tx.Respond(res); err != nil {
 			log.Debug("re-INVITE answer not sent", "err", err)
@@ -310,57 +349,47 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 503, "Service Unavailable", sip.NewHeader("Retry-After", "5"))
 		return
 	}
-	slot, code, err := s.reserve(req)
-	if err != nil {
-		log.Warn("SIP INVITE refused", "err", err)
-		if code == 503 {
-			s.respond(req, tx, code, "Service Unavailable", sip.NewHeader("Retry-After", "5"), warning(err.Error()))
-		} else {
-			s.respond(req, tx, code, "Forbidden", warning(err.Error()))
-		}
-		return
-	}
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = h.Value()
 	}
-	streams, meta, err := s.plan(req, ct)
+	offers, parties, err := s.plan(req, ct)
 	if err != nil {
-		slot.Release()
 		log.Warn("SIP INVITE refused", "err", err)
 		s.respond(req, tx, 488, "Not Acceptable Here", warning(err.Error()))
 		return
 	}
-	s.accept(req, tx, log, streams, meta, slot)
+	ar.Protocol = "siprec"
+	if strings.HasPrefix(strings.ToLower(ct), TypeSDP) {
+		ar.Protocol = "sip"
+	}
+	ar.CallID = SafeCallID(sid)
+	if h := req.GetHeader(HeaderCall); h != nil {
+		ar.CallID = strings.TrimSpace(h.Value())
+	}
+	ar.Meta = ingest.Meta{}
+	for k, name := range metaHeaders {
+		if h := req.GetHeader(name); h != nil {
+			ar.Meta.Set(k, h.Value())
+		}
+	}
+	ar.Meta.Set("sip_call_id", SafeCallID(sid))
+	s.accept(req, tx, log, offers, parties, ar)
 }
 
-// reserve authenticates the INVITE's integrator token, if any (or required), and takes a
-// place under that integrator's call limit. It returns the SIP code to refuse with.
-func (s *Server) reserve(req *sip.Request) (*ingest.Slot, int, error) {
-	var tok string
-	if h := req.GetHeader(HeaderToken); h != nil {
-		tok = strings.TrimSpace(h.Value())
+// status is the SIP answer to an admission error.
+func status(err error) (int, string) {
+	switch {
+	case errors.Is(err, call.ErrTooManyCalls), errors.Is(err, auth.ErrTooManyCalls), errors.Is(err, call.ErrEnded):
+		return 503, "Service Unavailable"
+	case errors.Is(err, call.ErrBadID), errors.Is(err, ingest.ErrMeta), errors.Is(err, event.ErrParty):
+		return 400, "Bad Request"
+	case errors.Is(err, call.ErrNotOwner), errors.Is(err, call.ErrIDTaken), errors.Is(err, ingest.ErrUnattributed):
+		return 403, "Forbidden"
+	case errors.Is(err, call.ErrPartyTaken):
+		return 488, "Not Acceptable Here"
 	}
-	if s.cfg.Auth == nil || (tok == "" && !s.cfg.RequireToken) {
-		slot, _ := ingest.Reserve(nil, auth.Principal{}, "")
-		return slot, 0, nil
-	}
-	if tok == "" {
-		return nil, 403, fmt.Errorf("siprec: %s required: %w", HeaderToken, ErrForbidden)
-	}
-	p, err := s.cfg.Auth.Authenticate(tok)
-	if err != nil || !p.Can(auth.Ingest, "") {
-		return nil, 403, fmt.Errorf("siprec: %s is not an integrator token: %w", HeaderToken, ErrForbidden)
-	}
-	id := SafeCallID(callIDOf(req))
-	if h := req.GetHeader(HeaderCall); h != nil {
-		id = strings.TrimSpace(h.Value())
-	}
-	slot, err := ingest.Reserve(s.cfg.Calls, p, id)
-	if err != nil {
-		return nil, 503, err
-	}
-	return slot, 0, nil
+	return 500, "Server Internal Error"
 }
 
 // plan parses the body and decides which m-line is which party.
@@ -438,51 +467,23 @@ func (s *Server) plan(req *sip.Request, ct string) ([]Offer, []event.Party, erro
 	return offers, parties, nil
 }
 
-func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger, offers []Offer, parties []event.Party, slot *ingest.Slot) {
-	src, _ := netip.ParseAddrPort(req.Source())
-	id := SafeCallID(callIDOf(req))
-	if h := req.GetHeader(HeaderCall); h != nil {
-		id = strings.TrimSpace(h.Value())
-	}
-	agent := ""
-	if h := req.GetHeader(HeaderAgent); h != nil {
-		agent = strings.TrimSpace(h.Value())
-	}
-	source := "siprec"
-	if ct := req.ContentType(); ct != nil && strings.HasPrefix(strings.ToLower(ct.Value()), TypeSDP) {
-		source = "sip"
-	}
-	meta := map[string]string{"sip_call_id": callIDOf(req)}
-	if h := req.GetHeader(HeaderLang); h != nil {
-		if l := strings.TrimSpace(h.Value()); l != "" && len(l) <= 16 {
-			meta["lang"] = l
-		}
-	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: id, Source: source, Agent: agent, Meta: meta})
-	if err == nil {
-		slot.Hold(c.ID())
-		c.OnEnd(slot.Release)
-	} else {
-		slot.Release()
-	}
+func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger, offers []Offer, parties []event.Party, ar ingest.Request) {
+	leg, err := s.cfg.Admit.Admit(ar)
 	if err != nil {
-		code, reason := 500, "Server Internal Error"
-		switch {
-		case errors.Is(err, call.ErrTooManyCalls):
-			code, reason = 503, "Service Unavailable"
-		case errors.Is(err, call.ErrBadID):
-			code, reason = 400, "Bad Request"
+		code, reason := status(err)
+		hdrs := []sip.Header{warning(err.Error())}
+		if code == 503 {
+			hdrs = append(hdrs, sip.NewHeader("Retry-After", "5"))
 		}
-		log.Warn("SIP INVITE refused", "err", err)
-		s.respond(req, tx, code, reason, warning(err.Error()))
+		log.Warn("SIP INVITE refused", "err", err, "by", ar.Attribute())
+		s.respond(req, tx, code, reason, hdrs...)
 		return
 	}
+	c, source, src := leg.Call, ar.Protocol, netip.AddrPortFrom(ar.Peer, 0)
 	fail := func(code int, reason string, err error) {
 		log.Warn("SIP INVITE refused", "err", err)
 		s.respond(req, tx, code, reason, warning(err.Error()))
-		if created {
-			go c.End("error")
-		}
+		leg.Abort()
 	}
 	var streams []*stream
 	ports := make([]int, len(offers))
@@ -517,12 +518,9 @@ func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Lo
 	for i, st := range streams {
 		dec, err := codec.ForCodec(st.offer.Codec, st.offer.Rate)
 		if err == nil {
-			joined[i], err = c.Join(st.party, dec.Name())
+			joined[i], err = leg.Join(st.party, dec.Name())
 		}
 		if err != nil {
-			for _, j := range joined[:i] {
-				c.Leave(j.Party())
-			}
 			closeAll()
 			dlg.Close()
 			fail(488, "Not Acceptable Here", err)
@@ -546,7 +544,7 @@ func (s *Server) accept(req *sip.Request, tx sip.ServerTransaction, log *slog.Lo
 	}
 	if err := respErr; err != nil {
 		log.Warn("SIP 200 OK not sent; ending the call", "err", err)
-		go c.End("error")
+		c.Hangup("error")
 		return
 	}
 	log.Info("SIP call answered", "call", c.ID(), "source_kind", source, "streams", len(streams))
@@ -598,7 +596,7 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 200, "OK") // the dialog is ours to end either way
 	}
 	ss.call.Log().Info("SIP BYE")
-	go ss.call.End("hangup")
+	ss.call.Hangup("hangup")
 }
 
 func (s *Server) listenRTP() (*net.UDPConn, error) {

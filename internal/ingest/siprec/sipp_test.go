@@ -23,7 +23,7 @@ import (
 
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
-	"github.com/undertone/undertone/internal/ingest/ingesttest"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -36,7 +36,7 @@ func writeToneWAV(t *testing.T, path string, hz, seconds float64) {
 	}
 	defer f.Close()
 	enc := wav.NewEncoder(f, 8000, 16, 1, 1)
-	pcm := ingesttest.Tone(hz, seconds)
+	pcm := servertest.Tone(hz, seconds)
 	data := make([]int, len(pcm))
 	for i, v := range pcm {
 		data[i] = int(v)
@@ -115,7 +115,7 @@ type sippRun struct {
 
 // runSipp writes the scenario and media into a temp dir, runs sipp against the node and
 // returns sipp's output.
-func runSipp(t *testing.T, n *ingesttest.Node, r sippRun) string {
+func runSipp(t *testing.T, n *servertest.Node, r sippRun) string {
 	t.Helper()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
@@ -189,7 +189,7 @@ func voicedMedian(evs []event.Event, p event.Party) (float64, int) {
 // sipp as a real SIPREC client over UDP: multipart INVITE with metadata, RTP from a pcap
 // made from a WAV in this test, BYE. The caller's stream is the customer.
 func TestSippSIPREC(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	w := watchNext(t, n, "sipp-siprec-1")
 	runSipp(t, n, sippRun{body: "siprec_body.txt", contentType: "multipart/mixed;boundary=sipp-boundary",
 		headers: "Require: siprec\r\nX-Undertone-Call: sipp-siprec-1", transport: "u1", pt: 0, hz: 220, seconds: 2})
@@ -198,7 +198,7 @@ func TestSippSIPREC(t *testing.T) {
 
 // sipp as a plain SIP client over TCP: one PCMA stream, party from X-Undertone-Party.
 func TestSippPlainTCP(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	w := watchNext(t, n, "sipp-plain-1")
 	runSipp(t, n, sippRun{body: "plain_body.txt", contentType: "application/sdp",
 		headers: "X-Undertone-Party: agent\r\nX-Undertone-Call: sipp-plain-1", transport: "t1", pt: 8, hz: 330, seconds: 2})
@@ -207,23 +207,23 @@ func TestSippPlainTCP(t *testing.T) {
 
 // watchNext subscribes to a call that does not exist yet: the hub keeps its history, so
 // the websocket is opened once the call appears.
-func watchNext(t *testing.T, n *ingesttest.Node, id string) func() *ingesttest.Watcher {
-	var w *ingesttest.Watcher
+func watchNext(t *testing.T, n *servertest.Node, id string) func() *servertest.Watcher {
+	var w *servertest.Watcher
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		n.WaitCall(id, 20*time.Second)
 	}()
-	return func() *ingesttest.Watcher {
+	return func() *servertest.Watcher {
 		<-done
 		if w == nil {
-			w = ingesttest.Watch(t, n, id)
+			w = servertest.Watch(t, n, id)
 		}
 		return w
 	}
 }
 
-func checkSippCall(t *testing.T, wf func() *ingesttest.Watcher, party event.Party, hz float64, parties []event.Party, source string) {
+func checkSippCall(t *testing.T, wf func() *servertest.Watcher, party event.Party, hz float64, parties []event.Party, source string) {
 	t.Helper()
 	w := wf()
 	ended, err := w.WaitEnded(5 * time.Second)

@@ -15,6 +15,7 @@ import (
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/siprec"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 func TestMain(m *testing.M) {
@@ -28,7 +29,11 @@ func TestMain(m *testing.M) {
 	)
 }
 
-func enable(c *config.Config) { c.SIPAddr = "127.0.0.1:0" }
+// enable turns SIP on, with the loopback address trusted as the test SBC (no tokens).
+func enable(c *config.Config) {
+	c.SIPAddr = "127.0.0.1:0"
+	c.Telephony.SIPAllowFrom = []string{"127.0.0.1"}
+}
 
 type peer struct {
 	id string
@@ -44,7 +49,7 @@ func (p *peer) Vanish()                          {}
 
 var ids atomic.Int64
 
-func dial(ctx context.Context, n *ingesttest.Node, transport string, streams int, hdr map[string]string) (*peer, error) {
+func dial(ctx context.Context, n *servertest.Node, transport string, streams int, hdr map[string]string) (*peer, error) {
 	id := fmt.Sprintf("sip-test-%d", ids.Add(1))
 	h := map[string]string{siprec.HeaderCall: id}
 	for k, v := range hdr {
@@ -60,14 +65,14 @@ func dial(ctx context.Context, n *ingesttest.Node, transport string, streams int
 
 func TestContractUDP(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "siprec", Config: enable,
-		Dial: func(ctx context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) {
+		Dial: func(ctx context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) {
 			return dial(ctx, n, "udp", 2, nil)
 		}})
 }
 
 func TestContractTCP(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "siprec", Config: enable,
-		Dial: func(ctx context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) {
+		Dial: func(ctx context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) {
 			return dial(ctx, n, "tcp", 2, nil)
 		}})
 }
@@ -75,14 +80,14 @@ func TestContractTCP(t *testing.T) {
 // A plain INVITE with one audio stream is one party, named by X-Undertone-Party.
 func TestContractPlainSIP(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "sip", Config: enable, Parties: []event.Party{event.Customer},
-		Dial: func(ctx context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) {
+		Dial: func(ctx context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) {
 			return dial(ctx, n, "udp", 1, map[string]string{siprec.HeaderParty: "customer"})
 		}})
 }
 
 // With sip_caller_party=agent the caller's stream (label 1) is the agent.
 func TestCallerPartyConfigurable(t *testing.T) {
-	n := ingesttest.NewNode(t, enable, func(c *config.Config) { c.Telephony.SIPCallerParty = "agent" })
+	n := servertest.New(t, enable, func(c *config.Config) { c.Telephony.SIPCallerParty = "agent" })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	p, err := dial(ctx, n, "udp", 2, nil)
@@ -92,10 +97,10 @@ func TestCallerPartyConfigurable(t *testing.T) {
 	if !n.WaitCall(p.id, 5*time.Second) {
 		t.Fatal("no call")
 	}
-	w := ingesttest.Watch(t, n, p.id)
+	w := servertest.Watch(t, n, p.id)
 	// stream 0 (caller) plays 330 Hz, stream 1 plays 220 Hz: swapped parties see the
 	// usual tones.
-	if err := p.Play(ctx, [][]int16{ingesttest.Tone(330, 1), ingesttest.Tone(220, 1)}, nil); err != nil {
+	if err := p.Play(ctx, [][]int16{servertest.Tone(330, 1), servertest.Tone(220, 1)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	_ = p.Hangup(ctx)
@@ -117,7 +122,7 @@ func TestCallerPartyConfigurable(t *testing.T) {
 
 // X-Undertone-Lang reaches call.started's meta as lang (it picks the transcriber).
 func TestLanguageHeader(t *testing.T) {
-	n := ingesttest.NewNode(t, enable)
+	n := servertest.New(t, enable)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	p, err := dial(ctx, n, "udp", 1, map[string]string{siprec.HeaderLang: "nl-NL"})
@@ -127,7 +132,7 @@ func TestLanguageHeader(t *testing.T) {
 	if !n.WaitCall(p.id, 5*time.Second) {
 		t.Fatal("call not opened")
 	}
-	w := ingesttest.Watch(t, n, p.id)
+	w := servertest.Watch(t, n, p.id)
 	if err := p.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}

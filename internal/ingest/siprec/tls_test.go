@@ -10,12 +10,14 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/siprec"
 )
@@ -58,7 +60,7 @@ func TestSIPRECOverTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
 	rec := &summaries{}
 	reg := call.NewRegistry(call.Config{Recorder: rec, IdleTimeout: 5 * time.Second})
-	srv, err := siprec.New(siprec.Config{Registry: reg, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	srv, err := siprec.New(siprec.Config{Admit: &ingest.Admitter{Registry: reg}, AllowFrom: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	if err != nil {
 		t.Fatal(err)
 	}

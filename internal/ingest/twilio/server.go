@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,10 +22,9 @@ import (
 // Config of the Twilio media-stream endpoint.
 type Config struct {
 	Log       *slog.Logger
-	Registry  *call.Registry
+	Admit     *ingest.Admitter // streams become call legs here (limits, ownership, metadata)
 	Auth      auth.Authenticator
-	Calls     *auth.CallLimiter // per-integrator concurrent calls, shared with WHIP and AudioHook; nil = unlimited
-	Handshake time.Duration     // connected + start must arrive within this [5s]
+	Handshake time.Duration // connected + start must arrive within this [5s]
 }
 
 // Server handles media-stream websockets.
@@ -119,48 +119,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		pr = &p
 	}
-	slot, err := ingest.Reserve(s.cfg.Calls, *pr, callID(start))
-	if err != nil {
-		log.Warn("twilio stream refused", "err", err, "principal", pr.Name)
-		closeWith(conn, websocket.CloseTryAgainLater, err.Error())
-		return
-	}
-	release := slot.Release
-	c, created, err := s.open(start)
-	if err != nil {
-		release()
-		log.Warn("twilio stream refused", "err", err)
-		closeWith(conn, websocket.ClosePolicyViolation, err.Error())
-		return
-	}
-	slot.Hold(c.ID())
-	streams := map[event.Party]*call.Stream{}
+	req := ingest.Request{Protocol: "twilio", Principal: pr, CallID: callID(start), Meta: meta(start)}
 	for _, tr := range start.Tracks {
 		party, _ := TrackParty(tr) // checked by Parse
-		st, err := c.Join(party, "PCMU")
-		if err != nil {
-			release()
-			for p := range streams {
-				c.Leave(p)
-			}
-			if created {
-				go c.End("error")
-			}
-			log.Warn("twilio stream refused", "err", err)
-			closeWith(conn, websocket.ClosePolicyViolation, err.Error())
-			return
+		req.Parties = append(req.Parties, ingest.PartySpec{Party: party, Codec: "PCMU"})
+	}
+	leg, err := s.cfg.Admit.Admit(req)
+	if err != nil {
+		log.Warn("twilio stream refused", "err", err, "principal", pr.Name)
+		code := websocket.ClosePolicyViolation
+		if errors.Is(err, auth.ErrTooManyCalls) || errors.Is(err, call.ErrTooManyCalls) {
+			code = websocket.CloseTryAgainLater
 		}
+		closeWith(conn, code, err.Error())
+		return
+	}
+	streams := map[event.Party]*call.Stream{}
+	for _, st := range leg.Streams {
 		st.SetDecoder(codec.NewPCMU())
-		streams[party] = st
+		streams[st.Party()] = st
 	}
 	handed = true
 	_ = conn.SetReadDeadline(time.Time{})
-	c.OnEnd(func() { closeWith(conn, websocket.CloseNormalClosure, "call ended"); conn.Close() })
-	c.Go("twilio", func(ctx context.Context) {
-		defer release()
-		defer conn.Close()
-		s.read(ctx, c, conn, streams)
-	})
+	c := leg.Call
+	leg.Run("twilio", func() { closeWith(conn, websocket.CloseNormalClosure, "call ended"); conn.Close() },
+		func(ctx context.Context) {
+			defer conn.Close()
+			s.read(ctx, c, conn, streams)
+		})
 }
 
 // handshake reads until start (connected may come first).
@@ -195,21 +181,27 @@ func callID(st *Start) string {
 	return st.CallSid
 }
 
-func (s *Server) open(st *Start) (*call.Call, bool, error) {
-	id := callID(st)
-	meta := map[string]string{"twilio_call_sid": st.CallSid, "twilio_stream_sid": st.StreamSid}
-	// The call's language (customParameters lang, e.g. "nl-NL") picks the transcriber.
-	if l := st.CustomParameters["lang"]; l != "" && len(l) <= 16 {
-		meta["lang"] = l
+// meta is the call metadata a stream carries: customParameters agent, team, queue, lang
+// (e.g. "nl-NL": picks the transcriber) and playbook, and Twilio's own ids.
+func meta(st *Start) ingest.Meta {
+	m := ingest.Meta{}
+	for _, k := range ingest.MetaKeys {
+		m.Set(k, st.CustomParameters[k])
 	}
-	return s.cfg.Registry.Open(call.OpenParams{ID: id, Source: "twilio", Agent: st.CustomParameters["agent"], Meta: meta})
+	m.Set("twilio_call_sid", st.CallSid)
+	m.Set("twilio_stream_sid", st.StreamSid)
+	return m
 }
 
 // read is the stream's loop on a goroutine owned by the call.
 func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, streams map[event.Party]*call.Stream) {
-	leaveAll := func() {
+	leaveAll := func(lost bool) {
 		for p := range streams {
-			c.Leave(p)
+			if lost {
+				c.Lost(p)
+			} else {
+				c.Leave(p)
+			}
 		}
 	}
 	var ulaw []byte
@@ -217,14 +209,15 @@ func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, s
 	for {
 		_, b, err := conn.ReadMessage()
 		if err != nil {
+			normal := websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway)
 			if ctx.Err() == nil {
-				if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				if normal {
 					c.Log().Info("twilio stream closed without stop")
 				} else {
 					c.Log().Warn("twilio stream broken", "err", err)
 				}
 			}
-			leaveAll()
+			leaveAll(!normal && ctx.Err() == nil)
 			return
 		}
 		m, err := Parse(b)
@@ -258,7 +251,7 @@ func (s *Server) read(ctx context.Context, c *call.Call, conn *websocket.Conn, s
 			}
 		case EventStop:
 			c.Log().Info("twilio stream stopped")
-			leaveAll()
+			leaveAll(false)
 			closeWith(conn, websocket.CloseNormalClosure, "stopped")
 			return
 		case EventStart:

@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/twilio"
+	"github.com/undertone/undertone/internal/server/servertest"
 )
 
 func TestMain(m *testing.M) {
@@ -23,8 +24,8 @@ func TestMain(m *testing.M) {
 	)
 }
 
-func wsURL(n *ingesttest.Node) string {
-	return "ws" + strings.TrimPrefix(n.URL, "http") + "/v1/media/twilio"
+func wsURL(n *servertest.Node) string {
+	return "ws" + strings.TrimPrefix(n.URL(), "http") + "/v1/media/twilio"
 }
 
 type peer struct {
@@ -43,7 +44,7 @@ func (p *peer) Vanish()                      {}
 var sids atomic.Int64
 
 // dial starts a stream the way Twilio does: no header, the token as a custom parameter.
-func dial(ctx context.Context, n *ingesttest.Node, id string, params map[string]string) (*peer, error) {
+func dial(ctx context.Context, n *servertest.Node, id string, params map[string]string) (*peer, error) {
 	c, err := twilio.Dial(ctx, wsURL(n), "")
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func dial(ctx context.Context, n *ingesttest.Node, id string, params map[string]
 	n.T.Cleanup(func() { c.Close() })
 	k := sids.Add(1)
 	if params == nil {
-		params = map[string]string{"token": ingesttest.IntegratorToken}
+		params = map[string]string{"token": servertest.IntegratorToken}
 	}
 	callSid := fmt.Sprintf("CA%032d", k)
 	if err := c.Start(callSid, fmt.Sprintf("MZ%032d", k), []string{"inbound", "outbound"}, params); err != nil {
@@ -65,7 +66,7 @@ func dial(ctx context.Context, n *ingesttest.Node, id string, params map[string]
 
 func TestContract(t *testing.T) {
 	ingesttest.Run(t, ingesttest.Source{Name: "twilio",
-		Dial: func(ctx context.Context, n *ingesttest.Node, _ string) (ingesttest.Peer, error) {
+		Dial: func(ctx context.Context, n *servertest.Node, _ string) (ingesttest.Peer, error) {
 			return dial(ctx, n, "", nil)
 		}})
 }
@@ -82,7 +83,7 @@ func closeReason(t *testing.T, conn *websocket.Conn) string {
 }
 
 func TestRefusals(t *testing.T) {
-	n := ingesttest.NewNode(t, func(c *config.Config) { c.Telephony.MaxCallsPerToken = 1 })
+	n := servertest.New(t, func(c *config.Config) { c.Telephony.MaxCallsPerToken = 1 })
 	ctx := context.Background()
 
 	raw := func(msgs ...string) string {
@@ -109,8 +110,8 @@ func TestRefusals(t *testing.T) {
 		{"media before start", "before start", []string{`{"event":"media","media":{"track":"inbound","payload":""}}`}},
 		{"no token", "not authenticated", []string{start("", "audio/x-mulaw", `["inbound"]`)}},
 		{"wrong token", "not authenticated", []string{start("wrong-token-xyz", "audio/x-mulaw", `["inbound"]`)}},
-		{"L16 media", "unsupported media format", []string{start(ingesttest.IntegratorToken, "audio/l16", `["inbound"]`)}},
-		{"unknown track", "track", []string{start(ingesttest.IntegratorToken, "audio/x-mulaw", `["sideways"]`)}},
+		{"L16 media", "unsupported media format", []string{start(servertest.IntegratorToken, "audio/l16", `["inbound"]`)}},
+		{"unknown track", "track", []string{start(servertest.IntegratorToken, "audio/x-mulaw", `["sideways"]`)}},
 		{"silence", "i/o timeout", nil},
 	} {
 		if got := raw(c.msgs...); !strings.Contains(got, c.want) {
@@ -130,7 +131,7 @@ func TestRefusals(t *testing.T) {
 	if !n.WaitCall(first.id, 5*time.Second) {
 		t.Fatal("first call not opened")
 	}
-	w := ingesttest.Watch(t, n, first.id)
+	w := servertest.Watch(t, n, first.id)
 	second, err := dial(ctx, n, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -163,9 +164,9 @@ func TestRefusals(t *testing.T) {
 
 // The call id and agent come from custom parameters when given.
 func TestCustomParameters(t *testing.T) {
-	n := ingesttest.NewNode(t)
+	n := servertest.New(t)
 	p, err := dial(context.Background(), n, "my-call-42", map[string]string{
-		"token": ingesttest.IntegratorToken, "call": "my-call-42", "agent": "A17"})
+		"token": servertest.IntegratorToken, "call": "my-call-42", "agent": "A17"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,18 +16,20 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/ingest"
 )
 
 // Config of the WHIP endpoint.
 type Config struct {
 	Log           *slog.Logger
-	Registry      *call.Registry
-	BasePath      string        // where sessions live: Location is BasePath + "/" + id [/v1/whip]
-	MaxBody       int64         // SDP offer size limit [64 KiB]
-	GatherTimeout time.Duration // ICE gathering before answering [5s]
+	Admit         *ingest.Admitter // every session's leg is admitted here
+	BasePath      string           // where sessions live: Location is BasePath + "/" + id [/v1/whip]
+	MaxBody       int64            // SDP offer size limit [64 KiB]
+	GatherTimeout time.Duration    // ICE gathering before answering [5s]
 	UDPPortMin    uint16
 	UDPPortMax    uint16
 	NAT1To1IPs    []string
@@ -49,6 +49,7 @@ type Server struct {
 
 type session struct {
 	id     string
+	leg    *ingest.Leg
 	call   *call.Call
 	pc     *webrtc.PeerConnection
 	party  event.Party // from the query, or "" (stream ids decide)
@@ -104,10 +105,10 @@ func New(cfg Config) (*Server, error) {
 
 // OfferParams come from the WHIP request's query and the authenticated principal.
 type OfferParams struct {
-	Call  string            // join or create this call; empty = new call
-	Party event.Party       // "" = from stream ids (customer/agent), else the first track is the customer
-	Agent string            // agent the call is assigned to, if known
-	Meta  map[string]string // call metadata for a new call: "team" and "queue" scope who may see it
+	Principal auth.Principal // the integrator publishing: the call's owner
+	Call      string         // join (a call this principal opened) or create this call; empty = new call
+	Party     event.Party    // "" = from stream ids (customer/agent), else the first track is the customer
+	Meta      ingest.Meta    // agent, team, queue, lang, playbook (see ingest.MetaKeys)
 }
 
 // Answer is the outcome of an accepted offer.
@@ -123,21 +124,20 @@ func (s *Server) Offer(ctx context.Context, offer []byte, p OfferParams) (Answer
 	if _, err := checkOffer(offer, p.Party); err != nil {
 		return Answer{}, err
 	}
-	c, created, err := s.cfg.Registry.Open(call.OpenParams{ID: p.Call, Source: "whip", Agent: p.Agent, Meta: p.Meta})
+	leg, err := s.cfg.Admit.Admit(ingest.Request{Protocol: "whip", Principal: &p.Principal, CallID: p.Call, Meta: p.Meta})
 	if err != nil {
 		return Answer{}, err
 	}
+	c := leg.Call
 	fail := func(err error) (Answer, error) {
-		if created {
-			go c.End("error")
-		}
+		leg.Abort()
 		return Answer{}, err
 	}
 	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return fail(fmt.Errorf("whip: new peer connection: %w", err))
 	}
-	ss := &session{id: newSessionID(), call: c, pc: pc, party: p.Party}
+	ss := &session{id: newSessionID(), leg: leg, call: c, pc: pc, party: p.Party}
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { s.onTrack(ss, tr) })
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		c.Log().Debug("whip peer connection state", "session", ss.id, "state", st.String())
@@ -201,7 +201,7 @@ func (s *Server) onTrack(ss *session, tr *webrtc.TrackRemote) {
 			c.Log().Error("whip track with unsupported codec", "party", party, "codec", codecParams.MimeType, "err", err)
 			return
 		}
-		st, err := c.Join(party, dec.Name())
+		st, err := ss.leg.Join(party, dec.Name())
 		if err != nil {
 			c.Log().Error("whip track cannot join the call", "party", party, "err", err)
 			return
@@ -226,13 +226,15 @@ func (s *Server) onTrack(ss *session, tr *webrtc.TrackRemote) {
 	})
 }
 
-// Delete ends one session (the WHIP DELETE). The call ends when its last session is gone.
-func (s *Server) Delete(id string) error {
+// Delete ends one session (the WHIP DELETE) for p: only the integrator that published it
+// (or an admin) may; to anyone else the session does not exist. The call ends when its
+// last session is gone.
+func (s *Server) Delete(id string, p auth.Principal) error {
 	s.mu.Lock()
 	ss := s.sessions[id]
 	s.mu.Unlock()
-	if ss == nil {
-		return fmt.Errorf("whip: session %q: %w", id, ErrNoSession)
+	if ss == nil || (p.Role != auth.Admin && ss.call.Owner() != p.Key()) {
+		return fmt.Errorf("whip: session: %w", ErrNoSession)
 	}
 	s.endSession(ss, "delete")
 	return nil
@@ -258,7 +260,11 @@ func (s *Server) endSession(ss *session, why string) {
 	s.mu.Unlock()
 	ss.call.Log().Info("whip session ended", "session", ss.id, "why", why)
 	if last {
-		go ss.call.End("hangup")
+		reason := "hangup" // DELETE, or the call ended
+		if strings.HasPrefix(why, "peer ") {
+			reason = "connection_lost" // ICE failed or the browser went away without DELETE
+		}
+		ss.call.Hangup(reason)
 	}
 }
 
@@ -273,73 +279,4 @@ func newSessionID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// ServeOffer is the HTTP handler for POST on the WHIP endpoint; the caller has
-// authenticated the request and fills p from the principal.
-func (s *Server) ServeOffer(w http.ResponseWriter, r *http.Request, p OfferParams) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "application/sdp" {
-		httpError(w, http.StatusUnsupportedMediaType, "whip: Content-Type must be application/sdp")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("whip: offer larger than %d bytes", mbe.Limit))
-			return
-		}
-		httpError(w, http.StatusBadRequest, "whip: reading offer: "+err.Error())
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.GatherTimeout+5*time.Second)
-	defer cancel()
-	ans, err := s.Offer(ctx, body, p)
-	switch {
-	case errors.Is(err, ErrOffer), errors.Is(err, call.ErrBadID), errors.Is(err, event.ErrParty):
-		httpError(w, http.StatusBadRequest, err.Error())
-		return
-	case errors.Is(err, call.ErrPartyTaken), errors.Is(err, call.ErrEnded):
-		httpError(w, http.StatusConflict, err.Error())
-		return
-	case errors.Is(err, call.ErrTooManyCalls):
-		w.Header().Set("Retry-After", "5")
-		httpError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	case err != nil:
-		s.log.Error("whip offer failed", "err", err)
-		httpError(w, http.StatusInternalServerError, "whip: "+err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", strings.TrimRight(s.cfg.BasePath, "/")+"/"+ans.Session)
-	w.Header().Set("X-Undertone-Call", ans.Call)
-	w.WriteHeader(http.StatusCreated)
-	_, _ = io.WriteString(w, ans.SDP)
-}
-
-// ServeDelete is the HTTP handler for DELETE on a session's Location.
-func (s *Server) ServeDelete(w http.ResponseWriter, id string) {
-	if err := s.Delete(id); err != nil {
-		httpError(w, http.StatusNotFound, err.Error())
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
-// SessionCall returns the call id of a live session, for authorisation of DELETE.
-func (s *Server) SessionCall(id string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ss := s.sessions[id]; ss != nil {
-		return ss.call.ID(), true
-	}
-	return "", false
-}
-
-func httpError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, msg+"\n")
 }

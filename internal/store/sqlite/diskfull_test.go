@@ -260,3 +260,29 @@ func TestRecorderHoldIsBounded(t *testing.T) {
 		t.Errorf("%d emotions stored", len(tl.Emotions))
 	}
 }
+
+// A start for an id an earlier call holds is refused as call.ErrIDTaken, as by
+// store.ForRegistry — not held for retry, and the store stays writable.
+func TestRecorderForRegistryRefusesTakenIDs(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "taken.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rec := store.StartRecorder(st, store.RecorderConfig{})
+	defer rec.Close(ctx)
+	reg := rec.ForRegistry()
+	first := call.Record{ID: "c-1", Source: "test", State: call.Live, Agent: "A1", StartedAt: time.Now()}
+	if err := reg.CallStarted(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	first.State, first.EndedAt = call.Ended, time.Now()
+	if err := reg.CallEnded(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	err = reg.CallStarted(ctx, call.Record{ID: "c-1", Source: "test", State: call.Live, Agent: "B2", StartedAt: time.Now()})
+	if !errors.Is(err, call.ErrIDTaken) || rec.Writable() != nil || rec.Stats().Held != 0 {
+		t.Fatalf("second start of c-1: %v (writable %v, held %d)", err, rec.Writable(), rec.Stats().Held)
+	}
+}

@@ -105,13 +105,20 @@ func (s *Store) CallStarted(ctx context.Context, c store.CallRecord) error {
 	if err != nil {
 		return fmt.Errorf("%s: call %s: %w", s.D.Name, c.ID, err)
 	}
-	_, err = s.W.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+	// A row the call's own events made before it started (a placeholder: no source, no
+	// start) is filled in; any other row with this id is an earlier call, which a new call
+	// must never take over (ErrExists).
+	n, err := s.W.Exec(ctx, `INSERT INTO calls (`+callCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET source = excluded.source, state = excluded.state, agent = excluded.agent,
 			team = excluded.team, queue = excluded.queue, started_at = excluded.started_at, ended_at = 0,
 			reason = '', parties = excluded.parties, summary = excluded.summary, meta = excluded.meta,
-			node = excluded.node`, append(args, s.node)...)
+			node = excluded.node
+		WHERE calls.source = '' AND calls.started_at = 0`, append(args, s.node)...)
 	if err != nil {
 		return fmt.Errorf("%s: call started %s: %w", s.D.Name, c.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: call started %s: %w", s.D.Name, c.ID, store.ErrExists)
 	}
 	return nil
 }

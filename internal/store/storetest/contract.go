@@ -34,6 +34,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	}{
 		{"CallLifecycle", testCallLifecycle},
 		{"CallEndedIdempotent", testCallEndedIdempotent},
+		{"CallIDNeverReused", testCallIDNeverReused},
 		{"MarkInterrupted", testMarkInterrupted},
 		{"GetCallNotFound", testGetCallNotFound},
 		{"ListCalls", testListCalls},
@@ -119,6 +120,30 @@ func testCallLifecycle(t *testing.T, st store.Store) {
 	}
 	if err := st.CallStarted(ctx, store.CallRecord{}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("empty id: err %v, want ErrInvalid", err)
+	}
+}
+
+// A second call with an earlier call's id — live or ended — is refused and the stored
+// call keeps its agent, team, start and summary (it was once moved to the newcomer's agent
+// and team by an upsert).
+func testCallIDNeverReused(t *testing.T, st store.Store) {
+	ctx := ctxT(t)
+	c := sampleCall("reused", T0)
+	must(t, st.CallStarted(ctx, c))
+	intruder := store.CallRecord{ID: "reused", Source: "sip", Agent: "B99", Team: "other", StartedAt: T0.Add(time.Hour)}
+	if err := st.CallStarted(ctx, intruder); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("start over a live call: err %v, want ErrExists", err)
+	}
+	c.EndedAt, c.Reason, c.Summary = T0.Add(time.Minute), "hangup", sampleSummary()
+	must(t, st.CallEnded(ctx, c))
+	if err := st.CallStarted(ctx, intruder); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("start over an ended call: err %v, want ErrExists", err)
+	}
+	got, err := st.GetCall(ctx, "reused")
+	must(t, err)
+	if got.Agent != "A17" || got.Team != "billing" || !got.StartedAt.Equal(T0) || got.State != store.StateEnded ||
+		got.Summary == nil || got.Source != "whip" {
+		t.Fatalf("stored call changed by the refused start: %+v", got)
 	}
 }
 

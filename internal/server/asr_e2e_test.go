@@ -1,12 +1,10 @@
 //go:build pocketsphinx && cgo
 
-package main
+package server_test
 
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,15 +12,11 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/asr"
-	"github.com/undertone/undertone/internal/auth"
-	"github.com/undertone/undertone/internal/bus"
-	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
-	"github.com/undertone/undertone/internal/ingest/ingesttest"
 	"github.com/undertone/undertone/internal/ingest/twilio"
-	"github.com/undertone/undertone/internal/server"
+	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
@@ -52,41 +46,13 @@ func TestEmbeddedTranscriptEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cfg := config.Default()
-	cfg.Addr, cfg.DataDir, cfg.IdleTimeout = "127.0.0.1:0", dir, 5*time.Second
-	log := slog.New(slog.DiscardHandler)
-	b := bus.NewLocal()
-	a, err := openASR(cfg, log, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	tokens, _ := auth.ParseTokens("integrator:" + ingesttest.IntegratorToken + ",admin:" + ingesttest.AdminToken)
-	s, err := server.New(server.Options{Config: cfg, Log: log, Auth: tokens, Bus: b,
-		Analyzers: []call.AnalyzerFactory{a.analyzer()}, Joiners: []call.CallAnalyzerFactory{a.status()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(ln); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.Shutdown(ctx)
-	}()
-	n := &ingesttest.Node{Server: s, T: t, URL: s.URL()}
-
+	n := servertest.New(t, func(c *config.Config) { c.ASR, c.IdleTimeout = asr.PocketSphinx, 5*time.Second })
 	for _, c := range []struct {
 		id, lang string
 		want     bool
 	}{{"asr-e2e-en", "", true}, {"asr-e2e-nl", "nl-NL", false}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		tw, err := twilio.Dial(ctx, "ws"+strings.TrimPrefix(n.URL, "http")+"/v1/media/twilio", ingesttest.IntegratorToken)
+		tw, err := twilio.Dial(ctx, "ws"+strings.TrimPrefix(n.URL(), "http")+"/v1/media/twilio", servertest.IntegratorToken)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +66,7 @@ func TestEmbeddedTranscriptEndToEnd(t *testing.T) {
 		if !n.WaitCall(c.id, 5*time.Second) {
 			t.Fatalf("%s not opened", c.id)
 		}
-		w := ingesttest.Watch(t, n, c.id)
+		w := servertest.Watch(t, n, c.id)
 		if err := ingest.PlayFrames(ctx, chans[:1], nil, func(_, _ int, fr []int16) error { return tw.Media("inbound", fr) }); err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,9 @@
-package main
+package server
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,13 +20,14 @@ import (
 	"github.com/undertone/undertone/internal/store"
 	_ "github.com/undertone/undertone/internal/store/postgres" // selected by a postgres:// DSN
 	_ "github.com/undertone/undertone/internal/store/sqlite"   // the embedded default backend
+	"github.com/undertone/undertone/internal/summary"
 	"github.com/undertone/undertone/internal/transcript"
-	"github.com/undertone/undertone/web"
 )
 
-// components are what main opens and loads before a node starts: the store, its event
-// recorder and the bundled models. close releases them in reverse order.
-type components struct {
+// deps are what a node opens and loads before its parts are built: the store, its event
+// recorder, the bus, the bundled models and the recogniser. close releases them in
+// reverse order, after the node has ended its calls.
+type deps struct {
 	log     *slog.Logger
 	store   store.Store
 	rec     *store.Recorder
@@ -41,10 +41,15 @@ type components struct {
 	wg   sync.WaitGroup
 }
 
-// open opens the store (SQLite in the data dir unless a Postgres DSN is configured),
+// openDeps opens the store (SQLite in the data dir unless a Postgres DSN is configured),
 // marks calls a crash left live as interrupted, starts the recorder and the retention
 // sweeper, and loads the models.
-func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components, error) {
+func openDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (*deps, error) {
+	if cfg.Store == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+	}
 	dsn := cfg.Store
 	if dsn == "" {
 		dsn = filepath.Join(cfg.DataDir, "undertone.db")
@@ -89,7 +94,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 		return nil, fmt.Errorf("intent model: %w", err)
 	}
 	log.Info("intent model loaded", "took", time.Since(start).Round(time.Microsecond))
-	c := &components{log: log, store: st, emotion: em, bus: bus.NewLocal(), intent: im, hints: he, stop: make(chan struct{})}
+	c := &deps{log: log, store: st, emotion: em, bus: bus.NewLocal(), intent: im, hints: he, stop: make(chan struct{})}
 	c.rec = store.NewRecorder(st, log.With("component", "recorder"), 0)
 	own := c.bus // the events this node's calls make: each call is stored once, by its node
 	if cfg.NATS != "" {
@@ -116,7 +121,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 }
 
 // retain deletes what is older than the retention period, at start and every hour.
-func (c *components) retain(keep time.Duration) {
+func (c *deps) retain(keep time.Duration) {
 	defer c.wg.Done()
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -137,11 +142,7 @@ func (c *components) retain(keep time.Duration) {
 	}
 }
 
-// recorder writes call rows for the registry; one the store cannot write is held by the
-// event recorder and written before that call's other rows once it can.
-func (c *components) recorder() call.Recorder { return c.rec.ForRegistry() }
-
-func (c *components) analyzers() []call.AnalyzerFactory {
+func (c *deps) analyzers() []call.AnalyzerFactory {
 	fs := []call.AnalyzerFactory{emotion.NewAnalyzerFactory(c.emotion, emotion.DefaultConfig())}
 	if a := c.asr.analyzer(); a != nil {
 		fs = append(fs, a)
@@ -151,17 +152,18 @@ func (c *components) analyzers() []call.AnalyzerFactory {
 
 // joiners are the stages across both parties, in order: conversation dynamics first,
 // so what follows sees its events.
-func (c *components) joiners() []call.CallAnalyzerFactory {
+func (c *deps) joiners() []call.CallAnalyzerFactory {
 	return []call.CallAnalyzerFactory{
 		c.asr.status(), // transcript.status: whether this call gets an embedded transcript
 		dynamics.NewFactory(dynamics.Config{}),
 		transcript.NewIntentFactory(transcript.IntentConfig{Classify: c.intent.ClassifyEvent}),
 		c.hints.Factory(),
+		summary.NewFactory(), // last: the after-call summary of what the others found
 	}
 }
 
 // close drains the recorder (after the node has ended its calls) and closes the store.
-func (c *components) close(ctx context.Context) error {
+func (c *deps) close(ctx context.Context) error {
 	close(c.stop)
 	c.wg.Wait()
 	aerr := c.asr.close() // the node has drained its calls: no utterance is still queued
@@ -169,6 +171,3 @@ func (c *components) close(ctx context.Context) error {
 	err := c.rec.Close(ctx)
 	return errors.Join(aerr, berr, err, c.store.Close())
 }
-
-// webFS is the embedded dashboard pages.
-func webFS() fs.FS { return web.FS }
