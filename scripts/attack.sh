@@ -2,8 +2,8 @@
 # Replays the attack classes of issue 12 against a real `undertone serve` on loopback and
 # prints a table: class, inputs tried, crashes, leaks, data lost, bypasses (all must be
 # zero). The node gets a temp data dir, four tokens (admin, two integrators, a supervisor),
-# SIP and AudioSocket listeners, and an AudioSocket allow-list of 127.0.0.1/32 (the
-# attacks from 127.0.0.2 must be refused).
+# SIP and AudioSocket listeners, an AudioSocket allow-list of 127.0.0.1/32 (the attacks
+# from 127.0.0.2 must be refused) and HTTP idle and read timeouts of 10 s.
 #
 # Where `unshare -rm` may mount (root, or unprivileged user namespaces), the script runs
 # itself in a private mount namespace with the data dir on a 16 MB tmpfs, so the disk-full
@@ -11,7 +11,7 @@
 #
 #   scripts/attack.sh                         # every class
 #   scripts/attack.sh sip-unauth,disk-full    # some
-#   IDLE_WAIT=5s scripts/attack.sh            # shorter watch of idle/trickling connections
+#   IDLE_WAIT=30s scripts/attack.sh           # watch idle/trickling connections longer [15s]
 #   ATTACK_TMPFS=0 scripts/attack.sh          # no namespace, no disk-full class
 #
 # Exit status 1 when any count is not zero. The node's log is kept and its path printed.
@@ -53,9 +53,14 @@ AS=127.0.0.1:$((PORT + 2))
 tok() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 ADMIN=adm-$(tok) INTEG=int-$(tok) INTEG2=int2-$(tok) SUP=sup-$(tok)
 
+# Short HTTP timeouts (defaults: idle 60 s, read 30 s) so the idle and slow-body classes
+# can watch them act within IDLE_WAIT.
 cat >"$WORK/config.yaml" <<YAML
 telephony:
   audiosocket_allow: [127.0.0.1/32]
+http:
+  idle_timeout: 10s
+  read_timeout: 10s
 YAML
 LOG="$WORK/server.log"
 UNDERTONE_TOKENS="admin:$ADMIN,integrator:$INTEG,integrator:$INTEG2,supervisor:$SUP" \
@@ -76,7 +81,7 @@ echo "node $HTTP (SIP $SIP, AudioSocket $AS), data dir $DATA$([ "$DISKFULL" = tr
 status=0
 "$ATTACK_BIN/attack" -server "http://$HTTP" -sip "$SIP" -audiosocket "$AS" \
   -admin "$ADMIN" -integrator "$INTEG" -integrator2 "$INTEG2" -supervisor "$SUP" \
-  -log "$LOG" -data-dir "$DATA" -disk-full="$DISKFULL" -pid "$NODE" -idle-wait "${IDLE_WAIT:-20s}" \
+  -log "$LOG" -data-dir "$DATA" -disk-full="$DISKFULL" -pid "$NODE" -idle-wait "${IDLE_WAIT:-15s}" \
   ${1:+-only "$1"} || status=$?
 
 kill -TERM "$NODE" 2>/dev/null || true

@@ -34,7 +34,7 @@ func main() {
 	flag.StringVar(&e.dataDir, "data-dir", "", "the node's data dir (answers must not name it)")
 	flag.BoolVar(&e.diskFull, "disk-full", false, "the data dir is on a small filesystem of its own: run the disk-full class")
 	flag.IntVar(&e.pid, "pid", 0, "the node's process id (a vanished process is a crash)")
-	flag.DurationVar(&e.idleWait, "idle-wait", 20*time.Second, "how long idle and trickling connections are watched")
+	flag.DurationVar(&e.idleWait, "idle-wait", 15*time.Second, "how long idle and trickling connections are watched (attack.sh sets the node's HTTP timeouts to 10 s)")
 	only := flag.String("only", "", "comma-separated class names to run (default: all)")
 	flag.Parse()
 	if e.admin == "" || e.integ == "" || e.integ2 == "" || e.sup == "" {
