@@ -10,6 +10,7 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
+	"github.com/undertone/undertone/internal/logx"
 	"github.com/undertone/undertone/internal/server"
 )
 
@@ -23,6 +24,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := newLogger(cfg, stderr)
 	cfg.Version = version
+	// Libraries that log through slog's default (sipgo's package-level logger falls back
+	// to it) get the same redacting, rate-limited handler.
+	slog.SetDefault(log)
 	n, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -50,14 +54,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return served
 }
 
+// newLogger is the process's logger: credentials redacted and warnings and errors
+// limited per source on every path (internal/logx).
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logx.Wrap(h))
 }
 
 // printURLs tells a person where to start: the softphone publishing a new call and the

@@ -38,6 +38,9 @@ type Params struct {
 	// such waits one token may hold [16].
 	CallWait      time.Duration
 	WaitsPerToken int
+	// AuthFailures bound failed authentication per source address (zero: the defaults
+	// of auth.FailureLimits).
+	AuthFailures auth.FailureLimits
 }
 
 // Server routes HTTP requests.
@@ -45,9 +48,11 @@ type Server struct {
 	p        Params
 	mux      *http.ServeMux
 	sessions *auth.Sessions // wraps Params.Auth: tokens, and session ids from POST /v1/session
+	failures *auth.Failures // failed authentication per source address
 	waits    waits          // websockets waiting for a call to start, per token
 	patterns []string       // every mounted route, for the authorisation matrix test
 	draining atomic.Bool
+	checks   readiness // what else must hold for /readyz (readiness.go)
 }
 
 // New builds the routes.
@@ -61,7 +66,8 @@ func New(p Params) *Server {
 	if p.WaitsPerToken <= 0 {
 		p.WaitsPerToken = 16
 	}
-	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, nil)}
+	s := &Server{p: p, mux: http.NewServeMux(), sessions: auth.NewSessions(p.Auth, auth.SessionConfig{}),
+		failures: auth.NewFailures(p.AuthFailures)}
 	s.route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, 200, "ok") })
 	s.route("GET /readyz", s.ready)
 	prom := promhttp.HandlerFor(p.Metrics.Registry, promhttp.HandlerOpts{})
@@ -124,6 +130,10 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusServiceUnavailable, "draining")
 		return
 	}
+	if err := s.checks.err(); err != nil {
+		writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+		return
+	}
 	writeText(w, 200, "ready")
 }
 
@@ -132,7 +142,7 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 // the handlers.
 func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _, ok := s.authorize(w, r, a)
+		p, ok := s.authorize(w, r, a, false)
 		if !ok {
 			return
 		}
@@ -145,11 +155,11 @@ func (s *Server) authed(a auth.Action, h func(http.ResponseWriter, *http.Request
 // open streams (429 beyond it).
 func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, tok, ok := s.authorize(w, r, a)
+		p, ok := s.authorize(w, r, a, true)
 		if !ok {
 			return
 		}
-		release, ok := s.p.Limiter.Acquire(auth.Hash(tok))
+		release, ok := s.p.Limiter.Acquire(p.Key())
 		if !ok {
 			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("this token has %d streams open already", s.p.Limiter.Limits().Concurrent))
 			return
@@ -159,52 +169,46 @@ func (s *Server) authedStream(a auth.Action, h func(http.ResponseWriter, *http.R
 	}
 }
 
-// authorize answers 401 (no or bad credentials), 503 (token store unavailable), 429 (rate)
-// or 403 (role) itself and reports ok=false; else it returns the principal and the
-// credential presented.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action) (auth.Principal, string, bool) {
+// authorize answers 429 (a source with too many failed attempts, or the principal's
+// rate), 401 (no or bad credentials), 503 (token store unavailable) or 403 (role) itself
+// and reports ok=false; else it returns the principal. Limits key on the principal (its
+// token), not on the credential presented, so session cookies share their token's.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, a auth.Action, stream bool) (auth.Principal, bool) {
 	// A refusal is answered before the body is read: closing the connection after it lets
 	// the answer go out at once, where the server would otherwise first drain the body —
 	// forever, if an unauthenticated client trickles it.
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 	}
-	tok := credential(r)
-	p, err := s.sessions.Authenticate(tok)
-	switch {
-	case errors.Is(err, auth.ErrUnavailable):
-		s.p.Log.Error("authenticating", "err", err)
-		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusServiceUnavailable, "token store unavailable")
-		return p, "", false
-	case err != nil:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="undertone"`)
-		writeError(w, http.StatusUnauthorized, err.Error())
-		return p, "", false
+	tok := credential(r, stream)
+	p, ok := s.authenticate(w, r, tok, !stream && tok == "" && r.URL.Query().Has("token"))
+	if !ok {
+		return p, false
 	}
-	if ok, wait := s.p.Limiter.Allow(auth.Hash(tok)); !ok {
+	if ok, wait := s.p.Limiter.Allow(p.Key()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		writeError(w, http.StatusTooManyRequests, "request rate limit of this token reached")
-		return p, "", false
+		return p, false
 	}
 	// ViewCall and Feedback are call-scoped: an agent token passes here and the handler
 	// checks the call's agent.
 	if !p.Can(a, "") && !((a == auth.ViewCall || a == auth.Feedback) && p.Role == auth.AgentRole) {
 		writeError(w, http.StatusForbidden, "role "+string(p.Role)+" may not do this")
-		return p, "", false
+		return p, false
 	}
 	w.Header().Del("Connection")
-	return p, tok, true
+	return p, true
 }
 
-// credential is the bearer token of the Authorization header, else ?token= (websockets
-// from scripts, links), else the browser session cookie from POST /v1/session.
-func credential(r *http.Request) string {
+// credential is the bearer token of the Authorization header, else — on websocket routes
+// only, as browsers cannot set headers there — ?token=, else the browser session cookie
+// from POST /v1/session. A token in a REST URL would land in proxy logs and history.
+func credential(r *http.Request, stream bool) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, _ := cutBearer(h)
 		return t
 	}
-	if t := r.URL.Query().Get("token"); t != "" {
+	if t := r.URL.Query().Get("token"); t != "" && stream {
 		return t
 	}
 	return sessionCookie(r)

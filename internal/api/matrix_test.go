@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/undertone/undertone/internal/auth"
 )
 
 // principals in the order of every row of the matrix below.
@@ -81,7 +83,9 @@ var matrix = map[string]matrixRow{
 // revoked token, each role, and another agent's token — against every route, and fails
 // when a route is mounted without a row here.
 func TestAuthorisationMatrix(t *testing.T) {
-	n := newNode(t)
+	// Every row tries three bad tokens from one address: more than the failed-attempt
+	// budget per source (TestFailedAuthPerSource checks that budget).
+	n := newNode(t, func(p *Params) { p.AuthFailures = auth.FailureLimits{Burst: 10_000} })
 	routes := n.api.Routes()
 	for _, r := range routes {
 		if _, ok := matrix[r]; !ok {

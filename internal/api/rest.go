@@ -14,6 +14,7 @@ import (
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
 )
@@ -45,10 +46,13 @@ func (s *Server) restRoutes() {
 	s.route("DELETE /v1/session", s.endSession)
 }
 
-// errBadParam is wrapped by every query parameter error; the message names the parameter.
+// errBadParam is wrapped by every query parameter error; the message names the parameter
+// (cut to clip.Max bytes: an unknown parameter's name is the client's).
 var errBadParam = errors.New("bad parameter")
 
-func badParam(name, why string) error { return fmt.Errorf("%w %s: %s", errBadParam, name, why) }
+func badParam(name, why string) error {
+	return fmt.Errorf("%w %s: %s", errBadParam, clip.String(name, clip.Max), why)
+}
 
 // parseTime accepts RFC 3339 ("2026-11-22T10:00:00Z") or a UTC date ("2026-11-22").
 // Times outside years 2000..2999 are refused: they are typos, and the databases differ
@@ -297,8 +301,11 @@ func StoredInfo(c store.CallRecord) call.Info {
 	return in
 }
 
+// storeError answers a store failure with 503 and Retry-After (clients retry; the
+// details, which name files and addresses, go to the log only).
 func (s *Server) storeError(w http.ResponseWriter, what string, err error) {
 	s.p.Log.Error("store: "+what, "err", err)
+	w.Header().Set("Retry-After", "5")
 	writeError(w, http.StatusServiceUnavailable, "store unavailable")
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/store"
 )
 
@@ -122,7 +123,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, 400, "body: "+err.Error())
+		writeError(w, 400, "body: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…" quotes the client
 		return
 	}
 	role, ttl, err := req.Validate()
@@ -149,7 +150,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	id := r.PathValue("id")
 	err := s.p.Tokens.RevokeToken(r.Context(), id, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no token "+id)
+		writeError(w, http.StatusNotFound, "no token "+clip.Quote(id))
 		return
 	}
 	if err != nil {

@@ -17,13 +17,14 @@ type Limits struct {
 	Now        func() time.Time
 }
 
-// Limiter applies Limits per token (keyed by the token's hash, never the token). Entries
-// idle for 10 minutes with nothing open are swept.
+// Limiter applies Limits per principal, keyed by Principal.Key (the token behind the
+// request, whichever credential — the token, a session cookie — presents it; never the
+// token itself). Entries idle for 10 minutes with nothing open are swept.
 type Limiter struct {
 	l Limits
 
 	mu    sync.Mutex
-	by    map[[32]byte]*limitEntry
+	by    map[string]*limitEntry
 	swept time.Time
 }
 
@@ -43,10 +44,10 @@ func NewLimiter(l Limits) *Limiter {
 	if l.Rate > 0 && l.Burst <= 0 {
 		l.Burst = max(1, int(l.Rate))
 	}
-	return &Limiter{l: l, by: map[[32]byte]*limitEntry{}}
+	return &Limiter{l: l, by: map[string]*limitEntry{}}
 }
 
-func (l *Limiter) entry(key [32]byte, now time.Time) *limitEntry {
+func (l *Limiter) entry(key string, now time.Time) *limitEntry {
 	if now.Sub(l.swept) > time.Minute {
 		for k, e := range l.by {
 			if e.open == 0 && now.Sub(e.last) > limitIdle {
@@ -67,9 +68,9 @@ func (l *Limiter) entry(key [32]byte, now time.Time) *limitEntry {
 	return e
 }
 
-// Allow takes one request from the token's bucket; when it is empty it returns false and
-// how long until a request would be allowed.
-func (l *Limiter) Allow(key [32]byte) (bool, time.Duration) {
+// Allow takes one request from the principal's bucket; when it is empty it returns false
+// and how long until a request would be allowed.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	if l == nil || l.l.Rate <= 0 {
 		return true, 0
 	}
@@ -87,7 +88,7 @@ func (l *Limiter) Allow(key [32]byte) (bool, time.Duration) {
 
 // Acquire opens one long-lived request for the token; release must be called when it
 // ends. It returns ok=false when the token already has Concurrent open.
-func (l *Limiter) Acquire(key [32]byte) (release func(), ok bool) {
+func (l *Limiter) Acquire(key string) (release func(), ok bool) {
 	if l == nil || l.l.Concurrent <= 0 {
 		return func() {}, true
 	}

@@ -115,7 +115,7 @@ func TestNewTokenIsRandomAndHashed(t *testing.T) {
 func TestSessions(t *testing.T) {
 	clk := &clock{t: time.Now()}
 	static, _ := ParseTokens("agent:agent-token-1:A17")
-	s := NewSessions(static, clk.now)
+	s := NewSessions(static, SessionConfig{Now: clk.now})
 	id, p, exp, err := s.New("agent-token-1")
 	if err != nil || p.Agent != "A17" || !exp.Equal(clk.t.Add(MaxSession)) {
 		t.Fatalf("new: %v %+v %v", err, p, exp)

@@ -116,6 +116,11 @@ func TestCallEndsOnceWithSummaryBeforeCallEnded(t *testing.T) {
 		t.Fatal("second Open of a live id did not join the same call")
 	}
 	d1 := feed(c, event.Customer, 200, 1, false)
+	// The agent leaves when its audio ends: the customer must have joined by then, or the
+	// agent is the last party and its leave ends the call.
+	for len(c.Info().Parties) == 0 {
+		time.Sleep(time.Millisecond)
+	}
 	d2 := feed(c, event.Agent, 300, 1, true)
 	<-d1
 	<-d2

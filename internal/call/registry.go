@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/metrics"
 )
@@ -291,16 +292,18 @@ func NewID() string {
 	return idEnc.EncodeToString(b[:])[:20]
 }
 
-// ValidID accepts ids integrators use: 1–128 characters of letters, digits, '-', '_', '.', ':'.
+// ValidID accepts ids integrators use: 1–128 characters of letters, digits, '-', '_', '.', ':',
+// but not only dots ("." and ".." are path segments wherever an id lands in a URL or a
+// file name). The error quotes at most clip.Max bytes of a refused id.
 func ValidID(id string) error {
-	if id == "" || len(id) > 128 {
-		return fmt.Errorf("call id %q: %w", id, ErrBadID)
+	if id == "" || len(id) > 128 || strings.Trim(id, ".") == "" {
+		return fmt.Errorf("call id %s: %w", clip.Quote(id), ErrBadID)
 	}
 	if strings.IndexFunc(id, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 			r == '-' || r == '_' || r == '.' || r == ':')
 	}) >= 0 {
-		return fmt.Errorf("call id %q: %w", id, ErrBadID)
+		return fmt.Errorf("call id %s: %w", clip.Quote(id), ErrBadID)
 	}
 	return nil
 }

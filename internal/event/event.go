@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/undertone/undertone/internal/clip"
 )
 
 // Version is the schema version carried in every event's "v" field. Bump it only for
@@ -25,7 +27,7 @@ func ParseParty(s string) (Party, error) {
 	case Customer, Agent:
 		return Party(s), nil
 	}
-	return "", fmt.Errorf("event: party %q: %w", s, ErrParty)
+	return "", fmt.Errorf("event: party %s: %w", clip.Quote(s), ErrParty)
 }
 
 // Valid reports whether p is one of the known parties.

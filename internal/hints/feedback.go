@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/redact"
 )
@@ -40,6 +41,10 @@ type FeedbackParams struct {
 	Log        *slog.Logger
 	MaxComment int // bytes [1000]
 	MaxRatings int // ratings accepted per hint, so one token cannot flood a call's stream [20]
+	// Writable reports whether the store keeps what is accepted now (store.Recorder's
+	// Writable); while it returns an error, ratings get 503 with Retry-After instead of a
+	// 202 for a rating that may never be stored. Nil: always.
+	Writable func() error
 }
 
 // FeedbackHandler serves FeedbackRoute. It accepts ratings only for hints this node's
@@ -48,7 +53,7 @@ type FeedbackParams struct {
 // wrap-up — and emits them as hint.feedback events on the call's stream, where the
 // store's Recorder keeps them for per-rule usefulness.
 //
-// Answers: 202 accepted; 400 bad body (names the field); 401/403 as for viewing the call
+// Answers: 202 accepted; 503 the store cannot keep it now (Retry-After); 400 bad body (names the field); 401/403 as for viewing the call
 // (an agent only rates their own calls; supervisors their teams'; admins any); 404 unknown
 // call, or a hint id this call never raised here (also the answer for a call running on
 // another node, whose engine holds its hints); 410 the feedback window has closed;
@@ -91,13 +96,20 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 	if !ok {
 		return
 	}
+	if h.p.Writable != nil {
+		if err := h.p.Writable(); err != nil {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "hint feedback: not accepted now: "+err.Error())
+			return
+		}
+	}
 	req, code, err := h.decode(r)
 	if err != nil {
 		writeError(w, code, err.Error())
 		return
 	}
 	hint := r.PathValue("hint")
-	notFound := fmt.Sprintf("no hint %q on call %s", hint, in.ID)
+	notFound := fmt.Sprintf("no hint %s on call %s", clip.Quote(hint), in.ID)
 	if len(hint) > 200 || RuleOf(hint) == "" {
 		writeError(w, http.StatusNotFound, notFound)
 		return
@@ -111,7 +123,7 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 		writeError(w, http.StatusNotFound, notFound)
 		return
 	case full:
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("hint %q has been rated %d times already", hint, h.p.MaxRatings))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("hint %s has been rated %d times already", clip.Quote(hint), h.p.MaxRatings))
 		return
 	}
 	d := event.HintFeedbackData{Hint: hint, Rule: rule, Rating: req.Rating, By: p.Name}
@@ -131,7 +143,7 @@ func (h *FeedbackHandler) Serve(w http.ResponseWriter, r *http.Request, p auth.P
 
 func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("hint feedback: content type %q: want application/json", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("hint feedback: content type %s: want application/json", clip.Quote(ct))
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(h.p.MaxComment)+4096))
 	if err != nil {
@@ -148,7 +160,7 @@ func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error)
 		case errors.As(err, &te):
 			return nil, http.StatusBadRequest, fmt.Errorf("%w: field %q: want a %s", ErrBadFeedback, te.Field, te.Type)
 		}
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: %v", ErrBadFeedback, err)
+		return nil, http.StatusBadRequest, fmt.Errorf("%w: %s", ErrBadFeedback, clip.String(err.Error(), clip.Max)) // json: unknown field "…"
 	}
 	if dec.More() {
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: one JSON object per request", ErrBadFeedback)
@@ -158,7 +170,7 @@ func (h *FeedbackHandler) decode(r *http.Request) (*FeedbackRequest, int, error)
 	case "":
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\" is required: useful, not_useful or used", ErrBadFeedback)
 	default:
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\": %q: want useful, not_useful or used", ErrBadFeedback, req.Rating)
+		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"rating\": %s: want useful, not_useful or used", ErrBadFeedback, clip.Quote(req.Rating))
 	}
 	if len(req.Comment) > h.p.MaxComment {
 		return nil, http.StatusBadRequest, fmt.Errorf("%w: field \"comment\": %d bytes, at most %d", ErrBadFeedback, len(req.Comment), h.p.MaxComment)

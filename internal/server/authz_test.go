@@ -97,7 +97,11 @@ func TestEveryRouteOfTheNodeIsGuarded(t *testing.T) {
 			if c.want == 0 {
 				continue
 			}
-			if got := do(r.method, r.path, c.tok); got != c.want {
+			got := do(r.method, r.path, c.tok)
+			if c.who == "bad token" && c.want == 401 && got == http.StatusTooManyRequests {
+				continue // past the failed-attempt budget of this address: refused before any lookup
+			}
+			if got != c.want {
 				t.Errorf("%s with %s: %d, want %d", pattern, c.who, got, c.want)
 			}
 		}

@@ -64,7 +64,9 @@ func TestTwoNodesOverNATS(t *testing.T) {
 		started = ev.Type == event.CallStarted && ev.Call == id
 	}
 	// Node B serves the call it does not run: its details, and its live stream.
-	res, err := http.Get(b.URL() + "/v1/calls/" + id + "?token=" + adminTok)
+	req, _ := http.NewRequest(http.MethodGet, b.URL()+"/v1/calls/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+adminTok) // ?token= is for websockets only
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

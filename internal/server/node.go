@@ -118,7 +118,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 	n.Hub = hub.New(hub.Config{AllowedOrigins: cfg.AllowedOrigins}, log.With("component", "hub"), n.Metrics)
 	n.unsub = n.Bus.Subscribe(n.Hub.Publish)
 	n.Registry = call.NewRegistry(call.Config{
-		Log: log, Metrics: n.Metrics, Publish: n.Bus.Publish, Recorder: store.ForRegistry(d.store),
+		Log: log, Metrics: n.Metrics, Publish: n.Bus.Publish, Recorder: d.rec.ForRegistry(), // call rows held and retried on a full disk
 		Analyzers: d.analyzers(), Joiners: append([]call.CallAnalyzerFactory{wallboard.NewFactory(wallboard.Config{})}, d.joiners()...),
 		IdleTimeout: cfg.IdleTimeout, CueInterval: cfg.CueInterval, MaxCalls: cfg.MaxCalls,
 	})
@@ -141,8 +141,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	}))
-	transcript.Mount(n.API, transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript")})
-	hints.Mount(n.API, d.hints, hints.FeedbackParams{Log: log.With("component", "hints")})
+	// A store that cannot write what the node holds: counted in /metrics, /readyz fails
+	// and the write APIs answer 503 until the held rows are written.
+	if err := n.Metrics.RegisterStore(d.rec.MetricsStats); err != nil {
+		return nil, err
+	}
+	n.API.NotReadyWhen("store", d.rec.Writable)
+	transcript.Mount(n.API, transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript"), Writable: d.rec.Writable})
+	hints.Mount(n.API, d.hints, hints.FeedbackParams{Log: log.With("component", "hints"), Writable: d.rec.Writable})
 	if err := n.newTelephony(); err != nil {
 		return nil, err
 	}

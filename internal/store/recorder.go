@@ -2,13 +2,13 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/metrics"
 )
 
 // Recorder persists events off the hot path. Record puts an event on a bounded queue and
@@ -18,6 +18,16 @@ import (
 // Drop policy "drop-newest": when the queue is full the event being recorded is dropped
 // and counted (Stats().Dropped); what is queued already is kept. Event types the store
 // does not keep (level, pitch, vad, dynamics, alert, call.*) never take queue space.
+//
+// When the store cannot write (a full disk, a database away), nothing already taken is
+// thrown away: the failed batch is held and retried with backoff (RetryMin doubling to
+// RetryMax), events still arriving join it, up to MaxHeld events — beyond that the newest
+// are dropped and counted. Call rows the registry could not write (ForRegistry) are held
+// too, and written before any held row, so a call's start is stored before its timeline.
+// While anything is held Writable reports an error: readiness fails and the write APIs
+// answer 503 rather than accept what may not be kept. When the store writes again all of
+// it goes out and Writable clears by itself. Errors that retrying cannot cure (an
+// invalid record, a constraint) drop the batch and count it failed, as before.
 //
 // Persisted: emotion (utterances only; rolling windows are live cues), transcript, intent,
 // hint, hint.feedback, decoded as event.EmotionData, TranscriptData, HintData and
@@ -32,26 +42,80 @@ import (
 // them: with several nodes on one bus, each node records only its own calls' events.
 type Recorder struct {
 	st  Store
+	cfg RecorderConfig
 	log *slog.Logger
 	q   chan event.Raw
 
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
 	done   chan struct{}
+	kick   chan struct{} // a call row was held: retry soon
+	abort  chan struct{} // Close's context ended: give up what is held
+	abortO sync.Once
+	ctx    context.Context // cancelled on abort: bounds writes in flight
+	cancel context.CancelFunc
 
 	dropped, written, failed, ignored atomic.Uint64
+	writeErrs                         [len(opNames)]atomic.Uint64
+
+	hold hold // call rows and the health of the store, shared with ForRegistry
 
 	// owned by the run goroutine
 	batch Batch
+	n     int // events in batch
 	dims  map[string]callDims
 }
 
-// MaxBatch is the most events one transaction carries.
+// MaxBatch is the most events one transaction carries when the store keeps up.
 const MaxBatch = 512
 
-// RecorderStats counts events. Written and Failed count events taken off the queue.
+// RecorderConfig tunes a Recorder. Zero fields take the defaults in brackets.
+type RecorderConfig struct {
+	Queue    int           // events queued for the writer [4096]
+	MaxHeld  int           // events held for retry while the store cannot write [20 000]
+	MaxCalls int           // call rows held for retry [10 000]
+	RetryMin time.Duration // first retry after a failed write [100ms]
+	RetryMax time.Duration // longest wait between retries [5s]
+	Timeout  time.Duration // one write [30s]
+	// CloseRetries is how many more times Close tries what is still held, even with a
+	// context that never ends [3].
+	CloseRetries int
+	Log          *slog.Logger
+}
+
+func (c *RecorderConfig) defaults() {
+	if c.Queue <= 0 {
+		c.Queue = 4096
+	}
+	if c.MaxHeld <= 0 {
+		c.MaxHeld = 20_000
+	}
+	if c.MaxCalls <= 0 {
+		c.MaxCalls = 10_000
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = 100 * time.Millisecond
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 5 * time.Second
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.CloseRetries <= 0 {
+		c.CloseRetries = 3
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// RecorderStats counts events. Written and Failed count events taken off the queue;
+// Held is what waits for the store now (events and call rows).
 type RecorderStats struct {
 	Queued, Written, Dropped, Failed, Ignored uint64
+	Held                                      int
+	WriteErrors                               uint64 // failed write attempts, retries included
 }
 
 type callDims struct{ queue, team, agent string }
@@ -59,17 +123,20 @@ type callDims struct{ queue, team, agent string }
 // NewRecorder starts a recorder with a queue of `queue` events (0: 4096). The caller owns
 // it and must Close it.
 func NewRecorder(st Store, log *slog.Logger, queue int) *Recorder {
-	if queue <= 0 {
-		queue = 4096
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	return StartRecorder(st, RecorderConfig{Queue: queue, Log: log})
+}
+
+// StartRecorder starts a recorder. The caller owns it and must Close it.
+func StartRecorder(st Store, cfg RecorderConfig) *Recorder {
+	cfg.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
 	r := &Recorder{
-		st: st, log: log.With("component", "store.recorder"),
-		q: make(chan event.Raw, queue), done: make(chan struct{}),
+		st: st, cfg: cfg, log: cfg.Log.With("component", "store.recorder"),
+		q: make(chan event.Raw, cfg.Queue), done: make(chan struct{}),
+		kick: make(chan struct{}, 1), abort: make(chan struct{}), ctx: ctx, cancel: cancel,
 		dims: map[string]callDims{},
 	}
+	r.hold.max = cfg.MaxCalls
 	go r.run()
 	return r
 }
@@ -106,14 +173,29 @@ func (r *Recorder) Record(raw event.Raw) {
 
 // Stats returns the counters.
 func (r *Recorder) Stats() RecorderStats {
-	return RecorderStats{
+	s := RecorderStats{
 		Queued: uint64(len(r.q)), Written: r.written.Load(), Dropped: r.dropped.Load(),
-		Failed: r.failed.Load(), Ignored: r.ignored.Load(),
+		Failed: r.failed.Load(), Ignored: r.ignored.Load(), Held: r.hold.held(),
 	}
+	for i := range r.writeErrs {
+		s.WriteErrors += r.writeErrs[i].Load()
+	}
+	return s
 }
 
-// Close stops taking events, writes what is queued and waits for that until ctx ends.
-// Safe to call twice.
+// MetricsStats is Stats for /metrics (metrics.Metrics.RegisterStore).
+func (r *Recorder) MetricsStats() metrics.StoreStats {
+	s := metrics.StoreStats{Written: r.written.Load(), Failed: r.failed.Load(), Dropped: r.dropped.Load(),
+		WriteErrors: make(map[string]uint64, len(opNames)), Held: r.hold.held(), Writable: r.Writable() == nil}
+	for i, name := range opNames {
+		s.WriteErrors[name] = r.writeErrs[i].Load()
+	}
+	return s
+}
+
+// Close stops taking events, writes what is queued and held and waits for that until ctx
+// ends. While the store fails it retries CloseRetries times (sooner if ctx ends); what is
+// still held then is lost, counted failed and logged. Safe to call twice.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if !r.closed {
@@ -125,225 +207,175 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-r.done:
 		return nil
 	case <-ctx.Done():
+		// Give up what is held; a write in flight is cancelled (a store that ignores its
+		// context may still hold the goroutine: a later Close waits for it).
+		r.abortO.Do(func() { close(r.abort); r.cancel() })
 		return ctx.Err()
 	}
 }
 
 func (r *Recorder) run() {
 	defer close(r.done)
+	defer r.cancel()
+	wait := r.cfg.RetryMin
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	armed := false
 	for {
-		raw, ok := <-r.q
-		if !ok {
-			return
-		}
-		n, good := 1, r.add(raw)
-	fill:
-		for n < MaxBatch {
+		if r.holding() {
+			if !armed { // events keep arriving while held: the retry keeps its time
+				retry.Reset(wait)
+				armed = true
+			}
 			select {
-			case raw, ok = <-r.q:
+			case raw, ok := <-r.q:
 				if !ok {
-					break fill
+					retry.Stop()
+					r.final()
+					return
 				}
-				good += r.add(raw)
-				n++
-			default:
-				break fill
+				r.take(raw)
+				r.fill()
+				continue
+			case <-retry.C:
+				armed = false
+			case <-r.abort:
+				retry.Stop()
+				r.giveUp()
+				return
 			}
+			if r.flush() {
+				wait = r.cfg.RetryMin
+			} else {
+				wait = min(2*wait, r.cfg.RetryMax)
+			}
+			continue
 		}
-		r.flush(good)
-		if !ok {
+		select {
+		case raw, ok := <-r.q:
+			if !ok {
+				r.final()
+				return
+			}
+			r.take(raw)
+			r.fill()
+		case <-r.kick:
+		}
+		if !r.flush() {
+			wait = r.cfg.RetryMin
+		}
+	}
+}
+
+// fill takes what is queued without waiting, up to MaxBatch (when the store keeps up) or
+// MaxHeld (while it does not) events in the batch.
+func (r *Recorder) fill() {
+	limit := MaxBatch
+	if r.holding() {
+		limit = r.cfg.MaxHeld
+	}
+	for r.n < limit {
+		select {
+		case raw, ok := <-r.q:
+			if !ok {
+				return // the next receive in run sees the close
+			}
+			r.take(raw)
+		default:
 			return
 		}
 	}
 }
 
-func (r *Recorder) flush(n int) {
-	defer r.batch.Reset()
-	if r.batch.Len() == 0 {
-		r.written.Add(uint64(n))
+// take decodes raw into the batch, unless the batch is held and full (drop-newest).
+func (r *Recorder) take(raw event.Raw) {
+	if r.n >= r.cfg.MaxHeld {
+		r.dropped.Add(1)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := r.st.Write(ctx, &r.batch); err != nil {
-		if f := r.failed.Add(uint64(n)); f == uint64(n) || f%1000 < uint64(n) {
-			r.log.Error("write batch", "events", n, "failed_total", f, "err", err)
-		}
-		return
-	}
-	r.written.Add(uint64(n))
+	r.n += r.add(raw)
+	r.hold.setEvents(r.heldEvents())
 }
 
-// envelope is the part of an event the recorder reads.
-type envelope struct {
-	TS    int64           `json:"ts"`
-	Party string          `json:"party"`
-	T     float64         `json:"t"`
-	Data  json.RawMessage `json:"data"`
-}
+// holding reports whether a failed write is waiting to be retried.
+func (r *Recorder) holding() bool { return r.hold.failing() }
 
-// intentData is what the recorder reads of an intent payload until internal/event
-// defines one.
-type intentData struct {
-	Intent     string  `json:"intent"`
-	Label      string  `json:"label"`
-	Confidence float64 `json:"confidence"`
-}
-
-// title is the hint's title in the call's language (Dutch unless the hint says English).
-func title(d *event.HintData) string {
-	if d.Lang == "en" && d.Title.EN != "" || d.Title.NL == "" {
-		return d.Title.EN
-	}
-	return d.Title.NL
-}
-
-// add decodes one event into the batch and returns 1, or 0 for a malformed event (counted
-// as failed).
-func (r *Recorder) add(raw event.Raw) int {
-	var env envelope
-	if err := json.Unmarshal(raw.Body, &env); err != nil {
-		return r.bad(raw, err)
-	}
-	at := time.UnixMilli(env.TS).UTC()
-	if env.TS == 0 {
-		at = time.Now().UTC()
-	}
-	party := string(raw.Party)
-	if party == "" {
-		party = env.Party
-	}
-	b := &r.batch
-	switch raw.Type {
-	case event.Emotion:
-		var d event.EmotionData
-		if err := json.Unmarshal(env.Data, &d); err != nil {
-			return r.bad(raw, err)
-		}
-		if d.Kind == event.EmotionWindow {
-			return 1
-		}
-		b.Emotions = append(b.Emotions, EmotionRow{
-			CallID: raw.Call, Party: party, TStart: d.Start, TEnd: d.End, Top: d.Top, Probs: d.Probs,
-			Arousal: d.Arousal, Valence: d.Valence, Confidence: d.Confidence, At: at,
-		})
-		if party == string(event.Customer) {
-			td := r.trend(raw.Call, at)
-			td.Emotions, td.ArousalSum, td.ValenceSum = 1, d.Arousal, d.Valence
-			if Negative(d.Top) {
-				td.Negative = 1
-			}
-			r.addTrend(td)
-		}
-	case event.Transcript:
-		var d event.TranscriptData
-		if err := json.Unmarshal(env.Data, &d); err != nil {
-			return r.bad(raw, err)
-		}
-		b.Transcripts = append(b.Transcripts, TranscriptRow{
-			CallID: raw.Call, Party: party, Segment: d.Segment, Start: d.Start, End: d.End, Text: d.Text, Final: d.Final,
-			Lang: d.Lang, Confidence: d.Confidence, Source: d.Source, At: at,
-		})
-	case event.Intent:
-		var d intentData
-		if err := json.Unmarshal(env.Data, &d); err != nil {
-			return r.bad(raw, err)
-		}
-		if d.Intent == "" {
-			d.Intent = d.Label
-		}
-		b.Intents = append(b.Intents, IntentRow{
-			CallID: raw.Call, Party: party, T: env.T, Intent: d.Intent, Confidence: d.Confidence,
-			Payload: append(json.RawMessage(nil), env.Data...), At: at,
-		})
-	case event.Hint:
-		var d event.HintData
-		if err := json.Unmarshal(env.Data, &d); err != nil {
-			return r.bad(raw, err)
-		}
-		if d.ID == "" {
-			return r.bad(raw, ErrInvalid)
-		}
-		b.Hints = append(b.Hints, HintRow{
-			CallID: raw.Call, ID: d.ID, RuleID: d.Rule, Title: title(&d),
-			Payload: append(json.RawMessage(nil), env.Data...), At: at,
-		})
-		td := r.trend(raw.Call, at)
-		td.HintsRaised = 1
-		r.addTrend(td)
-	case event.HintFeedback:
-		var d event.HintFeedbackData
-		if err := json.Unmarshal(env.Data, &d); err != nil {
-			return r.bad(raw, err)
-		}
-		if d.Hint == "" || !ValidRating(d.Rating) {
-			return r.bad(raw, ErrInvalid)
-		}
-		b.Feedback = append(b.Feedback, FeedbackRow{CallID: raw.Call, HintID: d.Hint, Rating: d.Rating, Agent: first(d.Agent, d.By), At: at})
-		if d.Rating == Useful {
-			td := r.trend(raw.Call, at)
-			td.HintsUseful = 1
-			r.addTrend(td)
-		}
-	case event.CallEnded:
-		delete(r.dims, raw.Call) // the registry stores the call itself
-	}
-	return 1
-}
-
-func (r *Recorder) bad(raw event.Raw, err error) int {
-	if f := r.failed.Add(1); f == 1 || f%1000 == 0 {
-		r.log.Warn("undecodable event", "type", raw.Type, "call", raw.Call, "seq", raw.Seq, "failed_total", f, "err", err)
+func (r *Recorder) heldEvents() int {
+	if r.hold.failing() {
+		return r.n
 	}
 	return 0
 }
 
-// trend returns an empty delta for the call's dimensions at the hour of at.
-func (r *Recorder) trend(callID string, at time.Time) TrendDelta {
-	d, ok := r.dims[callID]
-	if !ok {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c, err := r.st.GetCall(ctx, callID)
-		cancel()
-		if err == nil {
-			d = callDims{queue: c.Queue, team: c.Team, agent: c.Agent}
+// final writes what is left at Close, retrying a failing store CloseRetries times.
+func (r *Recorder) final() {
+	wait := r.cfg.RetryMin
+	for try := 0; ; try++ {
+		if r.flush() {
+			return
 		}
-		if len(r.dims) >= 100_000 { // calls whose call.ended we never saw
-			clear(r.dims)
+		if try >= r.cfg.CloseRetries {
+			r.giveUp()
+			return
 		}
-		r.dims[callID] = d
-	}
-	return TrendDelta{Hour: at.Truncate(time.Hour), Queue: d.queue, Team: d.team, Agent: d.agent}
-}
-
-// addTrend merges td into the batch's delta for the same bucket.
-func (r *Recorder) addTrend(td TrendDelta) {
-	ts := r.batch.Trends
-	for i := range ts {
-		t := &ts[i]
-		if t.Hour.Equal(td.Hour) && t.Queue == td.Queue && t.Team == td.Team && t.Agent == td.Agent {
-			t.Calls += td.Calls
-			t.Emotions += td.Emotions
-			t.ArousalSum += td.ArousalSum
-			t.ValenceSum += td.ValenceSum
-			t.Negative += td.Negative
-			t.HintsRaised += td.HintsRaised
-			t.HintsUseful += td.HintsUseful
+		select {
+		case <-time.After(wait):
+			wait = min(2*wait, r.cfg.RetryMax)
+		case <-r.abort:
+			r.giveUp()
 			return
 		}
 	}
-	r.batch.Trends = append(ts, td)
 }
 
-func first(a, b string) string {
-	if a != "" {
-		return a
+// giveUp loses what is held, counted and logged.
+func (r *Recorder) giveUp() {
+	calls := r.hold.drain()
+	if r.n > 0 || len(calls) > 0 {
+		r.failed.Add(uint64(r.n))
+		r.log.Error("store still failing at shutdown: held events and call rows lost",
+			"events", r.n, "calls", len(calls), "err", r.hold.lastErr())
 	}
-	return b
+	r.batch.Reset()
+	r.n = 0
+	r.hold.setEvents(0)
 }
 
-// Negative reports whether an emotion class counts as negative in the trends.
-func Negative(top string) bool { return top == "angry" || top == "sad" || top == "fearful" }
-
-// ValidRating reports whether s is a hint feedback rating.
-func ValidRating(s string) bool { return s == Useful || s == NotUseful || s == Used }
+// flush writes the held call rows, then the batch. It reports whether everything went;
+// on a retryable failure what failed stays held.
+func (r *Recorder) flush() bool {
+	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Timeout)
+	defer cancel()
+	if !r.writeCalls(ctx) {
+		r.hold.setEvents(r.n) // rows wait for their calls
+		return false
+	}
+	if r.batch.Len() == 0 {
+		r.written.Add(uint64(r.n))
+		r.n = 0
+		r.hold.ok()
+		return true
+	}
+	err := r.st.Write(ctx, &r.batch)
+	if err != nil {
+		r.writeErrs[opBatch].Add(1)
+		if r.hold.keep(err) {
+			r.hold.fail(err)
+			r.hold.setEvents(r.n)
+			if f := r.writeErrs[opBatch].Load(); f == 1 || f%100 == 0 {
+				r.log.Error("store write failed; holding the batch for retry", "events", r.n,
+					"failed_writes", f, "err", err)
+			}
+			return false
+		}
+		r.failed.Add(uint64(r.n))
+		r.log.Error("store refused a batch; dropped", "events", r.n, "err", err)
+	} else {
+		r.written.Add(uint64(r.n))
+	}
+	r.batch.Reset()
+	r.n = 0
+	r.hold.ok()
+	r.hold.setEvents(0)
+	return true
+}

@@ -167,3 +167,70 @@ func TestOpenUnknownBackend(t *testing.T) {
 		t.Fatalf("password in error: %s", msg)
 	}
 }
+
+// A batch the store refuses as such (an invalid record) would fail forever: it is dropped
+// and counted, not held, and the store stays writable for what follows.
+func TestRecorderDropsWhatRetryingCannotCure(t *testing.T) {
+	f := &fakeStore{fail: store.ErrInvalid}
+	r := store.StartRecorder(f, store.RecorderConfig{RetryMin: time.Millisecond})
+	for i := range 5 {
+		r.Record(emotion(t, i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Failed < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := r.Writable(); err != nil {
+		t.Errorf("writable after a refused batch: %v", err)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Failed != 5 || s.Held != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A store that keeps failing through Close loses what is held after CloseRetries tries,
+// counted as failed, and Close returns (it does not retry forever).
+func TestRecorderCloseGivesUpOnAFailingStore(t *testing.T) {
+	f := &fakeStore{fail: errors.New("database or disk is full")}
+	r := store.StartRecorder(f, store.RecorderConfig{RetryMin: time.Millisecond, RetryMax: 2 * time.Millisecond})
+	for i := range 5 {
+		r.Record(emotion(t, i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Writable() == nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := r.Writable(); !errors.Is(err, store.ErrUnwritable) || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Writable: %v", err)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Stats(); s.Failed != 5 || s.Written != 0 || s.WriteErrors < 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// An error that is neither known to pass nor known to be permanent is retried MaxStrikes
+// times, then what fails is dropped and counted, so it cannot hold back every later row.
+func TestRecorderStrikesOutUnknownErrors(t *testing.T) {
+	f := &fakeStore{fail: errors.New("store: something new and permanent")}
+	r := store.StartRecorder(f, store.RecorderConfig{RetryMin: time.Millisecond, RetryMax: time.Millisecond})
+	for i := range 5 {
+		r.Record(emotion(t, i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Stats().Failed < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := r.Stats()
+	if s.Failed != 5 || s.WriteErrors != store.MaxStrikes+1 || r.Writable() != nil {
+		t.Fatalf("stats %+v, writable %v", s, r.Writable())
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/redact"
 )
@@ -58,6 +59,10 @@ type Params struct {
 	MaxWords int           // word timings per request [400]
 	MaxSpan  time.Duration // longest segment end−start [10m]
 	Log      *slog.Logger
+	// Writable reports whether the store keeps what is accepted now (store.Recorder's
+	// Writable); while it returns an error, transcripts get 503 with Retry-After instead
+	// of a 202 for a line that may never be stored. Nil: always.
+	Writable func() error
 }
 
 func (p *Params) defaults() {
@@ -118,6 +123,9 @@ func Mount(s *api.Server, p Params) *Handler {
 	return h
 }
 
+// RetryAfterStore is the Retry-After (seconds) of a 503 while the store cannot write.
+const RetryAfterStore = "5"
+
 // Errors a request can fail with; the 400 body names the field.
 var (
 	ErrBadRequest = errors.New("bad transcript")
@@ -131,6 +139,13 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if err := call.ValidID(id); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	if h.p.Writable != nil {
+		if err := h.p.Writable(); err != nil {
+			w.Header().Set("Retry-After", RetryAfterStore)
+			writeError(w, http.StatusServiceUnavailable, "transcript: not accepted now: "+err.Error())
+			return
+		}
 	}
 	req, code, err := h.decode(w, r)
 	if err != nil {
@@ -158,7 +173,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, p auth.Principal
 // decode reads and validates the body; it returns the status code to answer with on error.
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (*Request, int, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("transcript: content type %q: want application/json", ct)
+		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("transcript: content type %s: want application/json", clip.Quote(ct))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.p.MaxBody))
 	if err != nil {
@@ -188,7 +203,7 @@ func (h *Handler) validate(q *Request) error {
 		return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, a...))
 	}
 	if _, err := event.ParseParty(q.Party); err != nil {
-		return bad("party %q: want customer or agent", q.Party)
+		return bad("party %s: want customer or agent", clip.Quote(q.Party))
 	}
 	if q.Start == nil || q.End == nil {
 		return bad("start and end (media seconds since the call started) are required")
@@ -223,7 +238,7 @@ func (h *Handler) validate(q *Request) error {
 		return bad("confidence %v: want 0..1", *q.Confidence)
 	}
 	if q.Segment != "" && call.ValidID(q.Segment) != nil {
-		return bad("segment %q: 1–128 letters, digits, '-', '_', '.', ':'", q.Segment)
+		return bad("segment %s: 1–128 letters, digits, '-', '_', '.', ':'", clip.Quote(q.Segment))
 	}
 	if len(q.Words) > h.p.MaxWords {
 		return bad("%d words: at most %d", len(q.Words), h.p.MaxWords)
@@ -241,7 +256,7 @@ func normLang(s string) (string, error) {
 	p, _, _ := strings.Cut(strings.ReplaceAll(s, "_", "-"), "-")
 	p = strings.ToLower(p)
 	if len(p) < 2 || len(p) > 3 || strings.IndexFunc(p, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
-		return "", fmt.Errorf("lang %q: want a language tag such as nl or en", s)
+		return "", fmt.Errorf("lang %s: want a language tag such as nl or en", clip.Quote(s))
 	}
 	return p, nil
 }
@@ -319,7 +334,7 @@ func jsonError(err error) string {
 	case errors.Is(err, io.EOF):
 		return "empty body: want a JSON object"
 	}
-	return err.Error() // e.g. `json: unknown field "is_final"`
+	return clip.String(err.Error(), clip.Max) // e.g. `json: unknown field "is_final"`: the name is the client's
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

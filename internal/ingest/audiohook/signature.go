@@ -97,11 +97,11 @@ func SignatureBase(r *http.Request, si SigInput) (string, error) {
 			v = "?" + r.URL.RawQuery
 		default:
 			if strings.HasPrefix(c, "@") {
-				return "", fmt.Errorf("audiohook: signature component %q not supported: %w", c, ErrSignature)
+				return "", fmt.Errorf("audiohook: signature component %q not supported: %w", trunc(c), ErrSignature)
 			}
 			vals := r.Header.Values(c)
 			if len(vals) == 0 {
-				return "", fmt.Errorf("audiohook: signed header %q missing: %w", c, ErrSignature)
+				return "", fmt.Errorf("audiohook: signed header %q missing: %w", trunc(c), ErrSignature)
 			}
 			for i := range vals {
 				vals[i] = strings.TrimSpace(vals[i])

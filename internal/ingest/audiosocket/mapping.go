@@ -8,6 +8,7 @@ import (
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
 )
@@ -84,7 +85,7 @@ func (bs *bindings) add(b Binding, owner *auth.Principal, slot *ingest.Slot) err
 		return fmt.Errorf("audiosocket: binding %s: %w", u, err)
 	}
 	if !b.Party.Valid() {
-		return fmt.Errorf("audiosocket: binding %s: party %q: %w", u, b.Party, event.ErrParty)
+		return fmt.Errorf("audiosocket: binding %s: party %s: %w", u, clip.Quote(string(b.Party)), event.ErrParty)
 	}
 	if err := call.ValidID(b.Call); err != nil {
 		return fmt.Errorf("audiosocket: binding %s: %w", u, err)
@@ -161,7 +162,7 @@ func FormatUUID(b []byte) string {
 func ParseUUID(s string) ([16]byte, error) {
 	var u [16]byte
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, fmt.Errorf("audiosocket: UUID %q: want 8-4-4-4-12 hex digits: %w", s, ErrFrame)
+		return u, fmt.Errorf("audiosocket: UUID %s: want 8-4-4-4-12 hex digits: %w", clip.Quote(s), ErrFrame)
 	}
 	hexv := func(c byte) (byte, bool) {
 		switch {
@@ -182,7 +183,7 @@ func ParseUUID(s string) ([16]byte, error) {
 		hi, ok1 := hexv(s[i])
 		lo, ok2 := hexv(s[i+1])
 		if !ok1 || !ok2 {
-			return u, fmt.Errorf("audiosocket: UUID %q: not hex: %w", s, ErrFrame)
+			return u, fmt.Errorf("audiosocket: UUID %s: not hex: %w", clip.Quote(s), ErrFrame)
 		}
 		u[j] = hi<<4 | lo
 		j++

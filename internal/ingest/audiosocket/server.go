@@ -15,6 +15,7 @@ import (
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
@@ -347,7 +348,7 @@ func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request, p auth.Princi
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
-		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+err.Error())
+		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…"
 		return
 	}
 	if err := s.BindFor(b, p); err != nil {

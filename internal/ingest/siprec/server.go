@@ -108,7 +108,8 @@ func New(cfg Config) (*Server, error) {
 	if !cfg.CallerParty.Valid() || !cfg.DefaultParty.Valid() {
 		return nil, fmt.Errorf("siprec: caller/default party: %w", event.ErrParty)
 	}
-	sipLog := cfg.Log.With("layer", "sipgo")
+	cfg.Log = serverLogger(cfg.Log) // see logging.go
+	sipLog := sipgoLogger(cfg.Log)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("undertone"),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)))
