@@ -64,6 +64,7 @@ type Config struct {
 	// (banking, energy, insurance, public_services, telecom); empty: all. A call's meta
 	// "playbook" narrows them further.
 	HintPlaybooks string `yaml:"hint_playbooks"`
+	Hints         Hints  `yaml:"hints"`
 
 	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
 	AudioSocketAddr string    `yaml:"audiosocket_addr"` // Asterisk AudioSocket TCP listen address; empty = off
@@ -87,6 +88,16 @@ type Telephony struct {
 	MaxCallsPerToken   int           `yaml:"max_calls_per_token"` // calls per integrator token over WHIP, Twilio, AudioHook and tokened SIP together, 0 = unlimited
 	AudioHookSecret    string        `yaml:"audiohook_secret"`    // base64 client secret: signatures required when set (prefer env)
 	AudioHookMaxSkew   time.Duration `yaml:"audiohook_max_skew"`  // allowed clock skew of signature timestamps [30s]
+}
+
+// Hints settings for the hint engine beyond which playbooks are loaded.
+type Hints struct {
+	// Sectors maps a call's queue or team (meta "queue", "team"; case-insensitive) to the
+	// sector playbooks it gets, comma-separated, on top of the general rules: e.g.
+	// {mobiel: telecom, particulier: banking}. "*" is the sector of calls whose queue
+	// and team are not listed. A call's own meta "playbook" wins; a call with no sector
+	// gets the general rules only.
+	Sectors map[string]string `yaml:"sectors"`
 }
 
 // WebRTC settings for the WHIP ingest.
@@ -296,6 +307,11 @@ func (c *Config) Validate() error {
 	if c.NATS != "" {
 		if u, err := url.Parse(c.NATS); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
 			bad("nats %q: want nats://host:port or tls://host:port", c.NATS)
+		}
+	}
+	for k, v := range c.Hints.Sectors {
+		if strings.TrimSpace(k) == "" || strings.Trim(v, " ,") == "" {
+			bad("hints.sectors: %q: %q: want a queue or team mapped to playbook names", k, v)
 		}
 	}
 	if c.WebRTC.UDPPortMin > c.WebRTC.UDPPortMax {

@@ -43,26 +43,14 @@ func (w *wordPiece) tokens(text string) []string {
 	return enc.GetTokens()
 }
 
-// placeholders are what internal/redact puts where an identifying number was ("[IBAN]").
-// They are masked before anything else sees the text: a placeholder is not something
-// the customer said, and as a word ("iban", "phone", "card") it pulled utterances
-// towards intents it has nothing to do with ("[PHONE]" read as card_lost_or_stolen 0.39).
-var placeholders = strings.NewReplacer("["+redact.KindIBAN+"]", " ", "["+redact.KindCard+"]", " ",
-	"["+redact.KindBSN+"]", " ", "["+redact.KindPhone+"]", " ", "["+redact.KindAmount+"]", " ")
-
-// maskPlaceholders removes redaction placeholders from text.
-func maskPlaceholders(text string) string {
-	if !strings.Contains(text, "[") {
-		return text
-	}
-	return placeholders.Replace(text)
-}
-
 // words splits text into lower-cased words: letters and digits, with apostrophes and
 // hyphens inside words kept ("'s", "e-mail"). Digits are collapsed to "0" so amounts and
 // dates share features.
 func words(text string) []string {
-	text = maskPlaceholders(text)
+	// Redaction placeholders ("[IBAN]") are masked: as words ("iban", "phone") they pulled
+	// utterances towards intents they have nothing to do with ("[PHONE]" read as
+	// card_lost_or_stolen 0.39).
+	text = redact.StripPlaceholders(text)
 	var out []string
 	var b strings.Builder
 	flush := func() {
