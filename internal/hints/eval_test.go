@@ -1,0 +1,72 @@
+package hints
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEvalCommand runs the development scenario file (written by the team, not a held-out
+// test) through the real transcript → intent → hint chain with the shipped model, flags
+// after the file included, and checks the report's shape and the guarantees that hold
+// whatever the model: no hint on the neutral calls, every miss listed.
+func TestEvalCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := EvalCommand(context.Background(), []string{"testdata/eval_own.json", "--json", "--sectors", "internet=telecom,mobiel=telecom,broadband=telecom,mobile=telecom"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var s HintScores
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if s.Calls < 20 || s.NeutralCalls < 6 || s.ExpectedNeeds < 20 || len(s.PerLang) != 2 || len(s.PerNeed) != 9 {
+		t.Errorf("scores %+v", s)
+	}
+	if s.FalseAlarms != 0 {
+		t.Errorf("hints on %d neutral calls", s.FalseAlarms)
+	}
+	missed := 0
+	for _, m := range s.Misses {
+		missed += len(m.Missed)
+	}
+	if missed != s.ExpectedNeeds-s.NamedNeeds {
+		t.Errorf("%d misses listed, %d needs missed", missed, s.ExpectedNeeds-s.NamedNeeds)
+	}
+	t.Logf("need recall %.3f (%d/%d), all named %.3f, false alarms %d/%d", s.NeedRecall, s.NamedNeeds, s.ExpectedNeeds,
+		s.AllNamed, s.FalseAlarms, s.NeutralCalls)
+}
+
+// TestEvalRunsTheChain: a call whose customer plainly says they cannot pay gets a
+// financial-strain hint through the model, and the same call on a telecom queue gets no
+// banking hint.
+func TestEvalRunsTheChain(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.json")
+	src := `[{"id":"x","lang":"nl","playbook":"","queue":"mobiel","turns":[
+	 {"party":"agent","text":"Goedemiddag, waarmee kan ik helpen?"},
+	 {"party":"customer","text":"ik kan de rekening deze maand echt niet betalen, ik heb gewoon geen geld meer"}],
+	 "needs":["financial_strain"],"neutral":false}]`
+	os.WriteFile(file, []byte(src), 0o644)
+	var out bytes.Buffer
+	if err := EvalCommand(context.Background(), []string{"--sectors", "mobiel=telecom", "--all", file}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "need recall 1.000") || strings.Contains(out.String(), "banking.") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	for _, bad := range []string{
+		`[{"id":"x","lang":"de","turns":[{"party":"customer","text":"hallo"}],"needs":[]}]`,
+		`[{"id":"x","lang":"nl","turns":[{"party":"caller","text":"hallo"}],"needs":[]}]`,
+		`[{"id":"x","lang":"nl","turns":[{"party":"customer","text":"hallo"}],"needs":["money"]}]`,
+		`[{"id":"x","lang":"nl","turns":[{"party":"customer","text":"hallo"}],"needs":[],"neutrall":true}]`,
+	} {
+		os.WriteFile(file, []byte(bad), 0o644)
+		if err := EvalCommand(context.Background(), []string{file}, &out); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
