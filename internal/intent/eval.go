@@ -26,6 +26,15 @@ type Confusion struct {
 
 // Evaluate classifies every sample with its language and scores intents and needs per language.
 func Evaluate(m *Model, ss []Sample) (map[string]LangScores, []Confusion) {
+	rs := make([]Result, len(ss))
+	for i, s := range ss {
+		rs[i] = m.Classify(s.Text, s.Lang)
+	}
+	return Score(ss, rs)
+}
+
+// Score scores results rs[i] against the gold samples ss[i], per language.
+func Score(ss []Sample, rs []Result) (map[string]LangScores, []Confusion) {
 	type acc struct {
 		n, ok         int
 		tp, fp, fn    map[string]int
@@ -33,13 +42,13 @@ func Evaluate(m *Model, ss []Sample) (map[string]LangScores, []Confusion) {
 	}
 	per := map[string]*acc{}
 	conf := map[[3]string]int{}
-	for _, s := range ss {
+	for i, s := range ss {
 		a := per[s.Lang]
 		if a == nil {
 			a = &acc{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}}
 			per[s.Lang] = a
 		}
-		r := m.Classify(s.Text, s.Lang)
+		r := rs[i]
 		a.n++
 		if r.Intent == s.Intent {
 			a.ok++
