@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -374,4 +375,24 @@ func TestConcurrentClassify(t *testing.T) {
 	if got := m.Classify(benchLines()[0], "nl"); got.Intent != want.Intent || got.Confidence != want.Confidence {
 		t.Errorf("result changed under concurrency: %+v vs %+v", got, want)
 	}
+}
+
+// BenchmarkLoadDefault reports the time to load the shipped model and the heap it keeps
+// (weights dequantised to float32, the tokenizer's vocabulary).
+func BenchmarkLoadDefault(b *testing.B) {
+	var heap float64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := LoadDefault()
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(heap/(1<<20), "heap-MiB")
 }
