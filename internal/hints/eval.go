@@ -2,12 +2,10 @@ package hints
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/undertone/undertone/internal/call"
@@ -70,7 +68,7 @@ type EvalParams struct {
 }
 
 // Timing of the scripted calls: speech at 150 words a minute (at least 1.5 s a turn),
-// 0.8 s between turns, and 15 s of call after the last turn (the goodbye). The dynamics
+// 0.8 s between turns, and 20 s of call after the last turn (the agent's answer, the goodbye). The dynamics
 // stage emits a dynamics event about every second of a live call; the evaluation does the
 // same with a quiet, polite line (no silence, no overtalk), so a hint held back by the
 // 15 s gap between hints may still be raised, as it would be live.
@@ -78,48 +76,30 @@ const (
 	wordsPerSecond = 2.5
 	minTurnS       = 1.5
 	gapS           = 0.8
-	tailS          = 15.0
+	tailS          = 20.0
 	integratorConf = 0.95
 )
 
-// Run pushes one scenario through a real call — the transcript → intent stage and the
-// hint engine as serve wires them — as confident integrator transcripts, and returns the
-// hints it raised.
+// Run pushes one scenario through the transcript → intent stage and the hint engine, the
+// call analyzers serve runs on a call's joiner, in serve's order, as confident integrator
+// transcripts, and returns the hints raised. Events are handed to the analyzers one at a
+// time and what they emit follows right after, as on a call's joiner that is not behind: pushing a whole call through a live call.Registry faster than real time
+// queues the intent of each line behind the rest of the call and so changes which hints
+// the gap between hints lets through.
 func (p EvalParams) Run(sc Scenario) ([]event.HintData, error) {
-	var mu sync.Mutex
-	var hints []event.HintData
-	var perr error
-	reg := call.NewRegistry(call.Config{
-		Joiners: []call.CallAnalyzerFactory{
-			transcript.NewIntentFactory(transcript.IntentConfig{Classify: p.Classify}),
-			p.Engine.Factory(),
-		},
-		Publish: func(r event.Raw) {
-			if r.Type != event.Hint {
-				return
-			}
-			var ev struct{ Data event.HintData }
-			mu.Lock()
-			defer mu.Unlock()
-			if err := json.Unmarshal(r.Body, &ev); err != nil {
-				perr = err
-				return
-			}
-			hints = append(hints, ev.Data)
-		},
-		IdleTimeout: time.Hour,
-	})
-	c, _, err := reg.Open(call.OpenParams{ID: "eval-" + sanitizeID(sc.ID), Source: "eval",
-		Meta: map[string]string{"lang": sc.Lang, "playbook": sc.Playbook, "queue": sc.Queue}})
-	if err != nil {
-		return nil, err
+	as := []call.CallAnalyzer{
+		transcript.NewIntentFactory(transcript.IntentConfig{Classify: p.Classify})("eval-" + sc.ID),
+		p.Engine.Factory()("eval-" + sc.ID),
 	}
+	j := &syncJoiner{as: as}
+	j.Emit(event.CallStarted, "", 0, event.CallInfo{Source: "eval",
+		Meta: map[string]string{"lang": sc.Lang, "playbook": sc.Playbook, "queue": sc.Queue}})
 	t := 2.0
 	tick := 1.0
 	talk := map[event.Party]float64{}
 	dyn := func(until float64) {
 		for ; tick <= until; tick++ {
-			c.Emit(event.Dynamics, "", secs(tick), event.DynamicsData{T: tick, TalkRatio: ratio(talk),
+			j.Emit(event.Dynamics, "", secs(tick), event.DynamicsData{T: tick, TalkRatio: ratio(talk),
 				Talk: event.TalkShares{Customer: talk[event.Customer], Agent: talk[event.Agent]}})
 		}
 	}
@@ -131,16 +111,49 @@ func (p EvalParams) Run(sc Scenario) ([]event.HintData, error) {
 		d := max(minTurnS, float64(len(strings.Fields(turn.Text)))/wordsPerSecond)
 		dyn(t + d)
 		talk[party] += d
-		c.Emit(event.Transcript, party, secs(t+d), event.TranscriptData{Segment: fmt.Sprintf("%s-%d", party, i+1),
+		j.Emit(event.Transcript, party, secs(t+d), event.TranscriptData{Segment: fmt.Sprintf("%s-%d", party, i+1),
 			Start: t, End: t + d, Text: turn.Text, Final: true, Lang: sc.Lang, Confidence: integratorConf,
 			Source: event.TranscriptSourceIntegrator})
 		t += d + gapS
 	}
 	dyn(t + tailS)
-	c.End("hangup")
-	mu.Lock()
-	defer mu.Unlock()
-	return hints, perr
+	for _, a := range as {
+		a.Close(j)
+	}
+	return j.hints, nil
+}
+
+// syncJoiner is a call's joiner without the goroutine: every event goes to every
+// analyzer in order, and what they emit is queued and dispatched after it, as the call's
+// joiner queues what its analyzers emit (so the hint engine sees a transcript before the
+// intent derived from it).
+type syncJoiner struct {
+	as      []call.CallAnalyzer
+	seq     uint64
+	queue   []event.Event
+	running bool
+	hints   []event.HintData
+}
+
+func (j *syncJoiner) Emit(typ string, party event.Party, t time.Duration, data any) {
+	j.seq++
+	j.queue = append(j.queue, event.Event{V: event.Version, Type: typ, Call: "eval", Seq: j.seq, Party: party,
+		T: t.Seconds(), Data: data})
+	if h, ok := data.(event.HintData); ok && typ == event.Hint {
+		j.hints = append(j.hints, h)
+	}
+	if j.running {
+		return
+	}
+	j.running = true
+	for len(j.queue) > 0 {
+		ev := j.queue[0]
+		j.queue = j.queue[1:]
+		for _, a := range j.as {
+			a.Event(&ev, j)
+		}
+	}
+	j.running = false
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -150,20 +163,6 @@ func ratio(talk map[event.Party]float64) float64 {
 		return talk[event.Agent] / tot
 	}
 	return 0
-}
-
-// sanitizeID makes a call id from a scenario id (letters, digits, - and _).
-func sanitizeID(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 60 {
-		b = b[:60]
-	}
-	return string(b)
 }
 
 // Evaluate runs every scenario and scores the hints against the expected needs.

@@ -38,6 +38,11 @@ func TestEvalCommand(t *testing.T) {
 	}
 	t.Logf("need recall %.3f (%d/%d), all named %.3f, false alarms %d/%d", s.NeedRecall, s.NamedNeeds, s.ExpectedNeeds,
 		s.AllNamed, s.FalseAlarms, s.NeutralCalls)
+	// The team wrote these calls and the model's training text: this is a floor against
+	// regressions of the chain, not a measure of how it does on calls written elsewhere.
+	if s.NeedRecall < 0.8 {
+		t.Errorf("need recall %.3f on the development calls, was 0.86 when the model was frozen", s.NeedRecall)
+	}
 }
 
 // TestEvalRunsTheChain: a call whose customer plainly says they cannot pay gets a

@@ -52,7 +52,7 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fl.IntVar(&cfg.epochs, "epochs", 6, "training epochs")
 	fl.Float64Var(&cfg.lr, "lr", 0.2, "AdaGrad learning rate")
 	fl.Float64Var(&cfg.l2, "l2", 1e-5, "L2 regularisation")
-	fl.Float64Var(&cfg.handWeight, "hand-weight", 3, "weight of a hand-written line relative to a corpus line")
+	fl.Float64Var(&cfg.handWeight, "hand-weight", 8, "weight of a hand-written line relative to a corpus line")
 	fl.Float64Var(&cfg.xsidWeight, "xsid-weight", 1, "weight of an xSID (assistant, out_of_scope) line")
 	fl.IntVar(&cfg.oosCap, "oos-cap", 4000, "at most this many English out_of_scope training lines")
 	fl.BoolVar(&cfg.benchmarks, "benchmarks", false, "also train and score Banking77-77 and CLINC150 models")
