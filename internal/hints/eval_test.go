@@ -8,6 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/intent"
+	"github.com/undertone/undertone/internal/transcript"
+	"github.com/undertone/undertone/models"
 )
 
 // TestEvalCommand runs the development scenario file (written by the team, not a held-out
@@ -72,6 +79,57 @@ func TestEvalRunsTheChain(t *testing.T) {
 		os.WriteFile(file, []byte(bad), 0o644)
 		if err := EvalCommand(context.Background(), []string{file}, &out); err == nil {
 			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+// TestMisheardLineThroughTheChain: the misfire, through the real intent stage,
+// model and engine. A calm caller's line misheard by pocketsphinx at confidence 1e-6
+// raises nothing on a banking call. Above the gate the same words raise the fraud hint,
+// as they do from a confident integrator: the model reads both the intent and a need
+// (≥ 0.8, the recogniser's need gate) in them, two signals.
+func TestMisheardLineThroughTheChain(t *testing.T) {
+	pbs, err := LoadFS(models.FS, "playbooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{Playbooks: pbs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := intent.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = "and i didn't buy it somebody took money from my account"
+	for _, c := range []struct {
+		src  string
+		conf float64
+		want bool
+	}{
+		{"pocketsphinx", 1e-6, false},
+		{"pocketsphinx", 0.49, false},
+		{"pocketsphinx", 0.6, true},
+		{event.TranscriptSourceIntegrator, 0.95, true},
+	} {
+		as := []call.CallAnalyzer{
+			transcript.NewIntentFactory(transcript.IntentConfig{Classify: m.ClassifyEvent})("c"),
+			e.Factory()("c"),
+		}
+		j := &syncJoiner{as: as}
+		j.Emit(event.CallStarted, "", 0, event.CallInfo{Meta: map[string]string{"playbook": "banking"}})
+		j.Emit(event.Transcript, event.Customer, 4*time.Second, event.TranscriptData{Segment: "customer-1", Start: 1, End: 4,
+			Text: line, Final: true, Lang: "en", Source: c.src, Confidence: c.conf})
+		for s := 5; s < 40; s++ {
+			j.Emit(event.Dynamics, "", time.Duration(s)*time.Second, event.DynamicsData{T: float64(s)})
+		}
+		got := false
+		for _, h := range j.hints {
+			got = got || h.Priority == "high"
+		}
+		if got != c.want {
+			t.Errorf("%s at %g: high-priority hint %v, want %v (hints %+v; model says %+v)", c.src, c.conf, got, c.want,
+				j.hints, m.Classify(line, "en"))
 		}
 	}
 }
