@@ -68,10 +68,10 @@ type EvalParams struct {
 }
 
 // Timing of the scripted calls: speech at 150 words a minute (at least 1.5 s a turn),
-// 0.8 s between turns, and 20 s of call after the last turn (the agent's answer, the goodbye). The dynamics
-// stage emits a dynamics event about every second of a live call; the evaluation does the
-// same with a quiet, polite line (no silence, no overtalk), so a hint held back by the
-// 15 s gap between hints may still be raised, as it would be live.
+// 0.8 s between turns, and 20 s of call after the last turn (the agent's answer, the
+// goodbye). The dynamics stage emits a dynamics event about every second of a live call;
+// the evaluation does the same with a quiet, polite line (no silence, no overtalk), so a
+// hint held back by the 15 s gap between hints may still be raised, as it would be live.
 const (
 	wordsPerSecond = 2.5
 	minTurnS       = 1.5
