@@ -29,3 +29,22 @@ func TestPlaybookCheck(t *testing.T) {
 		t.Error("unknown playbook subcommand accepted")
 	}
 }
+
+// TestEvalRouting: `eval --intent FILE --json` and `eval --hints FILE --json` reach their
+// packages with the flags after the file.
+func TestEvalRouting(t *testing.T) {
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"eval", "--intent", "../../models/intent/test_en.csv", "--json"}, &out, &errOut); err != nil ||
+		!strings.Contains(out.String(), `"en":{"n":`) || !strings.Contains(out.String(), `"need_micro_f1"`) {
+		t.Errorf("eval --intent: %v %s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"eval", "--hints", "../../internal/hints/testdata/eval_own.json", "--json"}, &out, &errOut); err != nil ||
+		!strings.Contains(out.String(), `"need_recall"`) || !strings.Contains(out.String(), `"false_alarm_calls"`) {
+		t.Errorf("eval --hints: %v %s", err, out.String())
+	}
+	if err := run(ctx, []string{"eval", "--speech"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "--hints") {
+		t.Errorf("unknown eval kind: %v", err)
+	}
+}

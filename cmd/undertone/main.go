@@ -30,6 +30,9 @@ Usage:
                                              train a model on a corpus (see models/*.md)
   undertone eval --emotion --corpus DIR [--model FILE] [--telephone] [--json]
                                              evaluate a model speaker-independently
+  undertone eval --intent FILE.csv [--json]  score the intent model on labelled lines
+  undertone eval --hints FILE.json [--json] [--sectors queue=playbook,...]
+                                             score hints on scripted calls (transcript → intent → hint)
   undertone playbook check FILE.yaml|DIR ...
                                              validate hint playbooks (line-numbered errors)
   undertone version

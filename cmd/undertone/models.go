@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/undertone/undertone/internal/emotion"
+	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/intent"
 )
 
@@ -29,16 +30,18 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 		return emotion.EvalCommand(ctx, rest, stdout)
 	case "--intent":
 		return intent.EvalCommand(ctx, rest, stdout)
+	case "--hints":
+		return hints.EvalCommand(ctx, rest, stdout)
 	default:
-		return fmt.Errorf("eval: say what to evaluate: --emotion or --intent")
+		return fmt.Errorf("eval: say what to evaluate: --emotion, --intent or --hints")
 	}
 }
 
-// modelKind finds the first --emotion/--intent flag and returns the args without it.
+// modelKind finds the first --emotion/--intent/--hints flag and returns the args without it.
 func modelKind(args []string) (string, []string) {
 	for i, a := range args {
 		switch a {
-		case "--emotion", "-emotion", "--intent", "-intent":
+		case "--emotion", "-emotion", "--intent", "-intent", "--hints", "-hints":
 			if a[1] != '-' {
 				a = "-" + a
 			}

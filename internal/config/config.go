@@ -70,6 +70,7 @@ type Config struct {
 	// (banking, energy, insurance, public_services, telecom); empty: all. A call's meta
 	// "playbook" narrows them further.
 	HintPlaybooks string `yaml:"hint_playbooks"`
+	Hints         Hints  `yaml:"hints"`
 
 	SIPAddr         string    `yaml:"sip_addr"`         // SIP/SIPREC listen address, UDP and TCP; empty = off
 	AudioSocketAddr string    `yaml:"audiosocket_addr"` // Asterisk AudioSocket TCP listen address; empty = off
@@ -107,6 +108,16 @@ type HTTP struct {
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`         // keep-alive connections between requests [60s]
 	MaxConns          int           `yaml:"max_conns"`            // open connections; 0 = half the file-descriptor limit
 	MaxConnsPerSource int           `yaml:"max_conns_per_source"` // open connections from one address (NAT: many agents) [512]
+}
+
+// Hints settings for the hint engine beyond which playbooks are loaded.
+type Hints struct {
+	// Sectors maps a call's queue or team (meta "queue", "team"; case-insensitive) to the
+	// sector playbooks it gets, comma-separated, on top of the general rules: e.g.
+	// {mobiel: telecom, particulier: banking}. "*" is the sector of calls whose queue
+	// and team are not listed. A call's own meta "playbook" wins; a call with no sector
+	// gets the general rules only.
+	Sectors map[string]string `yaml:"sectors"`
 }
 
 // WebRTC settings for the WHIP ingest.
@@ -338,6 +349,11 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxConns < 0 || c.HTTP.MaxConnsPerSource < 0 {
 		bad("http.max_conns and http.max_conns_per_source must not be negative")
+	}
+	for k, v := range c.Hints.Sectors {
+		if strings.TrimSpace(k) == "" || strings.Trim(v, " ,") == "" {
+			bad("hints.sectors: %q: %q: want a queue or team mapped to playbook names", k, v)
+		}
 	}
 	if c.WebRTC.UDPPortMin > c.WebRTC.UDPPortMax {
 		bad("webrtc.udp_port_min %d > udp_port_max %d", c.WebRTC.UDPPortMin, c.WebRTC.UDPPortMax)

@@ -50,3 +50,19 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestHintSectors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "u.yaml")
+	_ = os.WriteFile(file, []byte("hints:\n  sectors:\n    mobiel: telecom\n    Particulier: banking,insurance\n    \"*\": energy\n"), 0o600)
+	c, err := Load([]string{"--config", file}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hints.Sectors["mobiel"] != "telecom" || c.Hints.Sectors["Particulier"] != "banking,insurance" || c.Hints.Sectors["*"] != "energy" {
+		t.Errorf("sectors %v", c.Hints.Sectors)
+	}
+	_ = os.WriteFile(file, []byte("hints:\n  sectors:\n    mobiel: \" , \"\n"), 0o600)
+	if _, err := Load([]string{"--config", file}, env(nil), io.Discard); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "hints.sectors") {
+		t.Errorf("empty sector: err = %v", err)
+	}
+}

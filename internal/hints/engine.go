@@ -9,11 +9,32 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/transcript"
 )
+
+// GeneralPlaybook is the playbook every call gets, whatever its sector.
+const GeneralPlaybook = "general"
 
 // Config configures the engine. Zero fields take the defaults in brackets.
 type Config struct {
-	Playbooks []*Playbook // required; a call uses those its call.started meta names under "playbook" (comma-separated), else all
+	// Playbooks is required. Every call gets the GeneralPlaybook (when loaded) plus the
+	// sector playbooks its call.started meta names: "playbook" (comma-separated) when
+	// given, else Sectors[queue], else Sectors[team], else Sectors["*"]; a call with no
+	// sector gets the general rules only. A sector rule replaces the general rule with
+	// the same id.
+	Playbooks []*Playbook
+	// Sectors maps a queue or team (case-insensitive) to sector playbooks,
+	// comma-separated: {"mobiel": "telecom", "particulier-bank": "banking"}. The key "*"
+	// is the sector of calls whose queue and team are not listed.
+	Sectors map[string]string
+	// Gates: an embedded recogniser's utterance below its engine's gate is not matched
+	// by any rule, nor are intents derived from it [transcript.DefaultGates].
+	Gates transcript.Gates
+	// IntegratorMinConfidence: an integrator's transcript at or above this confidence is
+	// "confident", enough on its own for a high-priority hint. Anything else — an
+	// embedded recogniser's words, an integrator that reports a lower confidence or none
+	// — needs a second, independent signal for one [0.7].
+	IntegratorMinConfidence float64
 	// DefaultLang is the hint language until a transcript names one [nl].
 	DefaultLang string
 	// MinGap is the least media time between two hints, unless the second is high
@@ -49,6 +70,9 @@ func (c *Config) defaults() {
 	if c.RepeatOverlap <= 0 {
 		c.RepeatOverlap = 0.75
 	}
+	if c.IntegratorMinConfidence <= 0 {
+		c.IntegratorMinConfidence = 0.7
+	}
 	if c.FeedbackWindow <= 0 {
 		c.FeedbackWindow = 10 * time.Minute
 	}
@@ -63,6 +87,8 @@ type Engine struct {
 	rules      []*rule
 	byPlaybook map[string][]*rule
 	byKey      map[string]*rule
+	general    []*rule // rules of GeneralPlaybook: every call's
+	sectors    map[string]string
 	led        *ledger
 	nWords     int // alternatives with words, across all playbooks
 }
@@ -74,7 +100,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("hints: no playbooks: %w", ErrInvalid)
 	}
 	e := &Engine{cfg: cfg, byPlaybook: map[string][]*rule{}, byKey: map[string]*rule{},
-		led: newLedger(cfg.FeedbackWindow, cfg.Now)}
+		sectors: map[string]string{}, led: newLedger(cfg.FeedbackWindow, cfg.Now)}
 	for _, pb := range cfg.Playbooks {
 		rs := compile(pb, &e.nWords)
 		e.rules = append(e.rules, rs...)
@@ -82,6 +108,15 @@ func New(cfg Config) (*Engine, error) {
 		for _, r := range rs {
 			e.byKey[r.key] = r
 		}
+	}
+	e.general = e.byPlaybook[GeneralPlaybook]
+	for k, v := range cfg.Sectors {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.ToLower(strings.TrimSpace(name)); name != "" && e.byPlaybook[name] == nil {
+				return nil, fmt.Errorf("hints: sectors: %q maps to playbook %q, which is not loaded: %w", k, name, ErrInvalid)
+			}
+		}
+		e.sectors[strings.ToLower(strings.TrimSpace(k))] = v
 	}
 	return e, nil
 }
@@ -95,7 +130,7 @@ func (e *Engine) Factory() call.CallAnalyzerFactory {
 func (e *Engine) Rules() int { return len(e.rules) }
 
 func (e *Engine) newCall(id string) *analyzer {
-	return &analyzer{e: e, id: id, rules: e.rules, fired: map[string]float64{}, needAt: map[string]needMark{},
+	return &analyzer{e: e, id: id, rules: e.general, fired: map[string]float64{}, needAt: map[string]needMark{},
 		lastHint: math.Inf(-1)}
 }
 
@@ -129,7 +164,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	switch ev.Type {
 	case event.CallStarted:
 		if in, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
-			a.selectPlaybooks(in.Meta["playbook"])
+			a.rules = a.e.rulesFor(in.Meta)
 		}
 		return
 	case event.Transcript:
@@ -142,13 +177,19 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		}
 		s.tick(ev.T)
 		// Only the customer's words are matched, but the agent's turn moves time on: a
-		// hint held back by the gap between hints may be raised now.
+		// hint held back by the gap between hints may be raised now. Words below their
+		// recogniser's gate are not matched at all, nor is what was derived from them.
 		if ev.Party == event.Customer {
-			s.addUtterance(ev.T, d, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap, a.e.nWords)
+			if !a.e.cfg.Gates.Pass(d) {
+				s.gate(d.Segment)
+				break
+			}
+			confident := transcript.FromIntegrator(d) && d.Confidence >= a.e.cfg.IntegratorMinConfidence
+			s.addUtterance(ev.T, d, confident, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap, a.e.nWords)
 		}
 	case event.Intent:
 		d, ok := event.PayloadAs[event.IntentData](ev.Data)
-		if !ok || ev.Party != event.Customer {
+		if !ok || ev.Party != event.Customer || s.gated(d.Segment) {
 			return
 		}
 		s.tick(ev.T)
@@ -188,17 +229,46 @@ func (a *analyzer) Tick(time.Duration, call.Emitter) {}
 // window.
 func (a *analyzer) Close(call.Emitter) { a.e.led.ended(a.id) }
 
-func (a *analyzer) selectPlaybooks(spec string) {
-	if strings.TrimSpace(spec) == "" {
-		return
+// rulesFor returns the rules of a call with this call.started meta: the sector
+// playbooks it names (meta "playbook"; else its queue's or team's sector) in the order
+// named, then the general rules no sector rule replaces. Unknown names are skipped: a
+// call with no known sector gets the general rules only, never every playbook.
+func (e *Engine) rulesFor(meta map[string]string) []*rule {
+	spec := strings.TrimSpace(meta["playbook"])
+	for _, k := range []string{meta["queue"], meta["team"], "*"} {
+		if spec != "" {
+			break
+		}
+		if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+			spec = e.sectors[k]
+		}
+	}
+	if spec == "" {
+		return e.general
 	}
 	var rs []*rule
+	ids := map[string]bool{}
+	seen := map[string]bool{}
 	for _, name := range strings.Split(spec, ",") {
-		rs = append(rs, a.e.byPlaybook[strings.TrimSpace(strings.ToLower(name))]...)
+		name = strings.TrimSpace(strings.ToLower(name))
+		if seen[name] || name == GeneralPlaybook {
+			continue
+		}
+		seen[name] = true
+		for _, r := range e.byPlaybook[name] {
+			rs = append(rs, r)
+			ids[r.spec.ID] = true
+		}
 	}
-	if len(rs) > 0 { // an unknown name falls back to every playbook rather than none
-		a.rules = rs
+	if len(rs) == 0 {
+		return e.general
 	}
+	for _, r := range e.general {
+		if !ids[r.spec.ID] {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }
 
 // evaluate raises at most one hint: the highest-priority rule that matches on evidence
@@ -228,6 +298,12 @@ func (a *analyzer) evaluate(emit call.Emitter) {
 		ev := r.match(&a.st)
 		if ev == nil || fired && newest(ev) <= last {
 			continue
+		}
+		if r.prio >= priorities["high"] {
+			var ok bool
+			if ev, ok = r.corroborate(&a.st, ev); !ok {
+				continue
+			}
 		}
 		best, bestEv = r, ev
 	}

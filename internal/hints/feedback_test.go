@@ -149,7 +149,7 @@ func (n *fbNode) openWithHint(id string) (*call.Call, string) {
 		n.t.Fatal(err)
 	}
 	c.Emit(event.Transcript, event.Customer, 6*time.Second, event.TranscriptData{Segment: "customer-1", Start: 3, End: 6,
-		Text: "ik kan het niet betalen deze maand", Final: true, Lang: "nl"})
+		Text: "ik kan het niet betalen deze maand", Final: true, Lang: "nl", Source: event.TranscriptSourceIntegrator, Confidence: 0.9})
 	raw, _ := n.await(event.Hint, 0)
 	var ev struct{ Data event.HintData }
 	if err := json.Unmarshal(raw.Body, &ev); err != nil || ev.Data.Rule != "energy.payment_trouble_arrangement" {

@@ -283,7 +283,7 @@ func LoadFS(fsys fs.FS, dir string) ([]*Playbook, error) {
 }
 
 // Select keeps the playbooks named in active (comma-separated, case-insensitive, e.g.
-// "energy,telecom" — a deployment's sectors); empty keeps all. An unknown name is an
+// "energy,telecom" — a deployment's sectors) and the GeneralPlaybook; empty keeps all. An unknown name is an
 // error that lists the known ones, so a typo in the configuration fails at start.
 func Select(pbs []*Playbook, active string) ([]*Playbook, error) {
 	if strings.TrimSpace(active) == "" {
@@ -311,6 +311,9 @@ func Select(pbs []*Playbook, active string) ([]*Playbook, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("hints: no playbook named in %q: %w", active, ErrInvalid)
+	}
+	if pb := by[GeneralPlaybook]; pb != nil && !seen[GeneralPlaybook] {
+		out = append(out, pb) // every call's rules: kept whatever sectors a deployment names
 	}
 	return out, nil
 }

@@ -26,8 +26,8 @@ func TestSelect(t *testing.T) {
 		t.Errorf("empty: %d playbooks, %v", len(got), err)
 	}
 	got, err := Select(pbs, " Telecom, energy,telecom")
-	if err != nil || len(got) != 2 || got[0].Name != "telecom" || got[1].Name != "energy" {
-		t.Errorf("telecom,energy: %v", err)
+	if err != nil || len(got) != 3 || got[0].Name != "telecom" || got[1].Name != "energy" || got[2].Name != GeneralPlaybook {
+		t.Errorf("telecom,energy: %d playbooks, %v (want telecom, energy and the general rules)", len(got), err)
 	}
 	if _, err := Select(pbs, "energy,telcom"); err == nil || !strings.Contains(err.Error(), `"telcom"`) ||
 		!strings.Contains(err.Error(), "public_services") {
@@ -35,5 +35,15 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := Select(pbs, " , "); err == nil {
 		t.Error("no names accepted")
+	}
+}
+
+// TestPlaceholdersAreNotWords: a redaction placeholder never matches a playbook phrase.
+func TestPlaceholdersAreNotWords(t *testing.T) {
+	if got := normalize("mijn IBAN is [IBAN], bel [PHONE]"); strings.Join(got, " ") != "mijn iban is bel" {
+		t.Errorf("normalize = %q", got)
+	}
+	if compilePhrase("phone").in(normalize("call me on [PHONE] please")) {
+		t.Error(`"phone" matched a [PHONE] placeholder`)
 	}
 }

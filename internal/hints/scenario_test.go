@@ -22,7 +22,9 @@ import (
 // and the exact list of hints the shipped playbooks must raise — none for a neutral call.
 type scenario struct {
 	Name     string     `yaml:"name"`
-	Playbook string     `yaml:"playbook"` // call meta "playbook"; empty: every playbook
+	Playbook string     `yaml:"playbook"` // call meta "playbook"; empty: the queue's or team's sector, else general only
+	Queue    string     `yaml:"queue"`    // call meta "queue"
+	Team     string     `yaml:"team"`     // call meta "team"
 	Lang     string     `yaml:"lang"`     // transcript language of every line
 	Steps    []step     `yaml:"steps"`
 	Expect   []wantHint `yaml:"expect"`
@@ -40,6 +42,10 @@ type step struct {
 	Dynamics *stepDyn `yaml:"dynamics"`
 	Alert    string   `yaml:"alert"`   // alert kind, e.g. agent_overtalk
 	Partial  bool     `yaml:"partial"` // the transcript is a partial result (the engine waits for finals)
+	// Source and Conf describe the customer's transcript [integrator, 0.9]: an embedded
+	// recogniser's name and its confidence make a misheard line.
+	Source string   `yaml:"source"`
+	Conf   *float64 `yaml:"conf"`
 }
 
 type stepInt struct {
@@ -113,7 +119,7 @@ func shippedEngine(t testing.TB) *Engine {
 // the same types the live stages emit (emotion as a pointer, as internal/emotion does).
 func (sc *scenario) events() []event.Event {
 	evs := []event.Event{{Type: event.CallStarted, Data: event.CallInfo{Source: "test",
-		Meta: map[string]string{"playbook": sc.Playbook}}}}
+		Meta: map[string]string{"playbook": sc.Playbook, "queue": sc.Queue, "team": sc.Team}}}}
 	seg := 0
 	for _, s := range sc.Steps {
 		at := s.At
@@ -143,13 +149,23 @@ func (sc *scenario) events() []event.Event {
 			}
 			seg++
 			n := float64(len(strings.Fields(u.text)))
+			src, conf := event.TranscriptSourceIntegrator, 0.9
+			if u.p == event.Customer && s.Source != "" {
+				src = s.Source
+			}
+			if u.p == event.Customer && s.Conf != nil {
+				conf = *s.Conf
+			}
 			evs = append(evs, event.Event{Type: event.Transcript, Party: u.p, T: at, Data: event.TranscriptData{
 				Segment: fmt.Sprintf("%s-%d", u.p, seg), Start: math.Max(0, at-0.35*n), End: at, Text: u.text,
-				Final: !s.Partial, Lang: sc.Lang, Confidence: 0.9, Source: event.TranscriptSourceIntegrator}})
+				Final: !s.Partial, Lang: sc.Lang, Confidence: conf, Source: src}})
 		}
 		if in := s.Intent; in != nil {
 			d := event.IntentData{Intent: in.ID, Confidence: in.P, Lang: sc.Lang, Evidence: in.Evidence,
 				Abstained: in.ID == "out_of_scope", End: at}
+			if s.Customer != "" {
+				d.Segment = fmt.Sprintf("%s-%d", event.Customer, seg-btoi(s.Agent != ""))
+			}
 			for _, n := range in.Needs {
 				d.Needs = append(d.Needs, event.NeedScore{ID: n.ID, Confidence: n.P, Evidence: n.Evidence})
 			}
@@ -401,8 +417,16 @@ func TestGuardsAreWhatKeepHintsBack(t *testing.T) {
 	}
 }
 
-// TestPlaybookSelection: the call meta "playbook" limits the rules to the sectors it
-// names; an unknown name falls back to every playbook rather than none.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestPlaybookSelection: the call meta "playbook" names the sector playbooks a call
+// gets on top of the general rules; an unknown name, like no name, means the general
+// rules only — never every playbook.
 func TestPlaybookSelection(t *testing.T) {
 	e := shippedEngine(t)
 	var fraud *scenario
@@ -415,9 +439,10 @@ func TestPlaybookSelection(t *testing.T) {
 		t.Fatal("scenario banking_en_fraud missing")
 	}
 	for meta, want := range map[string][]string{
-		"telecom":          {"telecom.escalating_customer@38.0"},
+		"telecom":          {"general.security_worry@9.5", "telecom.escalating_customer@38.0"},
 		" Telecom,banking": {"banking.fraud_block_first@9.5", "telecom.escalating_customer@38.0"}, // equal priority: the order named
-		"no_such_sector":   {"banking.fraud_block_first@9.5", "banking.escalating_customer@38.0"},
+		"no_such_sector":   {"general.security_worry@9.5", "general.escalating_customer@38.0"},
+		"":                 {"general.security_worry@9.5", "general.escalating_customer@38.0"},
 	} {
 		sc := *fraud
 		sc.Playbook = meta

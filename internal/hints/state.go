@@ -12,10 +12,11 @@ type callState struct {
 	now  float64 // newest media time seen
 	lang string  // the call's language as transcripts name it
 
-	utts    []utterance // customer's final utterances
-	intents []intentObs // customer's intent events
-	emos    []emoObs    // customer's emotion cues (utterance and window)
-	repeats []repeatObs
+	utts      []utterance // customer's final utterances
+	gatedSegs []string    // segments of recogniser utterances below their gate (newest last)
+	intents   []intentObs // customer's intent events
+	emos      []emoObs    // customer's emotion cues (utterance and window)
+	repeats   []repeatObs
 
 	dyn      event.DynamicsData
 	dynAt    float64
@@ -25,12 +26,14 @@ type callState struct {
 }
 
 type utterance struct {
-	t       float64
-	text    string
-	words   []string
-	content map[string]bool
-	lang    string
-	hits    []int32 // per word alternative of the engine: 0 not tried, 1 no match, k+2 phrase k
+	t         float64
+	seg       string
+	confident bool // a confident integrator transcript: enough alone for a high-priority hint
+	text      string
+	words     []string
+	content   map[string]bool
+	lang      string
+	hits      []int32 // per word alternative of the engine: 0 not tried, 1 no match, k+2 phrase k
 }
 
 type intentObs struct {
@@ -64,9 +67,10 @@ func trim[T any](s []T, at func(T) float64, now float64) []T {
 
 func (s *callState) tick(t float64) { s.now = math.Max(s.now, t) }
 
-func (s *callState) addUtterance(t float64, d *event.TranscriptData, repeatWindow, repeatOverlap float64, nWords int) {
+func (s *callState) addUtterance(t float64, d *event.TranscriptData, confident bool, repeatWindow, repeatOverlap float64, nWords int) {
 	words := normalize(d.Text)
-	u := utterance{t: t, text: d.Text, words: words, content: content(words), lang: d.Lang, hits: make([]int32, nWords)}
+	u := utterance{t: t, seg: d.Segment, confident: confident, text: d.Text, words: words, content: content(words),
+		lang: d.Lang, hits: make([]int32, nWords)}
 	if len(u.content) >= 2 {
 		for i := len(s.utts) - 1; i >= 0; i-- {
 			p := s.utts[i]
@@ -91,4 +95,40 @@ func (s *callState) addDynamics(t float64, d event.DynamicsData) {
 		s.agentInt = trim(s.agentInt, func(v float64) float64 { return v }, t)
 	}
 	s.dyn, s.dynAt, s.hasDyn = d, t, true
+}
+
+// gate records a segment whose words were below their recogniser's gate: intents derived
+// from it are ignored too. Only the last keepItems are remembered; the intent of a
+// segment follows its transcript at once.
+func (s *callState) gate(seg string) {
+	if seg == "" {
+		return
+	}
+	s.gatedSegs = append(s.gatedSegs, seg)
+	if len(s.gatedSegs) > keepItems {
+		s.gatedSegs = s.gatedSegs[len(s.gatedSegs)-keepItems:]
+	}
+}
+
+func (s *callState) gated(seg string) bool {
+	if seg == "" {
+		return false
+	}
+	for i := len(s.gatedSegs) - 1; i >= 0; i-- {
+		if s.gatedSegs[i] == seg {
+			return true
+		}
+	}
+	return false
+}
+
+// confidentSeg reports whether the customer's utterance with this segment id is a
+// confident integrator transcript.
+func (s *callState) confidentSeg(seg string) bool {
+	for i := len(s.utts) - 1; i >= 0; i-- {
+		if s.utts[i].seg == seg {
+			return seg != "" && s.utts[i].confident
+		}
+	}
+	return false
 }

@@ -3,6 +3,8 @@ package hints
 import (
 	"strings"
 	"unicode"
+
+	"github.com/undertone/undertone/internal/redact"
 )
 
 var fold = strings.NewReplacer("á", "a", "à", "a", "ä", "a", "â", "a", "é", "e", "è", "e", "ë", "e", "ê", "e",
@@ -10,8 +12,9 @@ var fold = strings.NewReplacer("á", "a", "à", "a", "ä", "a", "â", "a", "é",
 
 // normalize lower-cases s, folds accents and splits it into words; apostrophes stay
 // inside words ("don't", "m'n"), '*' stays at the end of a word (phrase prefixes).
+// Redaction placeholders ("[IBAN]") are not words the customer said and are dropped.
 func normalize(s string) []string {
-	s = fold.Replace(strings.ToLower(s))
+	s = fold.Replace(strings.ToLower(redact.StripPlaceholders(s)))
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '*')
 	})

@@ -143,3 +143,22 @@ func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr float64) flo
 	}
 	return float64(ok) / math.Max(float64(len(ex)), 1)
 }
+
+// tuneOOSShift returns the shift in [-4, 0] added to out_of_scope's bias that maximises
+// the accuracy (abstaining counts as predicting out_of_scope) on dev; ties go to the
+// smaller shift.
+func tuneOOSShift(m *softmaxLR, dev []example, oos int, temp, thr float64) float64 {
+	if oos < 0 || len(dev) == 0 {
+		return 0
+	}
+	orig := m.b[oos]
+	defer func() { m.b[oos] = orig }()
+	best, bestAcc := 0.0, -1.0
+	for sh := 0.0; sh >= -4.0001; sh -= 0.25 {
+		m.b[oos] = orig + float32(sh)
+		if acc := abstainAccuracy(m, dev, oos, temp, thr); acc > bestAcc+1e-9 {
+			best, bestAcc = sh, acc
+		}
+	}
+	return best
+}

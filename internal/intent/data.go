@@ -18,7 +18,12 @@ type Sample struct {
 	Lang   string
 	Intent string
 	Needs  []string
-	Source string // corpus name, for weighting and reports
+	Source string // corpus name or file name, for weighting and reports
+	// Group is who or what wrote the line: one author's or one style's batch. Grouped
+	// cross-validation holds whole groups out, so that a fold is scored on phrasing the
+	// model has not seen from that writer. The CSV's optional "group" column; default the
+	// file name.
+	Group  string
 	Labels []string
 }
 
@@ -68,7 +73,8 @@ func (lm *labelMap) get(corpus, label string) string {
 	return c["*"]
 }
 
-// ReadCSV reads a file in TAXONOMY.md's eval format: header text,lang,intent,needs.
+// ReadCSV reads a file in TAXONOMY.md's eval format: header text,lang,intent,needs, and
+// optionally group (see Sample.Group).
 func ReadCSV(path string) ([]Sample, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -105,7 +111,10 @@ func readCSV(rd io.Reader, name string) ([]Sample, error) {
 			}
 			return ""
 		}
-		s := Sample{Text: get("text"), Lang: get("lang"), Intent: get("intent"), Source: filepath.Base(name)}
+		s := Sample{Text: get("text"), Lang: get("lang"), Intent: get("intent"), Source: filepath.Base(name), Group: get("group")}
+		if s.Group == "" {
+			s.Group = strings.TrimSuffix(filepath.Base(name), ".csv")
+		}
 		if s.Text == "" || s.Intent == "" {
 			return nil, fmt.Errorf("intent: %s line %d: empty text or intent", name, ln+2)
 		}

@@ -5,6 +5,7 @@
 // Stage: analysis, after transcripts. A Model is loaded once (LoadDefault from the
 // embedded models.FS, or Load from a directory), is immutable afterwards and safe for
 // concurrent use; Classify runs in pure Go in about 0.2 ms, mostly the tokenizer.
+// Redaction placeholders ("[IBAN]") are removed before the text is featurised.
 // Model.ClassifyEvent has the shape of transcript.ClassifyFunc, so the model plugs into
 // the call's intent stage as is.
 //
@@ -25,5 +26,7 @@
 // Training (TrainCommand, `undertone train --intent`) reads Banking77, CLINC150, NLU++,
 // Bitext and xSID mapped onto the taxonomy through models/intent/labelmap.csv, plus the
 // hand-written models/intent/train_*.csv; models/intent/test_*.csv are never trained on.
+// `train --intent --cv K` cross-validates grouped by the lines' batch (Sample.Group), so
+// a fold is scored on a writer's or style's phrasing the model has not seen.
 // EvalCommand (`undertone eval --intent FILE.csv`) scores a file in TAXONOMY.md's format.
 package intent

@@ -26,6 +26,15 @@ type Confusion struct {
 
 // Evaluate classifies every sample with its language and scores intents and needs per language.
 func Evaluate(m *Model, ss []Sample) (map[string]LangScores, []Confusion) {
+	rs := make([]Result, len(ss))
+	for i, s := range ss {
+		rs[i] = m.Classify(s.Text, s.Lang)
+	}
+	return Score(ss, rs)
+}
+
+// Score scores results rs[i] against the gold samples ss[i], per language.
+func Score(ss []Sample, rs []Result) (map[string]LangScores, []Confusion) {
 	type acc struct {
 		n, ok         int
 		tp, fp, fn    map[string]int
@@ -33,13 +42,13 @@ func Evaluate(m *Model, ss []Sample) (map[string]LangScores, []Confusion) {
 	}
 	per := map[string]*acc{}
 	conf := map[[3]string]int{}
-	for _, s := range ss {
+	for i, s := range ss {
 		a := per[s.Lang]
 		if a == nil {
 			a = &acc{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}}
 			per[s.Lang] = a
 		}
-		r := m.Classify(s.Text, s.Lang)
+		r := rs[i]
 		a.n++
 		if r.Intent == s.Intent {
 			a.ok++
@@ -116,13 +125,15 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	modelPath := fl.String("model", "", "model directory or its intent.json (default: the model built into the binary)")
 	top := fl.Int("confusions", 10, "how many of the most frequent errors to list")
 	showErrors := fl.Bool("errors", false, "also list every misclassified line")
-	if err := fl.Parse(args); err != nil {
+	pos, err := parseInterspersed(fl, args)
+	if err != nil {
 		return err
 	}
-	if fl.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("intent: eval wants one FILE.csv (header text,lang,intent,needs)")
 	}
-	ss, err := ReadCSV(fl.Arg(0))
+	file := pos[0]
+	ss, err := ReadCSV(file)
 	if err != nil {
 		return err
 	}
@@ -136,7 +147,7 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if err := checkLabels(m.meta, ss); err != nil {
-		return fmt.Errorf("intent: %s: %w", fl.Arg(0), err)
+		return fmt.Errorf("intent: %s: %w", file, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -178,6 +189,26 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// parseInterspersed parses flags before and after the positional arguments
+// ("eval --intent FILE.csv --json" as well as "eval --intent --json FILE.csv"), which the
+// flag package alone stops at, and returns the positional arguments. "--" ends the flags.
+func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fl.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 // checkLabels rejects gold labels the model does not know: a typo would otherwise count as

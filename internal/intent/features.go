@@ -53,6 +53,10 @@ func (f *featurizer) extract(text string) ([]feat, []string) {
 		add('w', w, i, 1)
 		if i+1 < len(ws) {
 			add('b', w+" "+ws[i+1], -1, 1)
+			// The pair written as one word: recognisers and hurried typists split Dutch
+			// compounds and separable verbs ("op zeggen", "inter net", "over stappen"),
+			// which then share a feature with the whole word.
+			add('w', w+ws[i+1], i, 0.5)
 		}
 		// Character n-grams of the padded word catch compounds, inflection and ASR
 		// misspellings ("afschrijving", "afgeschreven", "afschrijvng").

@@ -63,7 +63,9 @@ type Model struct {
 
 // Need is one detected underlying need.
 type Need struct {
-	ID         string   `json:"id"`
+	ID string `json:"id"`
+	// Confidence is 0.5 at the need's tuned threshold and rises towards 1 beyond it
+	// (atThreshold); a detected need has at least 0.5.
 	Confidence float64  `json:"confidence"`
 	Evidence   []string `json:"evidence,omitempty"`
 }
@@ -307,10 +309,24 @@ func (m *Model) detectNeeds(fs []feat, ws []string) []Need {
 		if ev == nil {
 			ev = m.evidence(m.needs, fs, ws, n, false)
 		}
-		out = append(out, Need{ID: id, Confidence: p, Evidence: ev})
+		out = append(out, Need{ID: id, Confidence: atThreshold(p, thr), Evidence: ev})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Confidence > out[b].Confidence })
 	return out
+}
+
+// atThreshold maps a need head's probability p onto a confidence that is 0.5 exactly at
+// the need's tuned threshold thr: sigmoid(logit(p) − logit(thr)). The heads' raw outputs
+// are not comparable across needs (their thresholds run from 0.05 with a cue phrase to
+// 0.7), while the hint engine reads one scale (playbook min_need_confidence 0.5; the
+// intent stage's 0.8 for an embedded recogniser): on this scale 0.5 is "detected at the
+// operating point tuned on held-out lines" and higher is further beyond it.
+func atThreshold(p, thr float64) float64 {
+	logit := func(x float64) float64 {
+		x = math.Min(math.Max(x, 1e-6), 1-1e-6)
+		return math.Log(x / (1 - x))
+	}
+	return 1 / (1 + math.Exp(-(logit(p) - logit(thr))))
 }
 
 // cueEvidence returns, per need, up to three of its cue phrases found in ws.

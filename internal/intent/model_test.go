@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -172,6 +173,27 @@ func TestWords(t *testing.T) {
 	}
 }
 
+// TestPlaceholdersMasked: redaction placeholders are not words to the model — an
+// utterance with one classifies exactly as the same utterance without it.
+func TestPlaceholdersMasked(t *testing.T) {
+	if got := words("bel me op [PHONE] of mail, rekening [IBAN] [CARD][BSN] [AMOUNT]"); !slices.Equal(got,
+		[]string{"bel", "me", "op", "of", "mail", "rekening"}) {
+		t.Errorf("words = %q", got)
+	}
+	m := model(t)
+	for _, c := range [][2]string{
+		{"mijn nummer is [PHONE] kunt u mij terugbellen", "mijn nummer is kunt u mij terugbellen"},
+		{"the money went to [IBAN] and my card [CARD]", "the money went to and my card"},
+		{"[PHONE]", ""},
+	} {
+		a, b := m.Classify(c[0], "nl"), m.Classify(c[1], "nl")
+		if a.Intent != b.Intent || a.Confidence != b.Confidence || len(a.Needs) != len(b.Needs) {
+			t.Errorf("%q → %s %.3f %v, but without placeholders %s %.3f %v", c[0], a.Intent, a.Confidence, a.Needs,
+				b.Intent, b.Confidence, b.Needs)
+		}
+	}
+}
+
 // shippedFiles copies the embedded model into a MapFS so tests can break one file.
 func shippedFiles(t *testing.T) fstest.MapFS {
 	t.Helper()
@@ -312,12 +334,15 @@ func TestEvalCommand(t *testing.T) {
 	good := filepath.Join(dir, "good.csv")
 	os.WriteFile(good, []byte("text,lang,intent,needs\nik ben mijn pinpas kwijt,nl,card_lost_or_stolen,security_worry\nI lost my credit card,en,card_lost_or_stolen,\n"), 0o644)
 	var out bytes.Buffer
-	if err := EvalCommand(context.Background(), []string{"--json", good}, &out); err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]LangScores
-	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got["nl"].N != 1 || got["en"].Accuracy != 1 {
-		t.Fatalf("eval --json = %s (%v)", out.String(), err)
+	for _, args := range [][]string{{"--json", good}, {good, "--json"}, {good, "-json", "--confusions", "3"}} {
+		out.Reset()
+		if err := EvalCommand(context.Background(), args, &out); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		var got map[string]LangScores
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil || got["nl"].N != 1 || got["en"].Accuracy != 1 {
+			t.Fatalf("eval %q = %s (%v)", args, out.String(), err)
+		}
 	}
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte("text,lang,intent,needs\nik wil weg,nl,cancel_contrct,\n"), 0o644)
@@ -350,4 +375,24 @@ func TestConcurrentClassify(t *testing.T) {
 	if got := m.Classify(benchLines()[0], "nl"); got.Intent != want.Intent || got.Confidence != want.Confidence {
 		t.Errorf("result changed under concurrency: %+v vs %+v", got, want)
 	}
+}
+
+// BenchmarkLoadDefault reports the time to load the shipped model and the heap it keeps
+// (weights dequantised to float32, the tokenizer's vocabulary).
+func BenchmarkLoadDefault(b *testing.B) {
+	var heap float64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err := LoadDefault()
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(heap/(1<<20), "heap-MiB")
 }

@@ -81,7 +81,7 @@ func openDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (*deps, 
 		return nil, fmt.Errorf("emotion model: %w", err)
 	}
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
-	he, err := hintEngine(cfg.HintPlaybooks, cfg.Language)
+	he, err := hintEngine(cfg.HintPlaybooks, cfg.Language, cfg.Hints.Sectors)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("hint playbooks: %w", err)

@@ -23,6 +23,10 @@ type IntentConfig struct {
 	// words — "it it really really big" gave security_worry 0.73 and a high-priority fraud
 	// hint — and a wrong hint costs the agent more than a missed one.
 	RecognizerMinNeed float64
+	// Gates: an embedded recogniser's utterance below its engine's gate is not
+	// classified at all, so neither its intent nor its needs can raise a hint
+	// ("and i didn't buy it" at confidence 1e-6 was fraud_or_security 0.91) [DefaultGates].
+	Gates Gates
 }
 
 // NewIntentFactory returns the call analyzer factory of the transcript → intent stage:
@@ -65,7 +69,7 @@ func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
 	for _, p := range s.cfg.Parties {
 		wanted = wanted || p == ev.Party
 	}
-	if !wanted || len(strings.Fields(d.Text)) < s.cfg.MinWords {
+	if !wanted || len(strings.Fields(d.Text)) < s.cfg.MinWords || !s.cfg.Gates.Pass(d) {
 		return
 	}
 	lang := d.Lang
@@ -73,7 +77,7 @@ func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
 		lang = s.lang
 	}
 	res := s.cfg.Classify(d.Text, lang)
-	if d.Source != "" && d.Source != event.TranscriptSourceIntegrator {
+	if !FromIntegrator(d) {
 		kept := res.Needs[:0:0]
 		for _, n := range res.Needs {
 			if n.Confidence >= s.cfg.RecognizerMinNeed {

@@ -1,6 +1,8 @@
 package transcript
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +68,7 @@ func TestIntentStageDistrustsRecognizerNeeds(t *testing.T) {
 	var r rec
 	for _, src := range []string{"pocketsphinx", event.TranscriptSourceIntegrator} {
 		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{
-			Segment: "s-" + src, Text: "it it really really big", Final: true, Lang: "en", Source: src}}
+			Segment: "s-" + src, Text: "it it really really big", Final: true, Lang: "en", Source: src, Confidence: 0.9}}
 		a.Event(&ev, &r)
 	}
 	if len(r.evs) != 2 {
@@ -83,5 +85,47 @@ func TestIntentStageDistrustsRecognizerNeeds(t *testing.T) {
 	}
 	if got := ids(r.evs[1].Data.(event.IntentData)); len(got) != 2 {
 		t.Errorf("integrator transcript kept needs %v, want both", got)
+	}
+}
+
+// TestIntentStageGatesRecognizer: below its engine's gate a recogniser's utterance is not
+// classified at all (intent and needs alike); at the gate it is; an integrator's
+// transcript is never gated, whatever confidence it reports; an engine without a gate of
+// its own gets the "*" gate.
+func TestIntentStageGatesRecognizer(t *testing.T) {
+	var asked []string
+	f := NewIntentFactory(IntentConfig{Classify: func(text, lang string) event.IntentData {
+		asked = append(asked, text)
+		return event.IntentData{Intent: "fraud_or_security", Confidence: 0.91}
+	}})
+	a := f("c")
+	var r rec
+	cases := []struct {
+		src  string
+		conf float64
+		text string
+		want bool
+	}{
+		{"pocketsphinx", 1e-6, "and i didn't buy it", false},
+		{"pocketsphinx", 0.49, "somebody took money from my account", false},
+		{"pocketsphinx", 0.5, "somebody took money from my card", true},
+		{"whisper", 0.7, "somebody used my card online", false}, // unknown engine: the "*" gate, 0.8
+		{"whisper", 0.85, "somebody used my card again", true},
+		{event.TranscriptSourceIntegrator, 0.01, "there is a payment i did not make", true},
+		{"", 0, "i got a strange text message", true},
+	}
+	for i, c := range cases {
+		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{
+			Segment: fmt.Sprintf("s%d", i), Text: c.text, Final: true, Lang: "en", Source: c.src, Confidence: c.conf}}
+		a.Event(&ev, &r)
+		if got := slices.Contains(asked, c.text); got != c.want {
+			t.Errorf("%s at %g %q: classified %v, want %v", c.src, c.conf, c.text, got, c.want)
+		}
+	}
+	if len(r.evs) != 4 {
+		t.Errorf("%d intent events, want 4", len(r.evs))
+	}
+	if DefaultGates["pocketsphinx"] <= 1e-6 || DefaultGates["*"] < DefaultGates["pocketsphinx"] {
+		t.Errorf("default gates %v", DefaultGates)
 	}
 }
