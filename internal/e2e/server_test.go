@@ -22,6 +22,11 @@ const (
 	agentToken      = "e2e-agent-token"
 	adminToken      = "e2e-admin-token"
 	supervisorToken = "e2e-supervisor-token"
+	// Agent tokens bound to one agent each (the desk follows the token's agent) and a
+	// supervisor of team red only (the wallboard's team scope).
+	agentA17Token      = "e2e-agent-a17-token"
+	agentB02Token      = "e2e-agent-b02-token"
+	supervisorRedToken = "e2e-supervisor-red-token"
 )
 
 // binPath is the undertone binary TestMain built (or $UNDERTONE_BIN); buildErr says why not.
@@ -101,18 +106,20 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// startServer runs the binary with a temp data dir and waits for /readyz. It stops the
-// process with SIGTERM (then SIGKILL) at cleanup and logs its output when the test failed.
-func startServer(t *testing.T) *server {
+// startServer runs the binary with a temp data dir (and args, e.g. --config) and waits
+// for /readyz. It stops the process with SIGTERM (then SIGKILL) at cleanup and logs its
+// output when the test failed.
+func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	addr := freePort(t)
 	s := &server{URL: "http://" + addr, log: &lockedBuffer{}}
-	s.cmd = exec.Command(binPath, "serve", "--addr", addr, "--data-dir", t.TempDir())
+	s.cmd = exec.Command(binPath, append([]string{"serve", "--addr", addr, "--data-dir", t.TempDir()}, args...)...)
 	s.cmd.Env = append(os.Environ(),
-		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken+",supervisor:"+supervisorToken,
+		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken+",supervisor:"+supervisorToken+
+			",agent:"+agentA17Token+":A17,agent:"+agentB02Token+":B02,supervisor:"+supervisorRedToken+"::red",
 		"UNDERTONE_LOG_LEVEL=debug")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
