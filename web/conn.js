@@ -110,6 +110,10 @@ export function showProblem(p, action) {
 function renderProblem() {
   const box = $('#problem');
   if (!box) return;
+  // What the page would show behind a problem is empty or wrong ("no live calls"): the
+  // stylesheet hides it while the problem stands.
+  if (shown) document.body.dataset.problem = shown.p.kind;
+  else delete document.body.dataset.problem;
   if (!shown) { box.hidden = true; box.replaceChildren(); return; }
   const { p, action } = shown;
   const v = p.vars || {};

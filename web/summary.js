@@ -122,9 +122,9 @@ export function createSummary(box) {
   }
 
   function dynamics(s) {
-    const sec = el('section', { class: 'sum-dyn' }, el('h4', { text: t('sum.dyn') }));
     const d = s.dynamics;
-    if (!d) return sec;
+    if (!d) return el('section', { class: 'sum-dyn' }); // an older summary: no figures to show
+    const sec = el('section', { class: 'sum-dyn' }, el('h4', { text: t('sum.dyn') }));
     const agentPct = Math.round((d.talk_ratio || 0) * 100);
     const it = d.interruptions || {};
     const stat = (k, v, id) => el('div', { class: 'stat' }, el('div', { class: 'k', text: t(k) }),

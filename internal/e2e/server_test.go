@@ -73,9 +73,10 @@ func buildBinary(dir string) (string, error) {
 
 // server is one undertone serve process on a free loopback port.
 type server struct {
-	URL string
-	cmd *exec.Cmd
-	log *lockedBuffer
+	URL  string
+	Stop func() // SIGINT and wait (cleanup calls it too); safe twice
+	cmd  *exec.Cmd
+	log  *lockedBuffer
 }
 
 type lockedBuffer struct {
@@ -127,7 +128,7 @@ func startServer(t *testing.T, args ...string) *server {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- s.cmd.Wait() }()
-	t.Cleanup(func() {
+	s.Stop = sync.OnceFunc(func() {
 		_ = s.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
@@ -140,6 +141,7 @@ func startServer(t *testing.T, args ...string) *server {
 			t.Logf("undertone output:\n%s", tail(s.log.String(), 8000))
 		}
 	})
+	t.Cleanup(s.Stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
