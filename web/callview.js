@@ -3,7 +3,7 @@
 // traces, the assist panes (assist.js), the event log and the after-call summary
 // (summary.js). The page (agent.js) owns the connection and hands each view its call's
 // events; the desk holds several views at once, so nothing here looks outside root.
-import { t } from './i18n.js';
+import { t, termName } from './i18n.js';
 import { el, fmtSeconds, fmtTime } from './common.js';
 import { createAssist, pick } from './assist.js';
 import { createSummary } from './summary.js';
@@ -145,8 +145,12 @@ export function createCallView({ root, callID, readonly, onChange }) {
         return `${t('emo.' + head)}${head === 'unsure' || pr == null ? '' : ' ' + Math.round(pr * 100) + ' %'} · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
       }
       case 'transcript': return d.text || '';
-      case 'intent': return `${d.abstained ? '(' + d.intent + ')' : d.intent} ${Math.round((d.confidence || 0) * 100)} %` +
-        ((d.needs || []).length ? ' · ' + d.needs.map((n) => n.id).join(', ') : '') + ((d.evidence || []).length ? ' · “' + d.evidence.join(' ') + '”' : '');
+      case 'intent': {
+        const name = termName('intent', d.intent);
+        return `${d.abstained ? '(' + name + ')' : name} ${Math.round((d.confidence || 0) * 100)} %` +
+          ((d.needs || []).length ? ' · ' + d.needs.map((n) => termName('need', n.id)).join(', ') : '') +
+          ((d.evidence || []).length ? ' · “' + d.evidence.join(' ') + '”' : '');
+      }
       case 'hint': return [pick(d.title), pick(d.underlying_need)].filter(Boolean).join(' — ') || json(d);
       case 'alert': return pick({ en: d.message, nl: d.message_nl }) || d.kind || json(d);
       case 'party.joined': return d.codec || json(d);

@@ -147,20 +147,25 @@ func TestBrowserAgentDesk(t *testing.T) {
 	speech := speech8k(ctx, t)
 	b := newBrowser(ctx, t, speechWAV(ctx, t, t.TempDir()))
 
-	open := func(name, token string) context.Context {
+	open := func(name, token string, agent ...string) context.Context {
 		tab, closeTab := chromedp.NewContext(b.ctx)
 		t.Cleanup(closeTab)
 		b.console(tab, name)
+		q := url.Values{"token": {token}, "lang": {"en"}}
+		if len(agent) > 0 {
+			q.Set("agent", agent[0])
+		}
 		must(t, "open "+name, chromedp.Do(tab,
 			chromedp.EmulateViewport(1280, 900),
-			chromedp.Navigate(srv.URL+"/agent.html?"+url.Values{"token": {token}, "lang": {"en"}}.Encode()),
+			chromedp.Navigate(srv.URL+"/agent.html?"+q.Encode()),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="desk"]`)),
 		))
 		return tab
 	}
 	a17 := open("desk-a17", agentA17Token)
 	b02 := open("desk-b02", agentB02Token)
-	for _, tab := range []context.Context{a17, b02} {
+	sup := open("desk-supervisor", supervisorToken, "A17") // a supervisor watching A17's desk, read-only
+	for _, tab := range []context.Context{a17, b02, sup} {
 		waitDesk(t, b, tab, "open and idle", 15*time.Second, func(d deskState) bool { return d.Conn == "open" && d.Idle && len(d.Tabs) == 0 })
 	}
 	b.shot(t, a17, "desk-idle.png")
@@ -207,6 +212,13 @@ func TestBrowserAgentDesk(t *testing.T) {
 		t.Errorf("agent A17's desk shows B02's call %s", other)
 	}
 	checkB02("call 1 live")
+	waitDesk(t, b, sup, "the supervisor's read-only view of A17's desk", 15*time.Second, func(d deskState) bool {
+		v := d.view(c1)
+		return d.Agent == "A17" && v != nil && !v.Hidden && v.LiveHints > 0 && !slices.Contains(d.calls(), other)
+	})
+	if n, _ := chromedp.Run(sup, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="fb-useful"]').length + (document.querySelector('[data-testid="readonly"]').hidden ? 10 : 0)`)); n != 0 {
+		t.Errorf("the supervisor's view of A17's desk is not read-only (%d)", n)
+	}
 	hint := `[data-view-call="` + c1 + `"] [data-testid="hint"]`
 	must(t, "rate the hint", chromedp.Do(a17, chromedp.Click(chromedp.CSS(hint+` [data-testid="fb-useful"]`))))
 	if err := poll(a17, `document.querySelector('`+hint+`').dataset.status === '202'`, 10*time.Second); err != nil {
