@@ -1,32 +1,34 @@
 // The agent view's assist panes: each party's emotion (label, confidence, change against
 // the caller's own baseline, arousal/valence trace), conversation dynamics, the live
 // transcript (partials replaced by the final of the same segment) and hint cards with
-// their evidence and feedback buttons. agent.js owns the connection and hands events here.
-import { t, currentLang } from './i18n.js';
-import { $, el, api, fmtSeconds } from './common.js';
+// their evidence and feedback buttons. A call view (callview.js) owns one set of panes
+// inside its root element and hands its call's events here.
+import { t, pick, currentLang } from './i18n.js';
+import { el, api, fmtSeconds } from './common.js';
 import { chart, palette } from './charts.js';
+import { evidenceText } from './vocab.js';
 
 const MAX_LINES = 300;
 const MAX_POINTS = 600;
 
-// pick returns a {nl, en} text in the page's language, falling back to the other one.
-export function pick(loc) {
-  if (!loc || typeof loc === 'string') return loc || '';
-  return (currentLang() === 'nl' ? loc.nl || loc.en : loc.en || loc.nl) || '';
-}
+export { pick };
 
 // fbKey is the i18n key of a rating (not_useful → fb.notuseful).
 const fbKey = (r) => 'fb.' + String(r).replace('_', '');
 
 const signed = (x, digits = 2) => (x >= 0 ? '+' : '−') + Math.abs(x || 0).toFixed(digits);
 
-export function createAssist({ callID, readonly }) {
+// createAssist drives the panes under root for call callID; onRating(hintID, rating) is
+// told of every rating seen (the summary shows what the agent did).
+export function createAssist({ root, callID, readonly, onRating }) {
+  const $ = (sel) => root.querySelector(sel);
   const emo = { customer: { d: null, xs: [], ar: [], va: [], chart: null }, agent: { d: null, xs: [], ar: [], va: [], chart: null } };
   const segs = new Map(); // party/segment → {li, d, party}
   const hints = new Map(); // id → {card, d, rating, sending}
   let dyn = null;
   let trStatus = null;
   let alertTimer = null;
+  let shownAlert = null;
 
   // ---- emotion --------------------------------------------------------------------------
   function emotion(party, ev) {
@@ -38,7 +40,16 @@ export function createAssist({ callID, readonly }) {
     s.ar.push(d.arousal || 0);
     s.va.push(d.valence || 0);
     if (s.xs.length > MAX_POINTS) { s.xs.shift(); s.ar.shift(); s.va.shift(); }
-    const box = $(`#p-${party} [data-role="emo-chart"]`);
+    drawEmo(party);
+    renderEmotion(party);
+  }
+
+  // drawEmo updates a party's arousal/valence chart, making it once the pane is visible
+  // (uPlot needs a width: a call in a background tab of the desk gets its chart when shown).
+  function drawEmo(party) {
+    const s = emo[party];
+    if (!s.xs.length) return;
+    const box = $(`[data-party-panel="${party}"] [data-role="emo-chart"]`);
     if (!s.chart && box.clientWidth > 0) {
       s.chart = chart(box, [
         { label: t('ag.arousal'), stroke: palette[party] },
@@ -48,29 +59,33 @@ export function createAssist({ callID, readonly }) {
     } else if (s.chart) {
       s.chart.setData([s.xs, s.ar, s.va]);
     }
-    renderEmotion(party);
   }
 
   function renderEmotion(party) {
     const d = emo[party].d;
     if (!d) return;
-    const root = $(`#p-${party} [data-role="emotion"]`);
-    root.dataset.top = d.top || '';
-    const label = root.querySelector('[data-role="emo-label"]');
+    const box = $(`[data-party-panel="${party}"] [data-role="emotion"]`);
+    // The headline changes only on evidence and says "unsure" when no class is confidently
+    // ahead; arousal (absolute) is the primary cue, with its change against the caller's calm.
+    const head = d.headline || d.top || '';
+    box.dataset.top = head;
+    box.dataset.arousal = d.arousal >= 0.4 ? 'high' : (d.arousal >= 0 ? 'raised' : 'calm');
+    const label = box.querySelector('[data-role="emo-label"]');
     label.removeAttribute('data-i18n'); // the placeholder's key must not overwrite the estimate on a language switch
-    label.textContent = t('emo.' + d.top);
-    root.querySelector('[data-role="emo-conf"]').textContent =
-      `${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${signed(d.arousal)} · ${t('ag.valence')} ${signed(d.valence)}`;
+    label.textContent = t('emo.' + head);
+    const p = (d.probs || {})[head];
+    box.querySelector('[data-role="emo-conf"]').textContent = (head === 'unsure' || p == null ? '' : `${Math.round(p * 100)} % · `) +
+      `${t('ag.arousal')} ${signed(d.arousal)} · ${t('ag.valence')} ${signed(d.valence)}`;
     const b = d.baseline || {};
-    const base = root.querySelector('[data-role="emo-base"]');
+    const base = box.querySelector('[data-role="emo-base"]');
     if (!b.n) {
       base.textContent = t('ag.base.none');
       base.dataset.dir = 'none';
     } else {
       const dir = b.arousal > 0.1 ? 'up' : (b.arousal < -0.1 ? 'down' : 'flat');
       base.dataset.dir = dir;
-      base.textContent = `${t('ag.base.' + dir)} · ${t('ag.arousal')} ${signed(b.arousal)}, ${t('ag.valence')} ${signed(b.valence)} ` +
-        `(${t('ag.base.n').replace('{n}', b.n)})`;
+      base.textContent = `${t('ag.base.' + dir)} · ${t('ag.arousal')} ${signed(b.arousal)} (${t('ag.base.calm')} ${signed(b.level)}), ` +
+        `${t('ag.valence')} ${signed(b.valence)} (${t('ag.base.n').replace('{n}', b.n)})`;
     }
   }
 
@@ -108,7 +123,7 @@ export function createAssist({ callID, readonly }) {
     const d = ev.data || {};
     const party = ev.party || 'customer';
     const key = party + '/' + (d.segment || ev.seq);
-    const list = $('#transcript');
+    const list = $('[data-role="transcript"]');
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     let s = segs.get(key);
     if (!s) {
@@ -134,8 +149,8 @@ export function createAssist({ callID, readonly }) {
     s.li.dataset.start = String(d.start || 0);
     s.li.dataset.final = String(!!d.final);
     s.li.querySelector('.text').textContent = d.text + (d.final ? '' : ' …');
-    $('#tr-empty').hidden = true;
-    $('#tr-note').hidden = true; // a transcript source exists after all (e.g. the integrator)
+    $('[data-role="tr-empty"]').hidden = true;
+    $('[data-role="tr-note"]').hidden = true; // a transcript source exists after all (e.g. the integrator)
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
@@ -145,7 +160,7 @@ export function createAssist({ callID, readonly }) {
   }
 
   function renderTrStatus() {
-    const note = $('#tr-note');
+    const note = $('[data-role="tr-note"]');
     if (!trStatus || trStatus.available || segs.size) { note.hidden = true; return; }
     let key = 'ag.tr.noengine';
     if (trStatus.lang === 'nl') key = 'ag.tr.nodutch';
@@ -161,15 +176,15 @@ export function createAssist({ callID, readonly }) {
     const h = { d, rating: '', state: '' };
     h.card = el('article', { class: 'hint', 'data-hint': d.id, 'data-priority': d.priority || 'low', 'data-testid': 'hint' });
     hints.set(d.id, h);
-    $('#hints').prepend(h.card);
-    $('#hints-empty').hidden = true;
+    $('[data-role="hints"]').prepend(h.card);
+    $('[data-role="hints-empty"]').hidden = true;
     renderHint(h);
   }
 
   function renderHint(h) {
     const d = h.d;
     const ev = (d.evidence || []).map((e) => el('li', { 'data-kind': e.kind },
-      el('span', { class: 'kind', text: t('ev.' + e.kind) }), ' ', el('span', { text: e.detail }),
+      el('span', { class: 'kind', text: t('ev.' + e.kind) }), ' ', el('span', { text: evidenceText(e.detail) }),
       el('span', { class: 'mono muted', text: ' · ' + fmtSeconds(e.t || 0) })));
     const parts = [
       el('header', {},
@@ -219,6 +234,7 @@ export function createAssist({ callID, readonly }) {
   }
 
   function feedbackSeen(d) {
+    if (onRating && d.hint && d.rating) onRating(d.hint, d.rating);
     const h = hints.get(d.hint);
     if (!h || h.state === 'sending') return;
     h.rating = d.rating;
@@ -226,14 +242,31 @@ export function createAssist({ callID, readonly }) {
   }
 
   // ---- alerts ---------------------------------------------------------------------------
+  // The strip shows the newest alert. A silence (dead air) alert is about now: it goes as
+  // soon as someone speaks again or the call ends; others fade after 20 s.
   function alert(d) {
-    const strip = $('#alert-strip');
+    shownAlert = d;
+    renderAlert();
+    clearTimeout(alertTimer);
+    if (d.kind !== 'dead_air') alertTimer = setTimeout(clearAlert, 20000);
+  }
+
+  function renderAlert() {
+    const strip = $('[data-role="alert-strip"]');
+    const d = shownAlert;
+    if (!d) { strip.hidden = true; delete strip.dataset.kind; return; }
     const msg = currentLang() === 'nl' ? d.message_nl || d.message : d.message || d.message_nl;
     strip.dataset.severity = d.severity || 'warning';
+    strip.dataset.kind = d.kind || '';
     strip.replaceChildren(el('b', { text: t('sev.' + (d.severity || 'warning')) }), ' ', msg || d.kind || '');
     strip.hidden = false;
+  }
+
+  function clearAlert(kind) {
+    if (!shownAlert || (kind && shownAlert.kind !== kind)) return;
+    shownAlert = null;
     clearTimeout(alertTimer);
-    alertTimer = setTimeout(() => { strip.hidden = true; }, 20000);
+    renderAlert();
   }
 
   return {
@@ -241,7 +274,11 @@ export function createAssist({ callID, readonly }) {
     event(ev) {
       switch (ev.type) {
         case 'emotion': emotion(ev.party, ev); return false; // the log lists it too
-        case 'dynamics': dynamics(ev.data || {}); return true;
+        case 'dynamics':
+          if (!((ev.data || {}).silence_now_s > 0)) clearAlert('dead_air');
+          dynamics(ev.data || {});
+          return true;
+        case 'vad': if ((ev.data || {}).speech) clearAlert('dead_air'); return false;
         case 'transcript': transcript(ev); return true;
         case 'transcript.status': transcriptStatus(ev.data || {}); return true;
         case 'hint': hint(ev.data || {}); return false;
@@ -250,9 +287,19 @@ export function createAssist({ callID, readonly }) {
       }
       return false;
     },
+    // ended clears what was about "now": the alert strip and the current silence.
+    ended() {
+      clearAlert();
+      if (dyn) { dyn = { ...dyn, silence_now_s: 0 }; renderDynamics(); }
+      const e = $('[data-dyn="silence"]');
+      if (e) e.textContent = '–';
+    },
+    // show draws what waited for the panes to be visible.
+    show() { for (const p of Object.keys(emo)) drawEmo(p); },
     // rerender redraws the language-dependent text.
     rerender() {
-      for (const p of Object.keys(emo)) renderEmotion(p);
+      for (const p of Object.keys(emo)) { drawEmo(p); renderEmotion(p); }
+      renderAlert();
       renderDynamics();
       renderTrStatus();
       for (const s of segs.values()) s.li.querySelector('.who').textContent = t('party.' + s.party);

@@ -16,7 +16,7 @@ const axis = (extra = {}) => ({
 
 // chart makes a uPlot in target that follows the target's width. series: [{label, stroke,
 // dash, width, fill}], data: [xs, ...ys]. opts: height, time (x is Unix seconds), yRange
-// [min, max], yLabel, legend (default false), xValues/yValues (tick formatters), xIncrs
+// [min, max] (null: follow the data), yLabel, legend (default false), xValues/yValues (tick formatters), xIncrs
 // (allowed x tick steps, e.g. whole seconds so m:ss labels never repeat), xRange [min, max]
 // (e.g. the requested period, so one bucket does not stretch the axis over years).
 export function chart(target, series, data, opts = {}) {
@@ -25,7 +25,7 @@ export function chart(target, series, data, opts = {}) {
     width, height: opts.height || 120,
     legend: { show: !!opts.legend },
     cursor: { show: opts.cursor !== false, points: { size: 5 } },
-    scales: { x: { time: !!opts.time, ...(opts.xRange ? { range: () => opts.xRange } : {}) }, y: opts.yRange ? { range: () => opts.yRange } : { auto: true } },
+    scales: { x: { time: !!opts.time, ...(opts.xRange ? { range: () => opts.xRange } : {}) }, y: opts.yRange ? { range: yRange(opts.yRange) } : { auto: true } },
     axes: [
       axis({ ...(opts.xValues ? { values: opts.xValues } : {}), ...(opts.xIncrs ? { incrs: opts.xIncrs, space: 45 } : {}) }),
       axis({ size: 38, ...(opts.yValues ? { values: opts.yValues } : {}), ...(opts.yLabel ? { label: opts.yLabel, labelSize: 14 } : {}) }),
@@ -38,6 +38,17 @@ export function chart(target, series, data, opts = {}) {
   });
   ro.observe(target);
   return u;
+}
+
+// yRange fixes the y scale to [min, max]; a null end follows the data (e.g. [0, null]:
+// counts from zero up to the largest).
+function yRange([lo, hi]) {
+  return (u, min, max) => {
+    const a = lo ?? min;
+    let b = hi ?? max * 1.1;
+    if (!(b > a)) b = a + 1;
+    return [a, b];
+  };
 }
 
 // sparkline is a bare line (no axes, no cursor) of ys over the last windowS of xs, for

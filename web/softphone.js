@@ -1,7 +1,11 @@
 // Softphone: publishes the microphone as one party of a call over WHIP (RFC 9725).
 // getUserMedia → RTCPeerConnection (one sendonly audio transceiver) → POST the complete
 // offer (non-trickle: we wait for ICE gathering) → set the server's answer. Stop sends
-// DELETE to the session's Location.
+// DELETE to the session's Location. A source that stops giving sound says so: a track
+// that ends ("the microphone stopped"), or a capture that had sound and then stays below
+// −90 dBFS for 2 s — below any microphone's own noise (−70…−60 dBFS), at the level of a
+// 16-bit file's dither: a test file played once has ended (Chromium's fake device then
+// repeats its last, silent, 10 ms) and the call now carries silence.
 import { t, onLang } from './i18n.js';
 import { $, params, randomCallID, pageURL, initPage } from './common.js';
 
@@ -24,6 +28,8 @@ let audioCtx = null;
 let meterTimer = null;
 let stateKey = 'sp.idle';
 let stateCode = 'idle';
+let heard = false; // the source gave sound at least once
+let zeroSince = 0; // performance.now() when exact silence began, 0 while there is sound
 
 partySel.value = params.get('party') === 'agent' ? 'agent' : 'customer';
 callIn.value = params.get('call') || randomCallID();
@@ -59,6 +65,7 @@ function startMeter(s) {
       let sum = 0;
       for (let i = 0; i < buf.length; i++) sum += buf[i] * buf[i];
       const rms = Math.sqrt(sum / buf.length);
+      sourceSilence(rms);
       const db = rms > 0 ? Math.max(-100, 20 * Math.log10(rms)) : -100;
       const pct = Math.max(0, Math.min(100, (db + 60) / 60 * 100));
       meter.firstElementChild.style.width = pct + '%';
@@ -69,6 +76,20 @@ function startMeter(s) {
   } catch (e) {
     console.warn('level meter unavailable', e);
   }
+}
+
+// sourceSilence watches for the source going digitally silent after it had sound.
+const DIGITAL_SILENCE = 10 ** (-90 / 20);
+function sourceSilence(rms) {
+  if (rms > DIGITAL_SILENCE) {
+    heard = true;
+    zeroSince = 0;
+    if (stateCode === 'source-ended') setState('connected', 'sp.connected');
+    return;
+  }
+  if (!heard || stateCode !== 'connected') return;
+  if (!zeroSince) zeroSince = performance.now();
+  else if (performance.now() - zeroSince > 2000) setState('source-ended', 'sp.fileended');
 }
 
 function stopMeter() {
@@ -107,11 +128,14 @@ async function start() {
     pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     pc.addEventListener('connectionstatechange', () => {
       const s = pc && pc.connectionState;
-      if (s === 'connected') setState('connected', 'sp.connected');
+      if (s === 'connected' && stateCode !== 'source-ended') setState('connected', 'sp.connected');
       else if (s === 'failed') { setState('failed', 'sp.failed'); showError('WebRTC connection failed'); }
       else if (s === 'disconnected') setState('retry', 'sp.connecting');
     });
     const track = stream.getAudioTracks()[0];
+    heard = false;
+    zeroSince = 0;
+    track.addEventListener('ended', () => { if (pc) setState('source-ended', 'sp.micended'); });
     pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     setState('connecting', 'sp.offer');
     const offer = await pc.createOffer();

@@ -1,24 +1,29 @@
 // Supervisor wallboard: every live call from the all-calls websocket /v1/ws/calls (its
 // snapshot on connect, then call.status at most once a second per call, alerts, hints,
-// lifecycle), sorted by risk with a uPlot sparkline per call. A call crossing the risk
-// threshold (saved in localStorage) raises an alert here, with an optional beep. Clicking
-// a call opens its agent view read-only. The trends section lives in trends.js.
-import { t, onLang } from './i18n.js';
-import { $, el, token, pageURL, fmtSeconds, fmtTime, initPage } from './common.js';
+// ratings, lifecycle), sorted by risk with a uPlot sparkline per call, with the call's team
+// and queue and filters on both (kept in the address: ?team=&queue=). A call crossing the
+// risk threshold (saved in localStorage) raises an alert here, with an optional beep.
+// Clicking a call opens its agent view read-only. The trends section lives in trends.js;
+// an agent's rating (hint.feedback) refreshes its usefulness table.
+import { t, tf, onLang } from './i18n.js';
+import { $, el, params, pageURL, fmtSeconds, fmtTime, initPage } from './common.js';
 import { sparkline, palette } from './charts.js';
-import { initTrends } from './trends.js';
+import { initTrends, ratingSeen } from './trends.js';
+import { live, forbidden, showProblem } from './conn.js';
+import { whyText } from './vocab.js';
 
 const KEEP_POINTS = 300; // ≈ 5 min of call.status at 1/s
 const SPARK_S = 180; // seconds a sparkline shows
 const HYSTERESIS = 0.05; // a call must fall this far below the threshold to alert again
 const calls = new Map(); // id → row state
 let conn = 'closed';
-let attempt = 0;
 let epoch = 0;
 let threshold = Number(localStorage.getItem('undertone.wb.threshold')) || 0.6;
 let sound = localStorage.getItem('undertone.wb.sound') === 'true';
 let audio = null;
 const alerts = [];
+const filter = { team: params.get('team') || '', queue: params.get('queue') || '' };
+const seen = { team: new Set(), queue: new Set() };
 
 function setConn(c) {
   conn = c;
@@ -27,35 +32,26 @@ function setConn(c) {
 }
 
 function connect() {
-  setConn(attempt ? 'retry' : 'connecting');
-  const u = new URL('/v1/ws/calls', location.href);
-  u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (token()) u.searchParams.set('token', token());
-  const ws = new WebSocket(u.href);
-  ws.onopen = () => {
-    setConn('open');
-    epoch++;
-    // The snapshot re-announces every live call: forget those that ended while we were away.
-    const mine = epoch;
-    setTimeout(() => { for (const [id, c] of calls) if (c.seen < mine && !c.ended) drop(id); render(); }, 5000);
-  };
-  ws.onmessage = (m) => {
-    attempt = 0;
-    let ev;
-    try { ev = JSON.parse(m.data); } catch { return; }
-    handle(ev);
-  };
-  ws.onclose = () => {
-    const wait = Math.min(10000, 500 * 2 ** attempt++) * (0.75 + Math.random() * 0.5);
-    setConn('retry');
-    setTimeout(connect, wait);
-  };
+  live({
+    path: '/v1/ws/calls',
+    onState: setConn,
+    onOpen: () => {
+      epoch++;
+      // The snapshot re-announces every live call: forget those that ended while we were away.
+      const mine = epoch;
+      setTimeout(() => { for (const [id, c] of calls) if (c.seen < mine && !c.ended) drop(id); render(); }, 5000);
+    },
+    onEvent: handle,
+    check: (me) => (me.role === 'supervisor' || me.role === 'admin' ? null : forbidden(me, me.role === 'integrator' ? 'pages' : 'wallboard')),
+    onProblem: (p) => showProblem(p),
+  });
 }
 
 function row(id) {
   let c = calls.get(id);
   if (!c) {
-    c = { id, risk: 0, reasons: [], xs: [], ys: [], above: false, alerts: 0, hints: 0, seen: epoch, status: null, agent: '' };
+    c = { id, risk: 0, reasons: [], xs: [], ys: [], above: false, alerts: 0, hints: 0, seen: epoch, status: null, agent: '',
+      team: '', queue: '' };
     calls.set(id, c);
   }
   c.seen = epoch;
@@ -78,6 +74,11 @@ function handle(ev) {
       const c = row(ev.call);
       c.agent = d.agent || c.agent;
       c.startedAt = d.started_at || ev.ts;
+      c.team = (d.meta || {}).team || '';
+      c.queue = (d.meta || {}).queue || '';
+      if (c.team) seen.team.add(c.team);
+      if (c.queue) seen.queue.add(c.queue);
+      fillFilters();
       break;
     }
     case 'call.status': {
@@ -94,16 +95,22 @@ function handle(ev) {
       checkThreshold(c, ev);
       break;
     }
-    case 'alert':
-      row(ev.call).alerts++;
-      addAlert({ call: ev.call, ts: ev.ts, kind: 'server', d });
+    case 'alert': {
+      const c = row(ev.call);
+      c.alerts++;
+      addAlert({ call: ev.call, ts: ev.ts, kind: 'server', d, team: c.team, queue: c.queue });
       break;
+    }
     case 'hint':
       break; // counted by call.status
+    case 'hint.feedback':
+      ratingSeen(d);
+      return;
     case 'call.ended': {
       const c = calls.get(ev.call);
       if (c) {
         c.ended = true;
+        if (c.status) c.status = { ...c.status, silence_s: 0 }; // nobody is silent on an ended call
         setTimeout(() => { drop(ev.call); render(); }, 4000);
       }
       break;
@@ -115,7 +122,8 @@ function handle(ev) {
 function checkThreshold(c, ev) {
   if (c.risk >= threshold && !c.above) {
     c.above = true;
-    addAlert({ call: c.id, ts: ev.ts, kind: 'risk', risk: c.risk, threshold, reasons: c.reasons });
+    addAlert({ call: c.id, ts: ev.ts, kind: 'risk', risk: c.risk, threshold, reasons: c.reasons, customer: (c.status || {}).customer,
+      team: c.team, queue: c.queue });
   } else if (c.above && c.risk < threshold - HYSTERESIS) {
     c.above = false;
   }
@@ -143,15 +151,19 @@ function beep(hz) {
   o.stop(audio.currentTime + 0.4);
 }
 
-// reason translates the wallboard stage's English reasons (internal/wallboard) by prefix.
-function reason(r) {
-  const m = /^negative emotion \((\w+)\)/.exec(r);
-  if (m) return t('why.negative') + ' (' + t('emo.' + m[1]) + ')';
-  if (r.startsWith('arousal above')) return t('why.arousal');
-  if (r.startsWith('getting worse')) return t('why.trend');
-  if (r.startsWith('escalation')) return t('why.alerts');
-  if (r.startsWith('long silence')) return t('why.silence');
-  return r;
+// matches says whether a call (or an alert) passes the team and queue filters.
+const matches = (x) => (!filter.team || x.team === filter.team) && (!filter.queue || x.queue === filter.queue);
+
+// fillFilters lists the teams and queues seen so far (and the one asked for in the address).
+function fillFilters() {
+  for (const k of ['team', 'queue']) {
+    const sel = $('#f-' + k);
+    const want = new Set(seen[k]);
+    if (filter[k]) want.add(filter[k]);
+    const have = new Set([...sel.options].map((o) => o.value).filter(Boolean));
+    for (const v of [...want].sort()) if (!have.has(v)) sel.append(el('option', { value: v, text: v }));
+    sel.value = filter[k];
+  }
 }
 
 function level(risk) { return risk >= threshold ? 'high' : (risk >= threshold / 2 ? 'medium' : 'low'); }
@@ -165,8 +177,12 @@ function schedule() {
 
 function render() {
   const body = $('#live').tBodies[0];
-  const list = [...calls.values()].sort((a, b) => b.risk - a.risk || a.id.localeCompare(b.id));
-  $('#live-msg').textContent = list.length ? '' : t('wb.nocalls');
+  const all = [...calls.values()].sort((a, b) => b.risk - a.risk || a.id.localeCompare(b.id));
+  const list = all.filter(matches);
+  for (const c of all) if (c.tr && !matches(c)) c.tr.remove();
+  const hidden = all.length - list.length;
+  $('#live-msg').textContent = !all.length ? t('wb.nocalls')
+    : (!list.length ? t('wb.nomatch') + ' ' : '') + (hidden ? tf('wb.hidden', { n: hidden }) : '');
   $('#live').hidden = list.length === 0;
   list.forEach((c, i) => {
     if (!c.tr) makeRow(c);
@@ -192,7 +208,9 @@ function makeRow(c) {
     alerts: el('td', { class: 'mono' }), hints: el('td', { class: 'mono' }), elapsed: el('td', { class: 'mono' }),
   };
   c.tr = el('tr', { 'data-call': c.id, 'data-testid': 'live-call' });
-  c.tr.append(c.cells.rank, el('td', {}, link), c.cells.agent, c.cells.risk, c.cells.spark, c.cells.why, c.cells.cust,
+  c.cells.team = el('td', { 'data-col': 'team' });
+  c.cells.queue = el('td', { 'data-col': 'queue' });
+  c.tr.append(c.cells.rank, el('td', {}, link), c.cells.agent, c.cells.team, c.cells.queue, c.cells.risk, c.cells.spark, c.cells.why, c.cells.cust,
     c.cells.silence, c.cells.alerts, c.cells.hints, c.cells.elapsed);
   c.tr.addEventListener('click', (e) => { if (e.target.tagName !== 'A') location.href = link.href; });
   c.spark = sparkline(spark, 140, 30, SPARK_S, sparkMax, palette.customer);
@@ -207,14 +225,19 @@ function fillRow(c, rank) {
   c.tr.dataset.ended = String(!!c.ended);
   c.cells.rank.textContent = String(rank);
   c.cells.agent.textContent = c.agent || '–';
+  c.cells.team.textContent = c.team || '–';
+  c.cells.queue.textContent = c.queue || '–';
+  c.tr.dataset.team = c.team;
+  c.tr.dataset.queue = c.queue;
   c.cells.risk.replaceChildren(
     el('span', { class: 'risk-badge', 'data-level': lv, text: c.risk.toFixed(2) }),
     el('span', { class: 'small', text: ' ' + t('lvl.' + lv) + (c.ended ? ' · ' + t('state.ended') : '') }),
     el('span', { class: 'riskbar', 'aria-hidden': 'true' }, el('span', { style: `width:${Math.round(c.risk * 100)}%` })));
-  c.cells.why.textContent = c.reasons.map(reason).join(' · ') || '–';
+  c.cells.why.textContent = c.reasons.map((r) => whyText(r, s.customer)).join(' · ') || '–';
   const cu = s.customer;
-  c.cells.cust.textContent = cu ? `${t('emo.' + cu.top)} ${Math.round((cu.confidence || 0) * 100)} %` : '–';
-  c.cells.silence.textContent = s.silence_s ? s.silence_s.toFixed(0) + ' s' : '–';
+  c.cells.cust.textContent = cu ? `${t('emo.' + cu.top)}${cu.top === 'unsure' ? '' : ' ' + Math.round((cu.confidence || 0) * 100) + ' %'}` +
+    ` · ${t('ag.arousal')} ${(cu.arousal >= 0 ? '+' : '−') + Math.abs(cu.arousal || 0).toFixed(2)}` : '–';
+  c.cells.silence.textContent = s.silence_s && !c.ended ? s.silence_s.toFixed(0) + ' s' : '–';
   c.cells.alerts.textContent = String(c.alerts);
   c.cells.hints.textContent = String(c.hints);
   c.cells.elapsed.textContent = fmtSeconds(s.elapsed || 0);
@@ -223,12 +246,13 @@ function fillRow(c, rank) {
 
 function renderAlerts() {
   const ul = $('#alerts');
-  $('#alerts-empty').hidden = alerts.length > 0;
-  ul.replaceChildren(...alerts.map((a) => {
+  const shown = alerts.filter(matches);
+  $('#alerts-empty').hidden = shown.length > 0;
+  ul.replaceChildren(...shown.map((a) => {
     let text;
     if (a.kind === 'risk') {
       text = t('wb.crossed').replace('{risk}', a.risk.toFixed(2)).replace('{thr}', a.threshold.toFixed(2)) +
-        (a.reasons.length ? ': ' + a.reasons.map(reason).join(' · ') : '');
+        (a.reasons.length ? ': ' + a.reasons.map((r) => whyText(r, a.customer)).join(' · ') : '');
     } else {
       text = (a.d.severity ? t('sev.' + a.d.severity) + ': ' : '') + ((document.documentElement.lang === 'nl' ? a.d.message_nl : a.d.message) || a.d.message || a.d.kind);
     }
@@ -256,6 +280,18 @@ function settings() {
     for (const c of calls.values()) c.above = c.risk >= threshold; // no burst of alerts for calls already over it
     render();
   });
+  for (const k of ['team', 'queue']) {
+    $('#f-' + k).addEventListener('change', (e) => {
+      filter[k] = e.target.value;
+      const u = new URL(location.href);
+      if (filter[k]) u.searchParams.set(k, filter[k]);
+      else u.searchParams.delete(k);
+      history.replaceState(history.state, '', u);
+      render();
+      renderAlerts();
+    });
+  }
+  fillFilters();
   const snd = $('#sound');
   snd.checked = sound;
   snd.addEventListener('change', () => {

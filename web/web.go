@@ -1,6 +1,7 @@
 // Package web holds Undertone's browser pages — the index, the softphone that publishes a
-// microphone over WHIP, and the agent view of one call's live cues — as plain HTML, CSS and
-// JavaScript, embedded into the binary. There is no build step: edit a file, rebuild.
+// microphone over WHIP, the agent view of one call's live cues, the agent desk that
+// follows every call routed to an agent, and the supervisor wallboard — as plain HTML, CSS
+// and JavaScript, embedded into the binary. There is no build step: edit a file, rebuild.
 //
 // The pages take the bearer token from the query string (?token=…) and send it as an
 // Authorization header on HTTP requests and as ?token= on websockets. They are served at

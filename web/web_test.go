@@ -14,7 +14,7 @@ import (
 func TestPagesEmbedded(t *testing.T) {
 	for _, name := range []string{"index.html", "softphone.html", "agent.html", "style.css",
 		"i18n.js", "common.js", "softphone.js", "agent.js", "index.js", "wallboard.html", "wallboard.js",
-		"assist.js", "charts.js", "trends.js", "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css", "vendor/uplot/LICENSE"} {
+		"assist.js", "charts.js", "trends.js", "callview.js", "summary.js", "conn.js", "vocab.js", "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css", "vendor/uplot/LICENSE"} {
 		b, err := fs.ReadFile(FS, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -62,7 +62,7 @@ func TestTranslations(t *testing.T) {
 	}
 	s := string(src)
 	en, nl := s[strings.Index(s, "en: {"):strings.Index(s, "nl: {")], s[strings.Index(s, "nl: {"):]
-	keyRe := regexp.MustCompile(`'([a-z]+\.[a-z.]+)':`)
+	keyRe := regexp.MustCompile(`'([a-z]+\.[a-z0-9._]+)':`)
 	enKeys, nlKeys := map[string]bool{}, map[string]bool{}
 	for _, m := range keyRe.FindAllStringSubmatch(en, -1) {
 		enKeys[m[1]] = true
@@ -80,7 +80,7 @@ func TestTranslations(t *testing.T) {
 			t.Errorf("key %q has no English text", k)
 		}
 	}
-	used := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"|\bt\('([a-z]+\.[a-z.]+)'\)`)
+	used := regexp.MustCompile(`data-i18n(?:-[a-z]+)?="([^"]+)"|\bt[f]?\('([a-z]+\.[a-z0-9._]+)'[,)]`)
 	entries, _ := fs.Glob(FS, "*")
 	for _, name := range entries {
 		if name == "i18n.js" {

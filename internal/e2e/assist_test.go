@@ -21,8 +21,14 @@ import (
 // (safe to call twice); cleanup calls it too.
 func publish(ctx context.Context, t *testing.T, srv *server, callID, agent string, audio []int16) (hangUp func()) {
 	t.Helper()
+	return publishMeta(ctx, t, srv, callID, agent, nil, audio)
+}
+
+// publishMeta is publish with call meta (team, queue, lang).
+func publishMeta(ctx context.Context, t *testing.T, srv *server, callID, agent string, meta map[string]string, audio []int16) (hangUp func()) {
+	t.Helper()
 	pub, err := whipclient.Dial(ctx, whipclient.Params{Server: srv.URL, Token: integratorToken, Call: callID,
-		Agent: agent, Parties: []event.Party{event.Customer}})
+		Agent: agent, Meta: meta, Parties: []event.Party{event.Customer}})
 	if err != nil {
 		t.Fatalf("publishing %s: %v", callID, err)
 	}

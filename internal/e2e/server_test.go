@@ -22,6 +22,11 @@ const (
 	agentToken      = "e2e-agent-token"
 	adminToken      = "e2e-admin-token"
 	supervisorToken = "e2e-supervisor-token"
+	// Agent tokens bound to one agent each (the desk follows the token's agent) and a
+	// supervisor of team red only (the wallboard's team scope).
+	agentA17Token      = "e2e-agent-a17-token"
+	agentB02Token      = "e2e-agent-b02-token"
+	supervisorRedToken = "e2e-supervisor-red-token"
 )
 
 // binPath is the undertone binary TestMain built (or $UNDERTONE_BIN); buildErr says why not.
@@ -68,9 +73,10 @@ func buildBinary(dir string) (string, error) {
 
 // server is one undertone serve process on a free loopback port.
 type server struct {
-	URL string
-	cmd *exec.Cmd
-	log *lockedBuffer
+	URL  string
+	Stop func() // SIGINT and wait (cleanup calls it too); safe twice
+	cmd  *exec.Cmd
+	log  *lockedBuffer
 }
 
 type lockedBuffer struct {
@@ -101,18 +107,20 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// startServer runs the binary with a temp data dir and waits for /readyz. It stops the
-// process with SIGTERM (then SIGKILL) at cleanup and logs its output when the test failed.
-func startServer(t *testing.T) *server {
+// startServer runs the binary with a temp data dir (and args, e.g. --config) and waits
+// for /readyz. It stops the process with SIGTERM (then SIGKILL) at cleanup and logs its
+// output when the test failed.
+func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	addr := freePort(t)
 	s := &server{URL: "http://" + addr, log: &lockedBuffer{}}
-	s.cmd = exec.Command(binPath, "serve", "--addr", addr, "--data-dir", t.TempDir())
+	s.cmd = exec.Command(binPath, append([]string{"serve", "--addr", addr, "--data-dir", t.TempDir()}, args...)...)
 	s.cmd.Env = append(os.Environ(),
-		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken+",supervisor:"+supervisorToken,
+		"UNDERTONE_TOKENS=integrator:"+integratorToken+",agent:"+agentToken+",admin:"+adminToken+",supervisor:"+supervisorToken+
+			",agent:"+agentA17Token+":A17,agent:"+agentB02Token+":B02,supervisor:"+supervisorRedToken+"::red",
 		"UNDERTONE_LOG_LEVEL=debug")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -120,7 +128,7 @@ func startServer(t *testing.T) *server {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- s.cmd.Wait() }()
-	t.Cleanup(func() {
+	s.Stop = sync.OnceFunc(func() {
 		_ = s.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
@@ -133,6 +141,7 @@ func startServer(t *testing.T) *server {
 			t.Logf("undertone output:\n%s", tail(s.log.String(), 8000))
 		}
 	})
+	t.Cleanup(s.Stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {

@@ -102,7 +102,7 @@ func TestBrowserWallboard(t *testing.T) {
 		t.Errorf("no risk alert although the threshold is 0.05: %v", err)
 	}
 	if err := poll(tab, `(() => { const m = document.querySelector('[data-testid="trend-msg"]').textContent;
-		return m !== '' && !m.startsWith('Could not') && !m.startsWith('loading'); })()`, 10*time.Second); err != nil {
+		return (m !== '' || !document.getElementById('trend-empty').hidden) && !m.startsWith('Could not') && !m.startsWith('loading'); })()`, 10*time.Second); err != nil {
 		msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid="trend-msg"]').textContent`))
 		t.Errorf("trends did not load: %v (%q)", err, msg)
 	}

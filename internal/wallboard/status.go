@@ -213,10 +213,11 @@ func (t *tracker) Close(call.Emitter) {}
 func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
 
 // SupervisorEvent reports whether an event type goes to the all-calls (wallboard)
-// websocket: call lifecycle, statuses, alerts and hints — never the high-rate cues.
+// websocket: call lifecycle, statuses, alerts, hints and the agents' ratings of hints (the
+// usefulness table updates as agents rate) — never the high-rate cues.
 func SupervisorEvent(typ string) bool {
 	switch typ {
-	case event.CallStarted, event.CallEnded, event.CallStatus, event.Alert, event.Hint:
+	case event.CallStarted, event.CallEnded, event.CallStatus, event.Alert, event.Hint, event.HintFeedback:
 		return true
 	}
 	return false

@@ -66,7 +66,7 @@ func TestRiskFollowsCuesAndStatusIsRateLimited(t *testing.T) {
 
 func TestSupervisorEvent(t *testing.T) {
 	for typ, want := range map[string]bool{event.CallStatus: true, event.Alert: true, event.Hint: true,
-		event.CallStarted: true, event.Level: false, event.Pitch: false, event.Emotion: false, event.Transcript: false} {
+		event.HintFeedback: true, event.CallStarted: true, event.Level: false, event.Pitch: false, event.Emotion: false, event.Transcript: false} {
 		if SupervisorEvent(typ) != want {
 			t.Errorf("%s: %v", typ, !want)
 		}
