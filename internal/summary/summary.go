@@ -22,13 +22,20 @@ import (
 // merging neighbouring utterances.
 const MaxArc = 48
 
+// minUtterances is how many utterance estimates an arc needs before window estimates are
+// left out of it.
+const minUtterances = 4
+
 // NewFactory returns the summary stage of each call.
 func NewFactory() call.CallAnalyzerFactory {
-	return func(string) call.CallAnalyzer { return &builder{arc: map[event.Party][]event.ArcPoint{}} }
+	return func(string) call.CallAnalyzer {
+		return &builder{arc: map[event.Party][]event.ArcPoint{}, windows: map[event.Party][]event.ArcPoint{}}
+	}
 }
 
 type builder struct {
-	arc      map[event.Party][]event.ArcPoint
+	arc      map[event.Party][]event.ArcPoint // utterance estimates
+	windows  map[event.Party][]event.ArcPoint // 2 s estimates during long turns
 	intents  map[string]int
 	needs    map[string]int
 	hints    []event.HintOutcome
@@ -44,9 +51,14 @@ var (
 func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 	switch ev.Type {
 	case event.Emotion:
-		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok && d.Kind != event.EmotionWindow {
-			b.arc[ev.Party] = append(b.arc[ev.Party], event.ArcPoint{T: round(d.End, 10), Arousal: round(d.Arousal, 100),
-				Valence: round(d.Valence, 100), Top: d.Top, Confidence: round(d.Confidence, 100)})
+		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok {
+			pt := event.ArcPoint{T: round(d.End, 10), Arousal: round(d.Arousal, 100),
+				Valence: round(d.Valence, 100), Top: d.Top, Confidence: round(d.Confidence, 100)}
+			if d.Kind == event.EmotionWindow {
+				b.windows[ev.Party] = append(b.windows[ev.Party], pt)
+			} else {
+				b.arc[ev.Party] = append(b.arc[ev.Party], pt)
+			}
 		}
 	case event.Intent:
 		if ev.Party != event.Customer {
@@ -91,7 +103,16 @@ func (b *builder) Close(call.Emitter)               {}
 
 // Summarize implements call.Summarizer.
 func (b *builder) Summarize(s *event.Summary) {
-	for p, pts := range b.arc {
+	for _, p := range []event.Party{event.Customer, event.Agent} {
+		pts := b.arc[p]
+		if len(pts) < minUtterances {
+			// A short call has few finished utterances: its 2-second estimates draw the arc.
+			pts = slices.Concat(pts, b.windows[p])
+			slices.SortStableFunc(pts, func(a, b event.ArcPoint) int { return cmp.Compare(a.T, b.T) })
+		}
+		if len(pts) == 0 {
+			continue
+		}
 		if s.Emotion == nil {
 			s.Emotion = map[event.Party][]event.ArcPoint{}
 		}

@@ -37,8 +37,8 @@ func TestSummaryOfACall(t *testing.T) {
 	if n := len(s.Emotion[event.Customer]); n != MaxArc {
 		t.Errorf("customer arc has %d points, want %d", n, MaxArc)
 	}
-	if a := s.Emotion[event.Agent]; len(a) != 1 || a[0].T != 4 {
-		t.Errorf("agent arc %+v, want the one utterance (windows are not arc points)", a)
+	if a := s.Emotion[event.Agent]; len(a) != 2 || a[0].T != 3 || a[1].T != 4 {
+		t.Errorf("agent arc %+v, want its window and its utterance (too few utterances alone)", a)
 	}
 	if last := s.Emotion[event.Customer][MaxArc-1]; last.T != 99 || last.Arousal != 0.5 || last.Top != "angry" {
 		t.Errorf("thinned arc ends %+v", last)
