@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
 )
 
@@ -114,13 +115,14 @@ func (s *Server) trends(w http.ResponseWriter, r *http.Request, p auth.Principal
 }
 
 type ruleJSON struct {
-	RuleID      string  `json:"rule_id"`
-	Title       string  `json:"title"`
-	Raised      int64   `json:"raised"`
-	Useful      int64   `json:"useful"`
-	NotUseful   int64   `json:"not_useful"`
-	Used        int64   `json:"used"`
-	UsefulShare float64 `json:"useful_share"`
+	RuleID      string          `json:"rule_id"`
+	Title       string          `json:"title"`  // in the language the rule last fired in
+	Titles      event.Localized `json:"titles"` // {nl, en}
+	Raised      int64           `json:"raised"`
+	Useful      int64           `json:"useful"`
+	NotUseful   int64           `json:"not_useful"`
+	Used        int64           `json:"used"`
+	UsefulShare float64         `json:"useful_share"`
 }
 
 // usefulness is GET /v1/hints/usefulness?from=&to=: per hint rule, how often it was
@@ -156,7 +158,7 @@ func (s *Server) usefulness(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	}
 	out := make([]ruleJSON, len(rules))
 	for i, x := range rules {
-		out[i] = ruleJSON{RuleID: x.RuleID, Title: x.Title, Raised: x.Raised, Useful: x.Useful, NotUseful: x.NotUseful,
+		out[i] = ruleJSON{RuleID: x.RuleID, Title: x.Title, Titles: x.Titles, Raised: x.Raised, Useful: x.Useful, NotUseful: x.NotUseful,
 			Used: x.Used, UsefulShare: x.UsefulShare()}
 	}
 	writeJSON(w, 200, map[string]any{"rules": out})

@@ -173,7 +173,8 @@ type TrendPoint struct {
 // hints got each rating at least once.
 type RuleStats struct {
 	RuleID    string
-	Title     string // of the most recent hint of the rule
+	Title     string          // of the most recent hint of the rule, in the language it fired in
+	Titles    event.Localized // that title in Dutch and English
 	Raised    int64
 	Useful    int64
 	NotUseful int64

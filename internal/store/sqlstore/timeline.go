@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/store"
 )
 
@@ -324,10 +325,22 @@ func (s *Store) RuleUsefulness(ctx context.Context, since, until time.Time) ([]s
 		return nil, fmt.Errorf("%s: rule usefulness: %w", s.D.Name, err)
 	}
 	for i := range out {
-		err := s.R.QueryRow(ctx, `SELECT title FROM hints WHERE rule_id = $1 AND at = $2 ORDER BY id LIMIT 1`,
-			out[i].RuleID, last[out[i].RuleID]).Scan(&out[i].Title)
+		var payload string
+		err := s.R.QueryRow(ctx, `SELECT title, `+s.D.JSONText("payload")+` FROM hints WHERE rule_id = $1 AND at = $2 ORDER BY id LIMIT 1`,
+			out[i].RuleID, last[out[i].RuleID]).Scan(&out[i].Title, &payload)
 		if err != nil {
 			return nil, fmt.Errorf("%s: rule %s title: %w", s.D.Name, out[i].RuleID, err)
+		}
+		// Both languages, whichever the rule last fired in (rows from before the payload
+		// was kept have the one stored title).
+		var h struct {
+			Title event.Localized `json:"title"`
+		}
+		if json.Unmarshal([]byte(payload), &h) == nil {
+			out[i].Titles = h.Title
+		}
+		if out[i].Titles.NL == "" && out[i].Titles.EN == "" {
+			out[i].Titles = event.Localized{NL: out[i].Title, EN: out[i].Title}
 		}
 	}
 	return out, nil

@@ -405,8 +405,12 @@ func testRuleUsefulness(t *testing.T, st store.Store) {
 	var b store.Batch
 	for i, r := range []string{"worry", "worry", "worry", "cancel"} {
 		call := fmt.Sprintf("ru-%d", i%2)
-		b.Hints = append(b.Hints, store.HintRow{CallID: call, ID: fmt.Sprintf("h%d", i), RuleID: r,
-			Title: fmt.Sprintf("%s v%d", r, i), At: T0.Add(time.Duration(i) * time.Minute)})
+		h := store.HintRow{CallID: call, ID: fmt.Sprintf("h%d", i), RuleID: r,
+			Title: fmt.Sprintf("%s v%d", r, i), At: T0.Add(time.Duration(i) * time.Minute)}
+		if r == "worry" { // the hint's payload carries both languages
+			h.Payload = json.RawMessage(fmt.Sprintf(`{"title":{"nl":"zorg v%d","en":"worry v%d"}}`, i, i))
+		}
+		b.Hints = append(b.Hints, h)
 	}
 	fb := func(call, hint, rating, agent string, min int) store.FeedbackRow {
 		return store.FeedbackRow{CallID: call, HintID: hint, Rating: rating, Agent: agent, At: T0.Add(time.Duration(min) * time.Minute)}
@@ -423,8 +427,8 @@ func testRuleUsefulness(t *testing.T, st store.Store) {
 	got, err := st.RuleUsefulness(ctx, time.Time{}, time.Time{})
 	must(t, err)
 	want := []store.RuleStats{
-		{RuleID: "worry", Title: "worry v2", Raised: 3, Useful: 2, NotUseful: 1, Used: 1},
-		{RuleID: "cancel", Title: "cancel v3", Raised: 1, NotUseful: 1},
+		{RuleID: "worry", Title: "worry v2", Titles: event.Localized{NL: "zorg v2", EN: "worry v2"}, Raised: 3, Useful: 2, NotUseful: 1, Used: 1},
+		{RuleID: "cancel", Title: "cancel v3", Titles: event.Localized{NL: "cancel v3", EN: "cancel v3"}, Raised: 1, NotUseful: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
@@ -434,7 +438,8 @@ func testRuleUsefulness(t *testing.T, st store.Store) {
 	}
 	got, err = st.RuleUsefulness(ctx, T0.Add(time.Minute), T0.Add(3*time.Minute))
 	must(t, err)
-	want = []store.RuleStats{{RuleID: "worry", Title: "worry v2", Raised: 2, Useful: 1, NotUseful: 1}}
+	want = []store.RuleStats{{RuleID: "worry", Title: "worry v2", Titles: event.Localized{NL: "zorg v2", EN: "worry v2"},
+		Raised: 2, Useful: 1, NotUseful: 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("range: got %+v\nwant %+v", got, want)
 	}
