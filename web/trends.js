@@ -130,7 +130,7 @@ function drawRules() {
   table.hidden = false;
   table.tBodies[0].replaceChildren(...rules.map((r) => {
     const share = Math.round((r.useful_share || 0) * 100);
-    const title = pick(r.title) || pick({ en: r.title_en, nl: r.title_nl }) || r.rule_id;
+    const title = pick(r.titles) || r.title || r.rule_id; // titles: {nl, en}
     return el('tr', { 'data-rule': r.rule_id, 'data-useful': String(r.useful), 'data-rated': String(rated.has(r.rule_id)) },
       el('td', {}, el('div', { text: title }), el('div', { class: 'mono muted small', text: r.rule_id })),
       el('td', { class: 'mono', text: String(r.raised) }), el('td', { class: 'mono', text: String(r.useful) }),
