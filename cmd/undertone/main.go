@@ -18,7 +18,8 @@ const usage = `undertone — real-time speech emotion analytics and agent assist
 
 Usage:
   undertone [serve] [flags]                  run the server (default)
-  undertone replay FILE.wav --server URL --token T [--call ID]
+  undertone replay FILE.wav --server URL --token T [--call ID] [--lang nl] [--agent A17]
+                    [--team T] [--queue Q] [--playbook telecom]
                                              publish a WAV file as a live call over WHIP
   undertone loadgen --server URL --token T --calls N FILE.wav
                                              N concurrent replayed calls, with latency figures
@@ -35,9 +36,10 @@ Usage:
                                              score hints on scripted calls (transcript → intent → hint)
   undertone playbook check FILE.yaml|DIR ...
                                              validate hint playbooks (line-numbered errors)
-  undertone version
+  undertone version | --version
 
-Run "undertone COMMAND -h" for a command's flags.
+Run "undertone COMMAND -h" for a command's flags. Flags may come before or after a
+command's file arguments.
 `
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -58,8 +60,18 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, usage)
+			return nil
+		case "-version", "--version", "version":
+			fmt.Fprintln(stdout, "undertone", version)
+			return nil
+		}
+		if len(args[0]) > 0 && args[0][0] != '-' {
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -78,15 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEval(ctx, args, stdout)
 	case "playbook":
 		return runPlaybook(ctx, args, stdout)
-	case "version":
-		fmt.Fprintln(stdout, "undertone", version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return fmt.Errorf("unknown command %q (see undertone -h)", cmd)
 }
 
 // signalContext is cancelled by the first SIGINT/SIGTERM (graceful drain); a second

@@ -2,30 +2,60 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
 
+	"github.com/undertone/undertone/internal/cli"
 	"github.com/undertone/undertone/internal/emotion"
 	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/intent"
 )
 
+const (
+	trainUsage = `usage: undertone train --emotion --corpus DIR [flags]   (undertone train --emotion -h)
+       undertone train --intent [flags]                 (undertone train --intent -h)`
+	evalUsage = `usage: undertone eval --emotion --corpus DIR [flags]   (undertone eval --emotion -h)
+       undertone eval --intent FILE.csv [--json]       (undertone eval --intent -h)
+       undertone eval --hints FILE.json [--json]       (undertone eval --hints -h)`
+)
+
+// wantsHelp reports whether args ask for help without naming a model.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
+}
+
 // runTrain routes `undertone train --emotion|--intent …` to the model's own trainer.
 func runTrain(ctx context.Context, args []string, stdout io.Writer) error {
-	switch kind, rest := modelKind(args); kind {
+	kind, rest := modelKind(args)
+	if kind == "" && wantsHelp(args) {
+		fmt.Fprintln(stdout, trainUsage)
+		return flag.ErrHelp
+	}
+	switch kind {
 	case "--emotion":
 		return emotion.TrainCommand(ctx, rest, stdout)
 	case "--intent":
 		return intent.TrainCommand(ctx, rest, stdout)
 	default:
-		return fmt.Errorf("train: say what to train: --emotion or --intent")
+		return cli.Usage("train", "say what to train: --emotion or --intent")
 	}
 }
 
-// runEval routes `undertone eval --emotion|--intent …`.
+// runEval routes `undertone eval --emotion|--intent|--hints …`.
 func runEval(ctx context.Context, args []string, stdout io.Writer) error {
-	switch kind, rest := modelKind(args); kind {
+	kind, rest := modelKind(args)
+	if kind == "" && wantsHelp(args) {
+		fmt.Fprintln(stdout, evalUsage)
+		return flag.ErrHelp
+	}
+	switch kind {
 	case "--emotion":
 		return emotion.EvalCommand(ctx, rest, stdout)
 	case "--intent":
@@ -33,7 +63,7 @@ func runEval(ctx context.Context, args []string, stdout io.Writer) error {
 	case "--hints":
 		return hints.EvalCommand(ctx, rest, stdout)
 	default:
-		return fmt.Errorf("eval: say what to evaluate: --emotion, --intent or --hints")
+		return cli.Usage("eval", "say what to evaluate: --emotion, --intent or --hints")
 	}
 }
 

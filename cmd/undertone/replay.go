@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/undertone/undertone/internal/cli"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/whipclient"
 )
@@ -15,34 +16,42 @@ import (
 // the file ends (hanging up with DELETE).
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "undertone base URL")
 	token := fs.String("token", "", "bearer token (integrator or admin role)")
 	callID := fs.String("call", "", "call id (default: the server makes one)")
-	agent := fs.String("agent", "", "agent id the call is assigned to")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: undertone replay FILE.wav --server URL --token T [--call ID]")
-		fs.PrintDefaults()
+	meta := map[string]*string{}
+	for _, m := range []struct{ name, usage string }{
+		{"agent", "agent id the call is routed to"},
+		{"team", "the agent's team (supervisor scope)"},
+		{"queue", "queue or skill the call came through"},
+		{"lang", "the caller's language, e.g. nl or en-GB: picks the recogniser (a Dutch call never goes to an English one)"},
+		{"playbook", "hint sectors, e.g. telecom or banking,insurance"},
+	} {
+		meta[m.name] = fs.String(m.name, "", m.usage)
 	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
+	pos, err := cli.Parse(fs, args, "usage: undertone replay FILE.wav --server URL --token T [flags]\n\n"+
+		"Publishes FILE.wav (mono: the customer; stereo: customer left, agent right) as a live call over WHIP, in real time.", stderr)
+	if err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
+	if len(pos) != 1 {
+		return cli.Usage("replay", "want one WAV file, got %d arguments", len(pos))
 	}
-	if file == "" {
-		fs.Usage()
-		return fmt.Errorf("replay: a WAV file is required")
-	}
+	file := pos[0]
 	chans, err := whipclient.LoadWAV(file)
 	if err != nil {
 		return err
 	}
 	parties := []event.Party{event.Customer, event.Agent}[:len(chans)]
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	m := map[string]string{}
+	for k, v := range meta {
+		if *v != "" && k != "agent" {
+			m[k] = *v
+		}
+	}
 	pub, err := whipclient.Dial(dctx, whipclient.Params{Server: *server, Token: *token, Call: *callID,
-		Parties: parties, Agent: *agent})
+		Parties: parties, Agent: *meta["agent"], Meta: m})
 	cancel()
 	if err != nil {
 		return err
@@ -61,12 +70,4 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "call %s ended\n", pub.Call())
 	return nil
-}
-
-// splitPositional lets the file come before or after the flags.
-func splitPositional(args []string) (string, []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
-	}
-	return "", args
 }

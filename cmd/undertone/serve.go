@@ -18,7 +18,11 @@ import (
 // readiness fails, live calls are ended with their summaries written, websockets close,
 // and the store closes last. The node itself is assembled by server.Open.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(args, os.Getenv, stderr)
+	path, set, err := serveFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(path, os.Getenv, set...)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
+	"github.com/undertone/undertone/internal/cli"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/store"
 )
@@ -32,16 +33,17 @@ defaulting to UNDERTONE_STORE / UNDERTONE_DATA_DIR like serve.
 // once and stops accepting a revoked one within its cache lifetime (2 s).
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, tokenUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(stderr, tokenUsage)
 			return flag.ErrHelp
 		}
-		return errors.New("token: want create, list or revoke")
+		return cli.Usage("token", "want create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("token "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage); fs.PrintDefaults() }
+	if sub != "create" && sub != "list" && sub != "revoke" {
+		return cli.Usage("token", "unknown subcommand %q: want create, list or revoke", sub)
+	}
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	def := config.Default()
 	dataDir := fs.String("data-dir", envOr("UNDERTONE_DATA_DIR", def.DataDir), "data directory of the SQLite store")
 	dsn := fs.String("store", os.Getenv("UNDERTONE_STORE"), "store DSN (postgres://…); default SQLite in --data-dir")
@@ -60,38 +62,29 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&req.Name, "name", "", "a label for logs and the token list")
 		fs.StringVar(&req.Expires, "expires", "", "lifetime such as 720h; empty = never expires")
 	}
-	// Flags may follow the positional id of revoke: parse what comes before and after it.
-	if err := fs.Parse(args); err != nil {
+	pos, err := cli.Parse(fs, args, strings.TrimSpace(tokenUsage), stderr)
+	if err != nil {
 		return err
-	}
-	pos := fs.Args()
-	if sub == "revoke" && len(pos) > 0 {
-		if err := fs.Parse(pos[1:]); err != nil {
-			return err
-		}
-		pos = append(pos[:1], fs.Args()...)
 	}
 	switch {
 	case sub == "revoke" && len(pos) != 1:
-		return errors.New("token revoke: want exactly one token id (see token list)")
+		return cli.Usage("token", "revoke wants exactly one token id (see token list)")
 	case sub != "revoke" && len(pos) != 0:
-		return fmt.Errorf("token %s: unexpected argument %q", sub, pos[0])
+		return cli.Usage("token", "%s: unexpected argument %q", sub, pos[0])
 	}
 	var role auth.Role
 	var ttl time.Duration
 	if sub == "create" {
-		var err error
 		if role, ttl, err = req.Validate(); err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
-	} else if sub != "list" && sub != "revoke" {
-		fmt.Fprint(stderr, tokenUsage)
-		return fmt.Errorf("token: unknown subcommand %q", sub)
 	}
 
 	if *dsn == "" {
-		if err := os.MkdirAll(*dataDir, 0o750); err != nil {
-			return fmt.Errorf("token: data dir: %w", err)
+		// The data dir must be the server's: a typo must not silently make an empty
+		// store whose tokens no server ever reads.
+		if st, err := os.Stat(*dataDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("token: data dir %q does not exist (the server's --data-dir; start serve once to create it)", *dataDir)
 		}
 		*dsn = filepath.Join(*dataDir, "undertone.db")
 	}

@@ -11,20 +11,25 @@ import (
 	"strings"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/undertone/undertone/internal/cli"
 )
 
 // runWatch prints one call's events (or every call's, with no --call) as JSON lines:
 // what an integrator's consumer receives, for debugging and scripts.
 func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "undertone base URL")
 	token := fs.String("token", "", "bearer token (agent, supervisor or admin)")
 	callID := fs.String("call", "", "call id (empty: all calls, supervisor)")
 	types := fs.String("types", "", "comma-separated event types to print (default all)")
 	since := fs.Uint64("since", 0, "replay held events after this sequence number")
-	if err := fs.Parse(args); err != nil {
+	pos, err := cli.Parse(fs, args, "usage: undertone watch --server URL --token T [--call ID] [--types emotion,hint]", stderr)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return cli.Usage("watch", "unexpected argument %q", pos[0])
 	}
 	u := "ws" + strings.TrimPrefix(strings.TrimRight(*server, "/"), "http") + "/v1/ws/calls"
 	if *callID != "" {

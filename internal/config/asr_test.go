@@ -17,16 +17,16 @@ func TestASRAndLanguage(t *testing.T) {
 	if err := os.WriteFile(file, []byte("asr: none\nlanguage: nl\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load([]string{"--config", file}, env(nil), io.Discard)
+	c, err := load([]string{"--config", file}, env(nil), io.Discard)
 	if err != nil || c.ASR != "none" || c.Language != "nl" {
 		t.Fatalf("from YAML: %q %q %v", c.ASR, c.Language, err)
 	}
-	c, err = Load([]string{"--config", file, "--asr", "pocketsphinx"}, env(map[string]string{"UNDERTONE_LANGUAGE": "en-GB"}), io.Discard)
+	c, err = load([]string{"--config", file, "--asr", "pocketsphinx"}, env(map[string]string{"UNDERTONE_LANGUAGE": "en-GB"}), io.Discard)
 	if err != nil || c.ASR != "pocketsphinx" || c.Language != "en-GB" {
 		t.Fatalf("flag and env over YAML: %q %q %v", c.ASR, c.Language, err)
 	}
 	for _, args := range [][]string{{"--asr", "Pocket Sphinx"}, {"--language", "nl;drop"}, {"--language", "abcdefghijklmn"}} {
-		if _, err := Load(args, env(nil), io.Discard); !errors.Is(err, ErrInvalid) {
+		if _, err := load(args, env(nil), io.Discard); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%v: err = %v, want ErrInvalid", args, err)
 		}
 	}
@@ -51,7 +51,7 @@ asr_openai:
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load([]string{"--config", file}, env(map[string]string{"GPU_KEY": "g", "API_KEY": "a"}), io.Discard)
+	c, err := load([]string{"--config", file}, env(map[string]string{"GPU_KEY": "g", "API_KEY": "a"}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ asr_openai:
 	}
 
 	// Flags and env, no file: one URL for every language, the key from UNDERTONE_ASR_KEY.
-	c, err = Load([]string{"--asr", "openai", "--asr-model", "m1"}, env(map[string]string{
+	c, err = load([]string{"--asr", "openai", "--asr-model", "m1"}, env(map[string]string{
 		"UNDERTONE_ASR_URL": "http://127.0.0.1:9000", "UNDERTONE_ASR_KEY": "k"}), io.Discard)
 	if err != nil || c.ASROpenAI.URL != "http://127.0.0.1:9000" || c.ASROpenAI.Model != "m1" || c.ASROpenAI.Key != "k" {
 		t.Fatalf("flags/env: %+v %v", c.ASROpenAI, err)
@@ -79,12 +79,12 @@ asr_openai:
 		"lang no url": {"--config", writeYAML(t, "asr: openai\nasr_openai: {languages: {nl: {model: x}, en: {url: 'http://x'}}}\n")},
 		"key in file": {"--config", writeYAML(t, "asr: openai\nasr_openai: {url: 'http://x', key: secret}\n")},
 	} {
-		if _, err := Load(args, env(nil), io.Discard); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "asr_openai") && name != "key in file" {
+		if _, err := load(args, env(nil), io.Discard); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "asr_openai") && name != "key in file" {
 			t.Errorf("%s: err = %v, want an invalid asr_openai", name, err)
 		}
 	}
 	// Not in use: asr_openai is not checked.
-	if _, err := Load([]string{"--config", file, "--asr", "none"}, env(nil), io.Discard); err != nil {
+	if _, err := load([]string{"--config", file, "--asr", "none"}, env(nil), io.Discard); err != nil {
 		t.Errorf("asr none with an unset key_env: %v", err)
 	}
 }

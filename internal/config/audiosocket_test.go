@@ -25,7 +25,7 @@ func TestAudioSocketDefaultParty(t *testing.T) {
 		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := Load([]string{"--config", file}, env(nil), io.Discard)
+		cfg, err := load([]string{"--config", file}, env(nil), io.Discard)
 		switch {
 		case c.ok && err != nil:
 			t.Errorf("%q: %v", c.yaml, err)

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -143,92 +142,26 @@ func Default() Config {
 // ErrInvalid wraps every validation failure.
 var ErrInvalid = errors.New("invalid configuration")
 
-// Load parses args (without the program and subcommand names) for the serve command.
-// getenv is os.Getenv in main and a map in tests.
-func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+// Load builds the serve command's configuration, each source over the one before:
+// the defaults; the YAML file at path (else UNDERTONE_CONFIG; unknown keys are errors);
+// UNDERTONE_* environment variables (getenv is os.Getenv in main, a map in tests); the
+// command line's values, which main's flags apply through set; then Validate.
+func Load(path string, getenv func(string) string, set ...func(*Config)) (Config, error) {
 	c := Default()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("config", "", "YAML config file (env UNDERTONE_CONFIG)")
-	var f Config
-	fs.StringVar(&f.Addr, "addr", c.Addr, "HTTP listen address (env UNDERTONE_ADDR)")
-	fs.StringVar(&f.DataDir, "data-dir", c.DataDir, "directory for the SQLite store (env UNDERTONE_DATA_DIR)")
-	fs.StringVar(&f.Store, "store", "", "store DSN: postgres://… (default SQLite in --data-dir) (env UNDERTONE_STORE)")
-	fs.StringVar(&f.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env UNDERTONE_LOG_LEVEL)")
-	fs.StringVar(&f.LogFormat, "log-format", c.LogFormat, "text or json (env UNDERTONE_LOG_FORMAT)")
-	fs.StringVar(&f.PublicURL, "public-url", "", "base URL for printed links (env UNDERTONE_PUBLIC_URL)")
-	fs.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate file (env UNDERTONE_TLS_CERT)")
-	fs.StringVar(&f.TLSKey, "tls-key", "", "TLS key file (env UNDERTONE_TLS_KEY)")
-	fs.IntVar(&f.MaxCalls, "max-calls", c.MaxCalls, "concurrent calls on this node, 0 = unlimited (env UNDERTONE_MAX_CALLS)")
-	fs.DurationVar(&f.IdleTimeout, "idle-timeout", c.IdleTimeout, "end a call after this long without audio (env UNDERTONE_IDLE_TIMEOUT)")
-	fs.StringVar(&f.SIPAddr, "sip-addr", "", "SIP/SIPREC listen address, UDP+TCP, e.g. 0.0.0.0:5060 (env UNDERTONE_SIP_ADDR)")
-	fs.StringVar(&f.AudioSocketAddr, "audiosocket-addr", "", "Asterisk AudioSocket TCP listen address, e.g. 0.0.0.0:9092 (env UNDERTONE_AUDIOSOCKET_ADDR)")
-	fs.StringVar(&f.Node, "node", "", "this node's name, default the host name (env UNDERTONE_NODE)")
-	fs.StringVar(&f.ASR, "asr", "", "speech recogniser: pocketsphinx, openai (external, see --asr-url) or none (default pocketsphinx when built in) (env UNDERTONE_ASR)")
-	fs.StringVar(&f.ASROpenAI.URL, "asr-url", "", "asr openai: the recogniser's /v1/audio/transcriptions URL, for every language (env UNDERTONE_ASR_URL)")
-	fs.StringVar(&f.ASROpenAI.Model, "asr-model", "", "asr openai: the model field [whisper-1] (env UNDERTONE_ASR_MODEL; key: env UNDERTONE_ASR_KEY)")
-	fs.StringVar(&f.Language, "language", "", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)")
-	fs.StringVar(&f.HintPlaybooks, "hint-playbooks", "", "hint playbooks to use, e.g. energy,telecom [all] (env UNDERTONE_HINT_PLAYBOOKS)")
-	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	if path == "" {
+		path = getenv("UNDERTONE_CONFIG")
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("config: unexpected argument %q: %w", fs.Arg(0), ErrInvalid)
-	}
-	if *file == "" {
-		*file = getenv("UNDERTONE_CONFIG")
-	}
-	if *file != "" {
-		if err := c.loadFile(*file); err != nil {
+	if path != "" {
+		if err := c.loadFile(path); err != nil {
 			return c, err
 		}
 	}
 	if err := c.applyEnv(getenv); err != nil {
 		return c, err
 	}
-	fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "addr":
-			c.Addr = f.Addr
-		case "data-dir":
-			c.DataDir = f.DataDir
-		case "store":
-			c.Store = f.Store
-		case "log-level":
-			c.LogLevel = f.LogLevel
-		case "log-format":
-			c.LogFormat = f.LogFormat
-		case "public-url":
-			c.PublicURL = f.PublicURL
-		case "tls-cert":
-			c.TLSCert = f.TLSCert
-		case "tls-key":
-			c.TLSKey = f.TLSKey
-		case "max-calls":
-			c.MaxCalls = f.MaxCalls
-		case "idle-timeout":
-			c.IdleTimeout = f.IdleTimeout
-		case "sip-addr":
-			c.SIPAddr = f.SIPAddr
-		case "audiosocket-addr":
-			c.AudioSocketAddr = f.AudioSocketAddr
-		case "node":
-			c.Node = f.Node
-		case "nats":
-			c.NATS = f.NATS
-		case "asr":
-			c.ASR = f.ASR
-		case "asr-url":
-			c.ASROpenAI.URL = f.ASROpenAI.URL
-		case "asr-model":
-			c.ASROpenAI.Model = f.ASROpenAI.Model
-		case "language":
-			c.Language = f.Language
-		case "hint-playbooks":
-			c.HintPlaybooks = f.HintPlaybooks
-		}
-	})
+	for _, f := range set {
+		f(&c)
+	}
 	return c, errors.Join(c.Validate(), c.ASROpenAI.resolve(c.ASR == "openai", getenv))
 }
 

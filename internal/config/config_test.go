@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,13 +13,49 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// load calls Load the way serve's command line does (cmd/undertone/serveflags.go): a
+// --config path and flag values applied over the file and the environment. Only the
+// flags these tests use are known here.
+func load(args []string, getenv func(string) string, _ io.Writer) (Config, error) {
+	var path string
+	var set []func(*Config)
+	for i := 0; i+1 < len(args); i += 2 {
+		v := args[i+1]
+		switch args[i] {
+		case "--config":
+			path = v
+		case "--addr":
+			set = append(set, func(c *Config) { c.Addr = v })
+		case "--log-level":
+			set = append(set, func(c *Config) { c.LogLevel = v })
+		case "--max-calls":
+			n, _ := strconv.Atoi(v)
+			set = append(set, func(c *Config) { c.MaxCalls = n })
+		case "--idle-timeout":
+			d, _ := time.ParseDuration(v)
+			set = append(set, func(c *Config) { c.IdleTimeout = d })
+		case "--asr":
+			set = append(set, func(c *Config) { c.ASR = v })
+		case "--asr-url":
+			set = append(set, func(c *Config) { c.ASROpenAI.URL = v })
+		case "--asr-model":
+			set = append(set, func(c *Config) { c.ASROpenAI.Model = v })
+		case "--language":
+			set = append(set, func(c *Config) { c.Language = v })
+		default:
+			panic("load: unknown test flag " + args[i])
+		}
+	}
+	return Load(path, getenv, set...)
+}
+
 func TestPrecedenceFileEnvFlags(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "u.yaml")
 	if err := os.WriteFile(file, []byte("addr: 127.0.0.1:7000\nlog_level: debug\nmax_calls: 5\nwebrtc:\n  loopback: false\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load([]string{"--config", file, "--max-calls", "9"}, env(map[string]string{
+	c, err := load([]string{"--config", file, "--max-calls", "9"}, env(map[string]string{
 		"UNDERTONE_ADDR": "127.0.0.1:7001", "UNDERTONE_TOKENS": "admin:abcdefgh12",
 	}), io.Discard)
 	if err != nil {
@@ -33,14 +70,14 @@ func TestPrecedenceFileEnvFlags(t *testing.T) {
 func TestUnknownYAMLKeyIsAnError(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "u.yaml")
 	_ = os.WriteFile(file, []byte("adr: 127.0.0.1:7000\n"), 0o600)
-	_, err := Load([]string{"--config", file}, env(nil), io.Discard)
+	_, err := load([]string{"--config", file}, env(nil), io.Discard)
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "adr") {
 		t.Fatalf("err = %v, want an ErrInvalid naming the unknown key", err)
 	}
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	_, err := Load([]string{"--addr", "nonsense", "--log-level", "loud", "--idle-timeout", "1ms"}, env(nil), io.Discard)
+	_, err := load([]string{"--addr", "nonsense", "--log-level", "loud", "--idle-timeout", "1ms"}, env(nil), io.Discard)
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
@@ -54,7 +91,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 func TestHintSectors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "u.yaml")
 	_ = os.WriteFile(file, []byte("hints:\n  sectors:\n    mobiel: telecom\n    Particulier: banking,insurance\n    \"*\": energy\n"), 0o600)
-	c, err := Load([]string{"--config", file}, env(nil), io.Discard)
+	c, err := load([]string{"--config", file}, env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +99,7 @@ func TestHintSectors(t *testing.T) {
 		t.Errorf("sectors %v", c.Hints.Sectors)
 	}
 	_ = os.WriteFile(file, []byte("hints:\n  sectors:\n    mobiel: \" , \"\n"), 0o600)
-	if _, err := Load([]string{"--config", file}, env(nil), io.Discard); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "hints.sectors") {
+	if _, err := load([]string{"--config", file}, env(nil), io.Discard); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "hints.sectors") {
 		t.Errorf("empty sector: err = %v", err)
 	}
 }

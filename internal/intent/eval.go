@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/undertone/undertone/internal/cli"
 )
 
 // LangScores are the eval figures for one language.
@@ -125,7 +127,7 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	modelPath := fl.String("model", "", "model directory or its intent.json (default: the model built into the binary)")
 	top := fl.Int("confusions", 10, "how many of the most frequent errors to list")
 	showErrors := fl.Bool("errors", false, "also list every misclassified line")
-	pos, err := parseInterspersed(fl, args)
+	pos, err := cli.Parse(fl, args, "usage: undertone eval --intent FILE.csv [--json] (CSV header text,lang,intent,needs)", stdout)
 	if err != nil {
 		return err
 	}
@@ -189,26 +191,6 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// parseInterspersed parses flags before and after the positional arguments
-// ("eval --intent FILE.csv --json" as well as "eval --intent --json FILE.csv"), which the
-// flag package alone stops at, and returns the positional arguments. "--" ends the flags.
-func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fl.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fl.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
 }
 
 // checkLabels rejects gold labels the model does not know: a typo would otherwise count as

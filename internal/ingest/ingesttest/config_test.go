@@ -40,10 +40,9 @@ func TestTelephonyConfigValidation(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %s", c.name, err, c.want)
 		}
 	}
-	cfg, err := config.Load([]string{"--sip-addr", "127.0.0.1:5070", "--audiosocket-addr", "127.0.0.1:9093"},
-		func(k string) string {
-			return map[string]string{"UNDERTONE_AUDIOHOOK_SECRET": "c2VjcmV0"}[k]
-		}, nil)
+	cfg, err := config.Load("", func(k string) string {
+		return map[string]string{"UNDERTONE_AUDIOHOOK_SECRET": "c2VjcmV0"}[k]
+	}, func(c *config.Config) { c.SIPAddr, c.AudioSocketAddr = "127.0.0.1:5070", "127.0.0.1:9093" })
 	if err != nil || cfg.SIPAddr != "127.0.0.1:5070" || cfg.AudioSocketAddr != "127.0.0.1:9093" || cfg.Telephony.AudioHookSecret != "c2VjcmV0" {
 		t.Errorf("flags/env: %+v %v", cfg, err)
 	}
