@@ -212,6 +212,34 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("UNDERTONE_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")
 	}
+	// Port ranges a container publishes (docker run -p 40000-40099:40000-40099/udp) and
+	// the address browsers reach it at.
+	for k, pp := range map[string][2]*uint16{
+		"UNDERTONE_WEBRTC_UDP_PORTS": {&c.WebRTC.UDPPortMin, &c.WebRTC.UDPPortMax},
+		"UNDERTONE_SIP_RTP_PORTS":    {&c.Telephony.SIPRTPPortMin, &c.Telephony.SIPRTPPortMax},
+	} {
+		if v := getenv(k); v != "" {
+			lo, hi, ok := strings.Cut(v, "-")
+			a, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+			b, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+			if !ok || err1 != nil || err2 != nil {
+				return fmt.Errorf("config: %s=%q: want a port range such as 40000-40099: %w", k, v, ErrInvalid)
+			}
+			*pp[0], *pp[1] = uint16(a), uint16(b)
+		}
+	}
+	if v := getenv("UNDERTONE_WEBRTC_NAT_IPS"); v != "" {
+		c.WebRTC.NAT1To1IPs = strings.Split(v, ",")
+	}
+	if v := getenv("UNDERTONE_SIP_MEDIA_IP"); v != "" {
+		c.Telephony.SIPMediaIP = v
+	}
+	if v := getenv("UNDERTONE_SIP_ALLOW_FROM"); v != "" {
+		c.Telephony.SIPAllowFrom = strings.Split(v, ",")
+	}
+	if v := getenv("UNDERTONE_AUDIOSOCKET_ALLOW"); v != "" {
+		c.Telephony.AudioSocketAllow = strings.Split(v, ",")
+	}
 	return nil
 }
 

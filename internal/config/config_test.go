@@ -103,3 +103,20 @@ func TestHintSectors(t *testing.T) {
 		t.Errorf("empty sector: err = %v", err)
 	}
 }
+
+// What a container sets through its environment: the published port ranges, the
+// address browsers and SBCs reach it at, and who may send it SIP and AudioSocket.
+func TestContainerEnvironment(t *testing.T) {
+	c, err := load(nil, env(map[string]string{
+		"UNDERTONE_WEBRTC_UDP_PORTS": "40000-40099", "UNDERTONE_SIP_RTP_PORTS": "30000-30199",
+		"UNDERTONE_WEBRTC_NAT_IPS": "203.0.113.7", "UNDERTONE_SIP_MEDIA_IP": "203.0.113.7",
+		"UNDERTONE_SIP_ALLOW_FROM": "10.0.0.0/8,192.0.2.4", "UNDERTONE_AUDIOSOCKET_ALLOW": "10.1.2.3",
+	}), io.Discard)
+	if err != nil || c.WebRTC.UDPPortMin != 40000 || c.WebRTC.UDPPortMax != 40099 || c.Telephony.SIPRTPPortMax != 30199 ||
+		c.WebRTC.NAT1To1IPs[0] != "203.0.113.7" || len(c.Telephony.SIPAllowFrom) != 2 || c.Telephony.AudioSocketAllow[0] != "10.1.2.3" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if _, err := load(nil, env(map[string]string{"UNDERTONE_WEBRTC_UDP_PORTS": "40000"}), io.Discard); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a bad range: %v", err)
+	}
+}
