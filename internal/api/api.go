@@ -16,6 +16,7 @@ import (
 
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/httperr"
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
@@ -41,6 +42,12 @@ type Params struct {
 	// AuthFailures bound failed authentication per source address (zero: the defaults
 	// of auth.FailureLimits).
 	AuthFailures auth.FailureLimits
+
+	Transcripts TranscriptIntake // POST /v1/calls/{id}/transcript; nil: not mounted
+	Ratings     HintRatings      // POST /v1/calls/{id}/hints/{hint}/feedback; nil: not mounted
+	// Writable reports whether the store keeps what the write APIs accept now; while it
+	// returns an error they answer 503 with Retry-After. Nil: always.
+	Writable func() error
 }
 
 // Server routes HTTP requests.
@@ -82,6 +89,7 @@ func New(p Params) *Server {
 	s.route("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
 	s.route("GET /v1/ws/agent", s.authedStream(auth.ViewCall, s.wsAgent))
 	s.restRoutes()
+	s.assistRoutes()
 
 	if p.Web != nil {
 		s.route("GET /", http.FileServerFS(p.Web).ServeHTTP)
@@ -302,9 +310,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
-}
+// writeError is the one JSON error writer (internal/httperr), bounded so it never echoes
+// a large input.
+func writeError(w http.ResponseWriter, code int, msg string) { httperr.WriteMsg(w, code, msg) }
 
 func writeText(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

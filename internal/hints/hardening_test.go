@@ -1,4 +1,4 @@
-package hints
+package hints_test
 
 import (
 	"fmt"
@@ -7,13 +7,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/store"
 )
 
 // Error answers quote at most a short cut of the request: a 10 kB hint id, rating or
 // field name does not come back.
 func TestFeedbackErrorsDoNotEchoLongInputs(t *testing.T) {
-	n := newFBNode(t, FeedbackParams{})
+	n := newFBNode(t, hints.FeedbackParams{})
 	c, hint := n.openWithHint("call-echo")
 	defer c.End("hangup")
 	long := strings.Repeat("A", 10_000)
@@ -38,12 +39,12 @@ func TestFeedbackErrorsDoNotEchoLongInputs(t *testing.T) {
 func TestFeedbackRefusedWhileStoreCannotWrite(t *testing.T) {
 	var full atomic.Bool
 	full.Store(true)
-	n := newFBNode(t, FeedbackParams{Writable: func() error {
+	n := newFBNode(t, hints.FeedbackParams{}, func() error {
 		if full.Load() {
 			return fmt.Errorf("%w (disk full) for 3s, 12 held for retry", store.ErrUnwritable)
 		}
 		return nil
-	}})
+	})
 	c, hint := n.openWithHint("call-full")
 	defer c.End("hangup")
 	path := "/v1/calls/call-full/hints/" + hint + "/feedback"

@@ -4,7 +4,8 @@
 //
 // A package that owns HTTP-facing errors of its own gives them a status with New; the
 // errors of packages that know nothing of HTTP (call, auth, store, event, ingest) are
-// mapped in Status's table.
+// mapped in Status's table, with the domain errors of the write APIs (transcripts, hint
+// ratings).
 package httperr
 
 import (
@@ -17,8 +18,10 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/ingest"
 	"github.com/undertone/undertone/internal/store"
+	"github.com/undertone/undertone/internal/transcript"
 )
 
 // MaxMessage bounds the message of an error answer, in bytes.
@@ -42,6 +45,13 @@ var table = []struct {
 	status int
 }{
 	{call.ErrBadID, http.StatusBadRequest},
+	{transcript.ErrBadRequest, http.StatusBadRequest},
+	{hints.ErrBadFeedback, http.StatusBadRequest},
+	{transcript.ErrNoCall, http.StatusNotFound},
+	{hints.ErrNoHint, http.StatusNotFound},
+	{transcript.ErrCallEnded, http.StatusConflict},
+	{hints.ErrFeedbackClosed, http.StatusGone},
+	{hints.ErrTooManyRatings, http.StatusTooManyRequests},
 	{event.ErrParty, http.StatusBadRequest},
 	{ingest.ErrMeta, http.StatusBadRequest},
 	{store.ErrInvalid, http.StatusBadRequest},

@@ -126,9 +126,18 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 	// the per-integrator call limit (shared across protocols) and call ownership.
 	n.admit = &ingest.Admitter{Registry: n.Registry, Calls: auth.NewCallLimiter(cfg.Telephony.MaxCallsPerToken),
 		Log: log.With("component", "ingest")}
+	// A store that cannot write what the node holds: counted in /metrics, /readyz fails
+	// and the write APIs answer 503 until the held rows are written.
+	if err := n.Metrics.RegisterStore(d.rec.MetricsStats); err != nil {
+		return nil, err
+	}
 	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
 		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes, CallWait: cfg.CallWait,
-		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams})})
+		Limiter:     auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams}),
+		Transcripts: transcript.New(transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript")}),
+		Ratings:     hints.NewFeedback(d.hints, hints.FeedbackParams{Log: log.With("component", "hints")}),
+		Writable:    d.rec.Writable})
+	n.API.NotReadyWhen("store", d.rec.Writable)
 	w := cfg.WebRTC
 	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Admit: n.admit,
 		UDPPortMin: w.UDPPortMin, UDPPortMax: w.UDPPortMax, NAT1To1IPs: w.NAT1To1IPs, Loopback: w.Loopback})
@@ -141,14 +150,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	}))
-	// A store that cannot write what the node holds: counted in /metrics, /readyz fails
-	// and the write APIs answer 503 until the held rows are written.
-	if err := n.Metrics.RegisterStore(d.rec.MetricsStats); err != nil {
-		return nil, err
-	}
-	n.API.NotReadyWhen("store", d.rec.Writable)
-	transcript.Mount(n.API, transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript"), Writable: d.rec.Writable})
-	hints.Mount(n.API, d.hints, hints.FeedbackParams{Log: log.With("component", "hints"), Writable: d.rec.Writable})
 	if err := n.newTelephony(); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package transcript
+package transcript_test
 
 import (
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
+	"github.com/undertone/undertone/internal/transcript"
 )
 
 // Error answers quote at most a short cut of the request: 10 kB of input in a field, a
@@ -60,13 +61,13 @@ func TestTranscriptRefusedWhileStoreCannotWrite(t *testing.T) {
 	}
 	var full atomic.Bool
 	full.Store(true)
-	s := api.New(api.Params{Metrics: metrics.Discard(), Auth: tokens, Registry: reg})
-	Mount(s, Params{Writable: func() error {
-		if full.Load() {
-			return fmt.Errorf("%w (disk full) for 3s, 12 held for retry", store.ErrUnwritable)
-		}
-		return nil
-	}})
+	s := api.New(api.Params{Metrics: metrics.Discard(), Auth: tokens, Registry: reg,
+		Transcripts: transcript.New(transcript.Params{Registry: reg}), Writable: func() error {
+			if full.Load() {
+				return fmt.Errorf("%w (disk full) for 3s, 12 held for retry", store.ErrUnwritable)
+			}
+			return nil
+		}})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	defer func() { _ = reg.Drain(t.Context()) }()

@@ -17,6 +17,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/httperr"
 	"github.com/undertone/undertone/internal/ingest"
 )
 
@@ -121,13 +122,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, err := s.cfg.Auth.Authenticate(r.Header.Get("X-API-KEY"))
 	if err != nil || !p.Can(auth.Ingest, "") {
 		log.Warn("audiohook connection refused", "err", ErrAPIKey)
-		http.Error(w, ErrAPIKey.Error(), http.StatusUnauthorized)
+		httperr.WriteMsg(w, http.StatusUnauthorized, ErrAPIKey.Error())
 		return
 	}
 	if s.ver != nil {
 		if err := s.ver.Verify(r, s.cfg.Now()); err != nil {
 			log.Warn("audiohook connection refused", "err", err)
-			http.Error(w, err.Error(), http.StatusUnauthorized)
+			httperr.WriteMsg(w, http.StatusUnauthorized, err.Error())
 			return
 		}
 	}
@@ -138,7 +139,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		log.Warn("audiohook connection refused", "err", err)
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, err.Error(), http.StatusTooManyRequests)
+		httperr.WriteMsg(w, http.StatusTooManyRequests, err.Error())
 		return
 	}
 	conn, err := s.up.Upgrade(w, r, nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/httperr"
 	"github.com/undertone/undertone/internal/ingest"
 )
 
@@ -348,7 +349,7 @@ func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request, p auth.Princi
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
-		writeErr(w, http.StatusBadRequest, "audiosocket: binding: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…"
+		httperr.WriteMsg(w, http.StatusBadRequest, "audiosocket: binding: "+clip.String(err.Error(), clip.Max)) // json: unknown field "…"
 		return
 	}
 	if err := s.BindFor(b, p); err != nil {
@@ -356,23 +357,16 @@ func (s *Server) ServeBind(w http.ResponseWriter, r *http.Request, p auth.Princi
 		switch {
 		case errors.Is(err, auth.ErrTooManyCalls):
 			code = http.StatusTooManyRequests
-			w.Header().Set("Retry-After", "5")
 		case errors.Is(err, call.ErrTooManyCalls):
 			code = http.StatusServiceUnavailable
 		}
-		writeErr(w, code, err.Error())
+		httperr.WriteMsg(w, code, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(map[string]any{"uuid": b.UUID, "call": b.Call, "party": b.Party,
 		"expires_in_s": s.cfg.BindingTTL.Seconds()})
-}
-
-func writeErr(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 // Active returns the number of connections joined to calls.

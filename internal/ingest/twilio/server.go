@@ -16,6 +16,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/httperr"
 	"github.com/undertone/undertone/internal/ingest"
 )
 
@@ -76,7 +77,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if tok := bearer(r); tok != "" {
 		p, err := s.cfg.Auth.Authenticate(tok)
 		if err != nil || !p.Can(auth.Ingest, "") {
-			http.Error(w, "twilio: token is not an integrator token", http.StatusUnauthorized)
+			httperr.WriteMsg(w, http.StatusUnauthorized, "twilio: token is not an integrator token")
 			return
 		}
 		pr = &p

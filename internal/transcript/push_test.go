@@ -1,4 +1,4 @@
-package transcript
+package transcript_test
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/metrics"
+	"github.com/undertone/undertone/internal/transcript"
 )
 
 const (
@@ -55,7 +56,7 @@ func (s *sink) transcripts(t *testing.T) []event.TranscriptData {
 // owner is the test integrator's key: the calls the tests open are its calls.
 var owner string
 
-func newAPI(t *testing.T) (*httptest.Server, *call.Registry, *sink, *Handler) {
+func newAPI(t *testing.T) (*httptest.Server, *call.Registry, *sink, *transcript.Intake) {
 	t.Helper()
 	sk := &sink{}
 	reg := call.NewRegistry(call.Config{Publish: sk.publish})
@@ -66,8 +67,8 @@ func newAPI(t *testing.T) (*httptest.Server, *call.Registry, *sink, *Handler) {
 	}
 	p, _ := tokens.Authenticate(integratorTok)
 	owner = p.Key()
-	s := api.New(api.Params{Metrics: metrics.Discard(), Auth: tokens, Registry: reg})
-	h := Mount(s, Params{})
+	h := transcript.New(transcript.Params{Registry: reg})
+	s := api.New(api.Params{Metrics: metrics.Discard(), Auth: tokens, Registry: reg, Transcripts: h})
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() {
 		srv.Close()
@@ -110,7 +111,7 @@ func TestTranscriptEndpointErrors(t *testing.T) {
 		{"agent role", "c1", agentTok, ok, 403, "may not"},
 		{"supervisor role", "c1", supervisorTok, ok, 403, "may not"},
 		{"another integrator's call", "c1", otherTok, ok, 403, "another integrator"},
-		{"unknown call", "nope", integratorTok, ok, 404, "no live call nope"},
+		{"unknown call", "nope", integratorTok, ok, 404, "call nope: no live call"},
 		{"ended call", "gone", integratorTok, ok, 409, "has ended"},
 		{"bad call id", "a%20b", integratorTok, ok, 400, "call id"},
 		{"not JSON", "c1", integratorTok, `party=customer`, 400, "malformed JSON"},
@@ -180,11 +181,11 @@ func TestTranscriptPartialsFinalsRedaction(t *testing.T) {
 	if got[0].Lang != "nl" || got[3].Confidence != 0.82 || got[3].Start != 1 || got[3].End != 3.2 {
 		t.Errorf("fields: %+v / %+v", got[0], got[3])
 	}
-	if h.openStates() != 2 {
-		t.Fatalf("open states %d", h.openStates())
+	if h.OpenSegments() != 2 {
+		t.Fatalf("open states %d", h.OpenSegments())
 	}
 	c.End("hangup")
-	if h.openStates() != 0 {
-		t.Fatalf("segment state kept after the call ended: %d", h.openStates())
+	if h.OpenSegments() != 0 {
+		t.Fatalf("segment state kept after the call ended: %d", h.OpenSegments())
 	}
 }

@@ -1,30 +1,22 @@
 package transcript
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/undertone/undertone/internal/api"
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/clip"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/redact"
 )
-
-// Route is the pattern the handler is mounted at.
-const Route = "POST /v1/calls/{id}/transcript"
 
 // Request is the body of POST /v1/calls/{id}/transcript. Unknown fields are refused so a
 // misspelt field fails loudly instead of being ignored.
@@ -48,21 +40,16 @@ type Response struct {
 	Redacted int    `json:"redacted"`
 }
 
-// Params configure the handler. Zero fields take the defaults in brackets.
+// Params configure the transcript intake. Zero fields take the defaults in brackets.
 type Params struct {
 	Registry *call.Registry
 	// Redact replaces identifying numbers in text and says how many spans it replaced
 	// [redact.Redact with identifying numbers only, amounts kept].
 	Redact   func(text string) (string, int)
-	MaxBody  int64         // request body limit in bytes [16 KiB]
 	MaxText  int           // text limit in bytes [4 KiB]
 	MaxWords int           // word timings per request [400]
 	MaxSpan  time.Duration // longest segment end−start [10m]
 	Log      *slog.Logger
-	// Writable reports whether the store keeps what is accepted now (store.Recorder's
-	// Writable); while it returns an error, transcripts get 503 with Retry-After instead
-	// of a 202 for a line that may never be stored. Nil: always.
-	Writable func() error
 }
 
 func (p *Params) defaults() {
@@ -71,9 +58,6 @@ func (p *Params) defaults() {
 			out, spans := redact.Redact(s, redact.Options{})
 			return out, len(spans)
 		}
-	}
-	if p.MaxBody <= 0 {
-		p.MaxBody = 16 << 10
 	}
 	if p.MaxText <= 0 {
 		p.MaxText = 4 << 10
@@ -89,8 +73,11 @@ func (p *Params) defaults() {
 	}
 }
 
-// Handler serves POST /v1/calls/{id}/transcript.
-type Handler struct {
+// Intake takes transcripts from an integrator's own recogniser (POST
+// /v1/calls/{id}/transcript; the HTTP side is internal/api's): it checks them, redacts
+// identifying numbers, gives partials and their final one segment id, and emits them on
+// the call. It knows nothing of HTTP.
+type Intake struct {
 	p    Params
 	mu   sync.Mutex
 	open map[segKey]*segState // per live call and party
@@ -106,99 +93,45 @@ type segState struct {
 	open string // id of the segment partials are updating, "" when none
 }
 
-// New returns a handler; Params.Registry is required.
-func New(p Params) *Handler {
+// New returns the intake; Params.Registry is required.
+func New(p Params) *Intake {
 	p.defaults()
-	return &Handler{p: p, open: map[segKey]*segState{}}
+	return &Intake{p: p, open: map[segKey]*segState{}}
 }
 
-// Mount mounts the handler on the API for the integrator role (admins too) and returns it.
-// A nil Params.Registry takes the API's.
-func Mount(s *api.Server, p Params) *Handler {
-	if p.Registry == nil {
-		p.Registry = s.Registry()
-	}
-	h := New(p)
-	s.Handle(Route, s.Authed(auth.Ingest, h.Serve))
-	return h
-}
-
-// RetryAfterStore is the Retry-After (seconds) of a 503 while the store cannot write.
-const RetryAfterStore = "5"
-
-// Errors a request can fail with; the 400 body names the field.
+// Errors of Push.
 var (
-	ErrBadRequest = errors.New("bad transcript")
+	ErrBadRequest = errors.New("bad transcript") // the message names the field
 	ErrNoCall     = errors.New("no live call")
+	ErrCallEnded  = errors.New("call has ended")
 )
 
-// Serve handles one transcript for the call in the path. Called after authentication;
-// only the integrator that opened the call (or an admin) may push to it.
-func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id := r.PathValue("id")
-	if err := call.ValidID(id); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+// Push takes one transcript for callID from p: only the integrator that opened the call
+// (or an admin) may push to it (call.ErrNotOwner). It returns the segment id the
+// transcript got.
+func (h *Intake) Push(callID string, p auth.Principal, req *Request) (Response, error) {
+	if err := call.ValidID(callID); err != nil {
+		return Response{}, err
 	}
-	if h.p.Writable != nil {
-		if err := h.p.Writable(); err != nil {
-			w.Header().Set("Retry-After", RetryAfterStore)
-			writeError(w, http.StatusServiceUnavailable, "transcript: not accepted now: "+err.Error())
-			return
-		}
+	if err := h.validate(req); err != nil {
+		return Response{}, err
 	}
-	req, code, err := h.decode(w, r)
-	if err != nil {
-		writeError(w, code, err.Error())
-		return
-	}
-	c := h.p.Registry.Get(id)
+	c := h.p.Registry.Get(callID)
 	if c == nil {
-		if _, ended := h.p.Registry.Lookup(id); ended {
-			writeError(w, http.StatusConflict, "transcript: call "+id+" has ended")
-			return
+		if _, ended := h.p.Registry.Lookup(callID); ended {
+			return Response{}, fmt.Errorf("transcript: call %s: %w", callID, ErrCallEnded)
 		}
-		writeError(w, http.StatusNotFound, "transcript: no live call "+id)
-		return
+		return Response{}, fmt.Errorf("transcript: call %s: %w", callID, ErrNoCall)
 	}
 	if p.Role != auth.Admin && c.Owner() != p.Key() {
-		writeError(w, http.StatusForbidden, "transcript: call "+id+" was opened by another integrator")
-		return
+		return Response{}, fmt.Errorf("transcript: call %s: %w", callID, call.ErrNotOwner)
 	}
 	d, party := h.build(c, req)
 	c.Emit(event.Transcript, party, secondsDur(d.End), d)
-	writeJSON(w, http.StatusAccepted, Response{Segment: d.Segment, Final: d.Final, Redacted: d.Redacted})
+	return Response{Segment: d.Segment, Final: d.Final, Redacted: d.Redacted}, nil
 }
 
-// decode reads and validates the body; it returns the status code to answer with on error.
-func (h *Handler) decode(w http.ResponseWriter, r *http.Request) (*Request, int, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return nil, http.StatusUnsupportedMediaType, fmt.Errorf("transcript: content type %s: want application/json", clip.Quote(ct))
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.p.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("transcript: body over %d bytes", tooBig.Limit)
-		}
-		return nil, http.StatusBadRequest, fmt.Errorf("transcript: reading body: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var req Request
-	if err := dec.Decode(&req); err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: %s", ErrBadRequest, jsonError(err))
-	}
-	if dec.More() {
-		return nil, http.StatusBadRequest, fmt.Errorf("%w: one JSON object per request", ErrBadRequest)
-	}
-	if err := h.validate(&req); err != nil {
-		return nil, http.StatusBadRequest, err
-	}
-	return &req, 0, nil
-}
-
-func (h *Handler) validate(q *Request) error {
+func (h *Intake) validate(q *Request) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, a...))
 	}
@@ -263,7 +196,7 @@ func normLang(s string) (string, error) {
 
 // build turns a valid request into the event payload: redacted text, a segment id that
 // partials share with their final.
-func (h *Handler) build(c *call.Call, q *Request) (event.TranscriptData, event.Party) {
+func (h *Intake) build(c *call.Call, q *Request) (event.TranscriptData, event.Party) {
 	party := event.Party(q.Party)
 	final := true
 	if q.Final != nil {
@@ -286,7 +219,7 @@ func (h *Handler) build(c *call.Call, q *Request) (event.TranscriptData, event.P
 
 // segment returns the id of the segment this result belongs to. An integrator's own id
 // wins; otherwise partials share the id of the open segment and a final closes it.
-func (h *Handler) segment(c *call.Call, p event.Party, own string, final bool) string {
+func (h *Intake) segment(c *call.Call, p event.Party, own string, final bool) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := segKey{c.ID(), p}
@@ -310,43 +243,20 @@ func (h *Handler) segment(c *call.Call, p event.Party, own string, final bool) s
 	return id
 }
 
-func (h *Handler) forget(k segKey) {
+func (h *Intake) forget(k segKey) {
 	h.mu.Lock()
 	delete(h.open, k)
 	h.mu.Unlock()
 }
 
-// open reports how many call/party segment states are held (tests check they are freed).
-func (h *Handler) openStates() int {
+// OpenSegments reports how many call/party segment states are held (tests check they
+// are freed when calls end).
+func (h *Intake) OpenSegments() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.open)
 }
 
-func jsonError(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q: want %s, got %s", te.Field, te.Type, te.Value)
-	case errors.Is(err, io.EOF):
-		return "empty body: want a JSON object"
-	}
-	return clip.String(err.Error(), clip.Max) // e.g. `json: unknown field "is_final"`: the name is the client's
-}
-
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 func secondsDur(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
-}

@@ -1,4 +1,4 @@
-package hints
+package hints_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/undertone/undertone/internal/auth"
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/hints"
 	"github.com/undertone/undertone/internal/hub"
 	"github.com/undertone/undertone/internal/metrics"
 	"github.com/undertone/undertone/internal/store"
@@ -33,12 +34,12 @@ const (
 )
 
 // fbNode is an API server with the hint engine as the registry's joiner, the feedback
-// route mounted as serve mounts it, and a real SQLite store fed by the store's Recorder.
+// route mounted by internal/api as serve mounts it, and a real SQLite store fed by the store's Recorder.
 type fbNode struct {
 	t     *testing.T
 	srv   *httptest.Server
 	reg   *call.Registry
-	e     *Engine
+	e     *hints.Engine
 	st    store.Store
 	rec   *store.Recorder
 	mu    sync.Mutex
@@ -47,7 +48,8 @@ type fbNode struct {
 	fresh chan struct{}
 }
 
-func newFBNode(t *testing.T, p FeedbackParams) *fbNode {
+// newFBNode starts the node; writable, if given, is the store's Writable the write APIs ask.
+func newFBNode(t *testing.T, p hints.FeedbackParams, writable ...func() error) *fbNode {
 	t.Helper()
 	n := &fbNode{t: t, now: time.Now(), fresh: make(chan struct{}, 1)}
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "u.db"))
@@ -56,11 +58,11 @@ func newFBNode(t *testing.T, p FeedbackParams) *fbNode {
 	}
 	n.st = st
 	n.rec = store.NewRecorder(st, nil, 0)
-	pbs, err := LoadFS(models.FS, "playbooks")
+	pbs, err := hints.LoadFS(models.FS, "playbooks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.e, err = New(Config{Playbooks: pbs, Now: func() time.Time { n.mu.Lock(); defer n.mu.Unlock(); return n.now }})
+	n.e, err = hints.New(hints.Config{Playbooks: pbs, Now: func() time.Time { n.mu.Lock(); defer n.mu.Unlock(); return n.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +87,12 @@ func newFBNode(t *testing.T, p FeedbackParams) *fbNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := api.New(api.Params{Log: log, Metrics: m, Auth: static, Registry: n.reg, Hub: h, DB: st})
-	Mount(s, n.e, p)
+	ap := api.Params{Log: log, Metrics: m, Auth: static, Registry: n.reg, Hub: h, DB: st,
+		Ratings: hints.NewFeedback(n.e, p)}
+	if len(writable) > 0 {
+		ap.Writable = writable[0]
+	}
+	s := api.New(ap)
 	n.srv = httptest.NewServer(s)
 	t.Cleanup(func() {
 		n.srv.Close()
@@ -171,7 +177,7 @@ func feedbackOf(t *testing.T, raw event.Raw) event.HintFeedbackData {
 }
 
 func TestFeedback(t *testing.T) {
-	n := newFBNode(t, FeedbackParams{})
+	n := newFBNode(t, hints.FeedbackParams{})
 	c, hint := n.openWithHint("call-1")
 	path := "/v1/calls/call-1/hints/" + hint + "/feedback"
 
@@ -255,13 +261,13 @@ func TestFeedback(t *testing.T) {
 	if code, body := n.post(path, tokA17, `{"rating":"used"}`); code != http.StatusGone || !strings.Contains(body, "no longer") {
 		t.Errorf("after the window: %d %s", code, body)
 	}
-	if n.e.led.size() != 0 {
-		t.Errorf("ledger still holds %d calls", n.e.led.size())
+	if n.e.CallsHeld() != 0 {
+		t.Errorf("ledger still holds %d calls", n.e.CallsHeld())
 	}
 }
 
 func TestFeedbackRatingsPerHintBounded(t *testing.T) {
-	n := newFBNode(t, FeedbackParams{MaxRatings: 2})
+	n := newFBNode(t, hints.FeedbackParams{MaxRatings: 2})
 	_, hint := n.openWithHint("call-2")
 	path := "/v1/calls/call-2/hints/" + hint + "/feedback"
 	for i, want := range []int{202, 202, 429} {
