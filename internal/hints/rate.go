@@ -63,7 +63,7 @@ func NewFeedback(e *Engine, p FeedbackParams) *Feedback {
 // Errors of Rate.
 var (
 	ErrBadFeedback    = errors.New("bad hint feedback") // the message names the field
-	ErrNoHint         = errors.New("not raised here") // this call never raised it on this node (or runs on another)
+	ErrNoHint         = errors.New("not raised here")   // this call never raised it on this node (or runs on another)
 	ErrFeedbackClosed = errors.New("feedback window closed")
 	ErrTooManyRatings = errors.New("hint rated too often")
 )
