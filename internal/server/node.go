@@ -54,13 +54,14 @@ type Node struct {
 	// or stored ("" otherwise). It is valid for this run only.
 	DevToken string
 
-	cfg   config.Config
-	log   *slog.Logger
-	deps  *deps
-	admit *ingest.Admitter
-	http  *http.Server
-	ln    net.Listener
-	done  chan error
+	cfg       config.Config
+	log       *slog.Logger
+	deps      *deps
+	admit     *ingest.Admitter
+	protocols []ingest.Protocol
+	http      *http.Server
+	ln        net.Listener
+	done      chan error
 
 	unsub func()
 }
@@ -69,14 +70,18 @@ type Node struct {
 // calls an earlier crash left live as interrupted), loads the models, connects the bus,
 // builds the hub, registry, ingests and API with every route, and listens on cfg.Addr
 // (and the telephony addresses). On error everything opened so far is closed again.
-func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, error) {
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Node, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n, err := build(ctx, cfg, log)
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	n, err := build(ctx, cfg, log, o)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +95,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, erro
 }
 
 // build makes every part; nothing listens yet.
-func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, err error) {
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options) (n *Node, err error) {
 	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -138,19 +143,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		Ratings:     hints.NewFeedback(d.hints, hints.FeedbackParams{Log: log.With("component", "hints")}),
 		Writable:    d.rec.Writable})
 	n.API.NotReadyWhen("store", d.rec.Writable)
-	w := cfg.WebRTC
-	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Admit: n.admit,
-		UDPPortMin: w.UDPPortMin, UDPPortMax: w.UDPPortMax, NAT1To1IPs: w.NAT1To1IPs, Loopback: w.Loopback})
-	if err != nil {
-		return nil, err
-	}
-	n.WHIP.Mount(n.API)
 	doc := OpenAPI(cfg.Version)
 	n.API.Handle("GET /v1/openapi.json", n.API.Authed(auth.Self, func(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	}))
-	if err := n.newTelephony(); err != nil {
+	if err := n.buildProtocols(o.protocols); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -162,7 +160,7 @@ func (n *Node) start() error {
 	if err != nil {
 		return fmt.Errorf("server: listen: %w", err)
 	}
-	if err := n.startTelephony(); err != nil {
+	if err := n.startProtocols(); err != nil {
 		ln.Close()
 		return fmt.Errorf("server: %w", err)
 	}
@@ -219,9 +217,9 @@ func (n *Node) URL() string {
 	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
-// Shutdown drains and closes the node, in this order: readiness fails; the telephony
-// listeners stop accepting; every live call ends with its summary written; SIP closes
-// (after the calls' BYEs went out); websocket clients are closed; the HTTP server stops;
+// Shutdown drains and closes the node, in this order: readiness fails; the ingest
+// protocols stop accepting; every live call ends with its summary written; the protocols
+// close (SIP after the calls' BYEs went out); websocket clients are closed; the HTTP server stops;
 // then the recogniser, the bus (sending what other nodes have not had yet), the event
 // recorder (writing what it holds) and the store. ctx bounds the whole drain. Safe once.
 func (n *Node) Shutdown(ctx context.Context) error {
@@ -229,13 +227,13 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	if n.API != nil {
 		n.API.SetDraining()
 	}
-	n.stopTelephony()
+	n.stopProtocols()
 	if n.Registry != nil {
 		if err := n.Registry.Drain(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: drain calls: %w", err))
 		}
 	}
-	n.closeSIP()
+	n.closeProtocols()
 	if n.Hub != nil {
 		if err := n.Hub.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: close hub: %w", err))

@@ -67,8 +67,12 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close refuses new sessions and aborts open transactions in progress.
-func (s *Server) Close() {
+// Close implements ingest.Protocol: sessions in calls belong to their calls (the registry
+// drains them), so there is nothing left after the drain.
+func (s *Server) Close() error { s.shut(); return nil }
+
+// shut refuses new sessions and aborts open transactions in progress.
+func (s *Server) shut() {
 	s.mu.Lock()
 	s.closed = true
 	for c := range s.pending {

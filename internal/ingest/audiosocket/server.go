@@ -43,9 +43,10 @@ type Config struct {
 
 // Server accepts AudioSocket connections.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	b   bindings
+	cfg  Config
+	addr string // where Start listens (Protocol)
+	log  *slog.Logger
+	b    bindings
 
 	mu      sync.Mutex
 	ln      net.Listener

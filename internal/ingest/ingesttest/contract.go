@@ -13,6 +13,7 @@ import (
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/ingest"
+	"github.com/undertone/undertone/internal/server"
 	"github.com/undertone/undertone/internal/server/servertest"
 )
 
@@ -26,6 +27,17 @@ type Source struct {
 	Dial   func(ctx context.Context, n *servertest.Node, callID string) (Peer, error)
 	// Parties the protocol carries in one Dial (both unless the protocol is single-party).
 	Parties []event.Party
+	// Protocol adds a protocol the node does not build itself (one outside the node's
+	// list, e.g. a test's own); nil for the node's protocols.
+	Protocol ingest.Factory
+}
+
+func (src Source) node(t *testing.T) *servertest.Node {
+	var opts []server.Option
+	if src.Protocol != nil {
+		opts = append(opts, server.WithProtocol(src.Protocol))
+	}
+	return servertest.NewWith(t, opts, src.Config)
 }
 
 // Peer is one live test call through a protocol: both parties of the call.
@@ -76,7 +88,7 @@ func dial(t *testing.T, ctx context.Context, n *servertest.Node, src Source, id 
 }
 
 func testStereoCall(t *testing.T, src Source) {
-	n := servertest.New(t, src.Config)
+	n := src.node(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, w := dial(t, ctx, n, src, "contract-stereo-"+src.Name)
@@ -179,7 +191,7 @@ func testStereoCall(t *testing.T, src Source) {
 func head(x []float64) []float64 { return x[:min(3, len(x))] }
 
 func testVanished(t *testing.T, src Source) {
-	n := servertest.New(t, src.Config)
+	n := src.node(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, w := dial(t, ctx, n, src, "contract-vanish-"+src.Name)

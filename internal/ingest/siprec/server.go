@@ -75,6 +75,8 @@ type Server struct {
 	bind netip.Addr // RTP sockets bind here
 
 	tlsContact *sip.ContactHeader // Contact for dialogs that came over TLS
+	addr       string             // where Start listens (Protocol); Listen takes its own
+	tlsAddr    string
 	refused    ingest.Refusals
 
 	mu       sync.Mutex

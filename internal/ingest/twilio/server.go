@@ -52,9 +52,12 @@ func New(cfg Config) *Server {
 		up: websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 1024, CheckOrigin: func(*http.Request) bool { return true }}}
 }
 
-// Close refuses new streams and aborts handshakes in progress; streams already in calls
-// belong to their calls (the registry drains them).
-func (s *Server) Close() {
+// Close implements ingest.Protocol: streams already in calls belong to their calls (the
+// registry drains them), so there is nothing left after the drain.
+func (s *Server) Close() error { s.shut(); return nil }
+
+// shut refuses new streams and aborts handshakes in progress.
+func (s *Server) shut() {
 	s.mu.Lock()
 	s.closed = true
 	for c := range s.pending {

@@ -16,15 +16,9 @@ import (
 	"github.com/undertone/undertone/internal/ingest"
 )
 
-// Mux is where WHIP mounts its routes: the API's mux, which authenticates.
-type Mux interface {
-	Handle(pattern string, h http.Handler)
-	Authed(a auth.Action, h func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc
-}
-
 // Mount adds the WHIP endpoint (RFC 9725) under BasePath: POST an offer, DELETE a
 // session, OPTIONS for discovery; PATCH (trickle ICE) is refused with 405.
-func (s *Server) Mount(m Mux) {
+func (s *Server) Mount(m ingest.Mux) {
 	base := strings.TrimRight(s.cfg.BasePath, "/")
 	m.Handle("POST "+base, m.Authed(auth.Ingest, s.ServeOffer))
 	m.Handle("DELETE "+base+"/{session}", m.Authed(auth.Ingest, s.ServeDelete))

@@ -69,6 +69,12 @@ func Config(t testing.TB) config.Config {
 // SERVERTEST_LOG=1 sends the node's debug log to stderr.
 func New(t testing.TB, mut ...func(*config.Config)) *Node {
 	t.Helper()
+	return NewWith(t, nil, mut...)
+}
+
+// NewWith is New with options for server.Open (e.g. a protocol of the test's own).
+func NewWith(t testing.TB, opts []server.Option, mut ...func(*config.Config)) *Node {
+	t.Helper()
 	cfg := Config(t)
 	for _, f := range mut {
 		if f != nil {
@@ -79,7 +85,7 @@ func New(t testing.TB, mut ...func(*config.Config)) *Node {
 	if os.Getenv("SERVERTEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	n, err := server.Open(context.Background(), cfg, log)
+	n, err := server.Open(context.Background(), cfg, log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
