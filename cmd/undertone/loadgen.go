@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/undertone/undertone/internal/loadgen"
 	"github.com/undertone/undertone/internal/whipclient"
 )
 
-// runLoadgen plays a WAV as N concurrent calls and prints latency and CPU figures.
+// runLoadgen plays a WAV (or synthetic tone bursts, or a dialogue of speech clips) as N
+// concurrent calls and prints latency and CPU figures.
 func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -19,6 +21,12 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	token := fs.String("token", "", "admin token (ingest + view + metrics)")
 	calls := fs.Int("calls", 50, "concurrent calls")
 	synth := fs.Float64("tone-bursts", 0, "instead of a WAV: this many seconds of synthetic two-party tone bursts")
+	speech := fs.String("speech", "", "instead of a WAV: a folder of speech WAVs (e.g. a corpus's wav/) laid out as a two-party dialogue")
+	seconds := fs.Float64("seconds", 30, "length of the --speech dialogue")
+	clips := fs.Int("clips", 24, "clips taken from the --speech folder, spread over it")
+	codecName := fs.String("codec", "pcmu", "what the calls send: pcmu, or opus (encoded once at start with opusenc, from opus-tools)")
+	kbps := fs.Int("opus-kbps", 24, "Opus target bitrate (VBR; 24 kb/s of 16 kHz speech is SILK wideband)")
+	floor := fs.Bool("floor", false, "the server is the transport floor (undertone-floor): no websockets, no latency")
 	file, rest := splitPositional(args)
 	if err := fs.Parse(rest); err != nil {
 		return err
@@ -26,23 +34,63 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if file == "" && fs.NArg() == 1 {
 		file = fs.Arg(0)
 	}
-	var chans [][]int16
-	switch {
-	case *synth > 0:
-		chans = loadgen.ToneBursts(*synth, 2)
-	case file == "":
-		return fmt.Errorf("loadgen: a WAV file or --tone-bursts SECONDS is required")
-	default:
-		var err error
-		if chans, err = whipclient.LoadWAV(file); err != nil {
-			return err
-		}
+	p := loadgen.Params{Server: *server, Token: *token, Calls: *calls, NoCues: *floor,
+		Log: slog.New(slog.NewTextHandler(stderr, nil))}
+	var err error
+	if p.Channels, p.Opus, err = loadAudio(ctx, *synth, *speech, *seconds, *clips, file, *codecName, *kbps); err != nil {
+		return err
 	}
-	rep, err := loadgen.Run(ctx, loadgen.Params{Server: *server, Token: *token, Calls: *calls, Channels: chans,
-		Log: slog.New(slog.NewTextHandler(stderr, nil))})
+	rep, err := loadgen.Run(ctx, p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, rep.String())
+	fmt.Fprintf(stdout, "codec=%s %s\n", strings.ToLower(*codecName), rep.String())
 	return nil
+}
+
+// loadAudio returns the channels at whipclient.Rate (what PCMU sends; the onset probes
+// use them for either codec) and, for opus, each channel's packets encoded from the
+// 16 kHz audio.
+func loadAudio(ctx context.Context, synth float64, speech string, seconds float64, clips int, file, codecName string,
+	kbps int) ([][]int16, [][][]byte, error) {
+	const wide = 16000
+	if c := strings.ToLower(codecName); c != "pcmu" && c != "opus" {
+		return nil, nil, fmt.Errorf("loadgen: codec %q: want pcmu or opus", codecName)
+	}
+	var ch16 [][]int16
+	var err error
+	switch {
+	case synth > 0 && !strings.EqualFold(codecName, "opus"):
+		return loadgen.ToneBursts(synth, 2), nil, nil
+	case synth > 0:
+		if ch16, err = loadgen.Resample(loadgen.ToneBursts(synth, 2), whipclient.Rate, wide); err != nil {
+			return nil, nil, err
+		}
+	case speech != "":
+		cl, err := loadgen.LoadClips(speech, clips, wide)
+		if err != nil {
+			return nil, nil, err
+		}
+		ch16 = loadgen.Dialogue(cl, wide, seconds)
+	case file == "":
+		return nil, nil, fmt.Errorf("loadgen: a WAV file, --speech DIR or --tone-bursts SECONDS is required")
+	default:
+		if ch16, err = whipclient.LoadWAVAt(file, wide); err != nil {
+			return nil, nil, err
+		}
+	}
+	ch8, err := loadgen.Resample(ch16, wide, whipclient.Rate)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !strings.EqualFold(codecName, "opus") {
+		return ch8, nil, nil
+	}
+	pk := make([][][]byte, len(ch16))
+	for i, ch := range ch16 {
+		if pk[i], err = loadgen.EncodeOpus(ctx, ch, wide, kbps); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ch8, pk, nil
 }
