@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +12,6 @@ import (
 
 	"github.com/undertone/undertone/internal/codec"
 )
-
-// ErrOgg is returned for bytes that are not an Ogg Opus stream of 20 ms packets.
-var ErrOgg = errors.New("loadgen: not an Ogg Opus stream of 20 ms packets")
 
 // EncodeOpus encodes one channel of 16-bit PCM at rate Hz into 20 ms Opus packets with
 // opusenc (Debian/Ubuntu package opus-tools, libopus), once, before a run: loadgen stays a
@@ -48,55 +43,7 @@ func EncodeOpus(ctx context.Context, pcm []int16, rate, kbps int) ([][]byte, err
 	if err != nil {
 		return nil, err
 	}
-	return ReadOggOpus(bytes.NewReader(b))
-}
-
-// ReadOggOpus returns the audio packets of a mono Ogg Opus stream (RFC 7845: the
-// OpusHead and OpusTags packets are checked and dropped), each checked to be one 20 ms
-// packet, the only kind loadgen paces.
-func ReadOggOpus(r io.Reader) ([][]byte, error) {
-	var pkts [][]byte
-	var cur []byte
-	var hdr [27]byte
-	for page := 0; ; page++ {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) && page > 0 {
-				break
-			}
-			return nil, fmt.Errorf("loadgen: ogg page %d: %v: %w", page, err, ErrOgg)
-		}
-		if string(hdr[:4]) != "OggS" || hdr[4] != 0 {
-			return nil, fmt.Errorf("loadgen: ogg page %d: bad capture pattern: %w", page, ErrOgg)
-		}
-		lacing := make([]byte, hdr[26])
-		if _, err := io.ReadFull(r, lacing); err != nil {
-			return nil, fmt.Errorf("loadgen: ogg page %d: %v: %w", page, err, ErrOgg)
-		}
-		for _, n := range lacing {
-			seg := make([]byte, n)
-			if _, err := io.ReadFull(r, seg); err != nil {
-				return nil, fmt.Errorf("loadgen: ogg page %d: %v: %w", page, err, ErrOgg)
-			}
-			cur = append(cur, seg...)
-			if n < 255 { // a lacing value below 255 ends the packet
-				pkts = append(pkts, cur)
-				cur = nil
-			}
-		}
-	}
-	if len(pkts) < 2 || !bytes.HasPrefix(pkts[0], []byte("OpusHead")) || !bytes.HasPrefix(pkts[1], []byte("OpusTags")) {
-		return nil, fmt.Errorf("loadgen: no OpusHead/OpusTags: %w", ErrOgg)
-	}
-	if len(pkts[0]) < 10 || pkts[0][9] != 1 {
-		return nil, fmt.Errorf("loadgen: want a mono stream: %w", ErrOgg)
-	}
-	pkts = pkts[2:]
-	for i, p := range pkts {
-		if n, err := codec.OpusPacketSamples(p); err != nil || n != 960 {
-			return nil, fmt.Errorf("loadgen: packet %d lasts %d samples at 48 kHz (%v): %w", i, n, err, ErrOgg)
-		}
-	}
-	return pkts, nil
+	return codec.ReadOggOpus(bytes.NewReader(b))
 }
 
 // WAV returns pcm as a mono 16-bit PCM WAV file.

@@ -3,47 +3,9 @@ package loadgen
 import (
 	"context"
 	"math"
-	"os"
 	"os/exec"
 	"testing"
-
-	"github.com/undertone/undertone/internal/codec"
 )
-
-// The shipped Ogg Opus fixture (scripts/make-speech-fixture.sh) reads as 20 ms packets
-// that decode to the fixture's length, with speech in them.
-func TestReadOggOpusFixture(t *testing.T) {
-	f, err := os.Open("../call/testdata/speech8k.opus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pkts, err := ReadOggOpus(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(pkts); n < 380 || n > 385 { // 7.65 s plus the encoder's pre-skip
-		t.Fatalf("%d packets", n)
-	}
-	dec, _ := codec.NewOpus()
-	pcm := make([]int16, codec.OpusMaxSamples)
-	var loud int
-	for _, p := range pkts {
-		n, err := dec.Decode(p, pcm)
-		if err != nil || n != 960 {
-			t.Fatalf("decode: %d samples, %v", n, err)
-		}
-		if rms(pcm[:n]) > 1000 {
-			loud++
-		}
-	}
-	if loud < 100 || loud > 300 {
-		t.Errorf("%d of %d packets with speech", loud, len(pkts))
-	}
-	if _, err := ReadOggOpus(f); err == nil {
-		t.Error("an empty stream read as Opus")
-	}
-}
 
 // EncodeOpus makes 20 ms packets with opusenc when it is installed (opus-tools).
 func TestEncodeOpus(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/undertone/undertone/internal/codec"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/loadgen"
 	"github.com/undertone/undertone/internal/server/servertest"
@@ -57,7 +58,7 @@ func TestWHIPOpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	pkts, err := loadgen.ReadOggOpus(f)
+	pkts, err := codec.ReadOggOpus(f)
 	if err != nil {
 		t.Fatal(err)
 	}
