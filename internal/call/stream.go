@@ -54,8 +54,9 @@ type Stream struct {
 	voicedHz   []float64
 	confSum    float64
 	speech     bool
-	vadSent    bool // a vad event has been sent at least once
-	vadSentAt  uint64
+	vadSent    bool   // a vad event has been sent at least once
+	vadSentAt  uint64 // samples at the last vad event (a change or the periodic repeat)
+	vadMoveAt  uint64 // samples at the last vad event that carried a change
 	vadPending bool
 	pitchWasOn bool
 
@@ -215,7 +216,7 @@ func (s *Stream) step(x []float32) {
 	h.T = s.offset + time.Duration(s.samples)*time.Second/SampleRate
 	h.Samples, h.Window = x, s.win
 	h.LevelDB, _ = dsp.LevelDB(s.win)
-	_, peak := dsp.LevelDB(x)
+	hopDB, peak := dsp.LevelDB(x)
 	h.PitchHz, h.PitchConf, h.Voiced = 0, 0, false
 	if h.LevelDB > -60 {
 		hz, conf, voiced := s.pitch.Estimate(s.win8)
@@ -223,7 +224,7 @@ func (s *Stream) step(x []float32) {
 			h.PitchHz, h.PitchConf, h.Voiced = hz, conf, true
 		}
 	}
-	h.Speech = s.vad.Step(h.LevelDB, h.Voiced)
+	h.Speech = s.vad.Step(h.LevelDB, hopDB, h.Voiced)
 	for _, a := range s.an {
 		a.Hop(h, s.c)
 	}
@@ -241,8 +242,10 @@ func (s *Stream) step(x []float32) {
 }
 
 // aggregate folds a hop into the current cue interval and emits level/pitch/vad at its end.
-// A change of voice activity is sent at once unless a vad event went out within the last
-// interval, so an onset reaches the agent within one hop plus transport.
+// A change of voice activity is sent at once unless another change went out within the
+// last interval (the once-a-second repeat of the state does not count, or an onset just
+// after it would wait up to an interval), so an onset reaches the agent within one hop
+// plus transport.
 func (s *Stream) aggregate(h *Hop, peak float64) {
 	s.nHops++
 	s.pow += math.Pow(10, h.LevelDB/10)
@@ -255,7 +258,7 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 		s.speech = h.Speech
 		s.vadPending = true
 	}
-	if s.vadPending && (!s.vadSent || s.samples-s.vadSentAt >= uint64(s.hopsPerCue*HopSamples)) {
+	if s.vadPending && (!s.vadSent || s.samples-s.vadMoveAt >= uint64(s.hopsPerCue*HopSamples)) {
 		s.emitVAD(h.T)
 	}
 	if s.nHops < s.hopsPerCue {
@@ -286,6 +289,9 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 
 func (s *Stream) emitVAD(t time.Duration) {
 	s.c.Emit(event.VAD, s.party, t, event.VADData{Speech: s.speech, TalkS: s.talkSeconds()})
+	if s.vadPending || !s.vadSent {
+		s.vadMoveAt = s.samples
+	}
 	s.vadSent, s.vadPending, s.vadSentAt = true, false, s.samples
 }
 

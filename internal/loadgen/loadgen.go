@@ -46,19 +46,22 @@ type Report struct {
 	Calls, Failed, Parties int
 	Wall                   time.Duration
 	Onsets, Matched        int
-	Early, Missed          int // speech starts just before an onset was sent; onsets without one
-	LatencyP50, LatencyP99 time.Duration
-	LatencyMax             time.Duration
-	ServerCPUSeconds       float64 // process_cpu_seconds_total delta
-	CPUPerPartyPct         float64 // % of one core per party stream
-	PacketsLost            float64
-	Events                 int
+	// Early: speech starts that arrived just before their onset was sent; Continued:
+	// onsets sent while the VAD still held the previous phrase; Missed: onsets without a
+	// start within maxLatency.
+	Early, Continued, Missed int
+	LatencyP50, LatencyP99   time.Duration
+	LatencyMax               time.Duration
+	ServerCPUSeconds         float64 // process_cpu_seconds_total delta
+	CPUPerPartyPct           float64 // % of one core per party stream
+	PacketsLost              float64
+	Events                   int
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d early=%d missed=%d latency p50=%s p99=%s max=%s "+
+	return fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d early=%d continued=%d missed=%d latency p50=%s p99=%s max=%s "+
 		"server_cpu=%.2fs cpu_per_party=%.2f%% packets_lost=%.0f events=%d",
-		r.Calls, r.Failed, r.Parties, r.Wall.Round(time.Millisecond), r.Onsets, r.Matched, r.Early, r.Missed,
+		r.Calls, r.Failed, r.Parties, r.Wall.Round(time.Millisecond), r.Onsets, r.Matched, r.Early, r.Continued, r.Missed,
 		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencyMax.Round(time.Millisecond),
 		r.ServerCPUSeconds, r.CPUPerPartyPct, r.PacketsLost, r.Events)
 }
@@ -136,8 +139,19 @@ type probe struct {
 	onsets   [][]int       // per party: onset frame indexes
 	sent     [][]time.Time // per party: send time of each onset (zero until sent)
 	starts   [][]time.Time // per party: arrival of each speech start (a vad event turning speech on)
+	stops    [][]time.Time // per party: arrival of each speech end
 	speaking []bool        // per party: the last vad event said speech
 	events   int
+}
+
+func newProbe(onsets [][]int) *probe {
+	n := len(onsets)
+	pr := &probe{onsets: onsets, sent: make([][]time.Time, n), starts: make([][]time.Time, n),
+		stops: make([][]time.Time, n), speaking: make([]bool, n)}
+	for k := range onsets {
+		pr.sent[k] = make([]time.Time, len(onsets[k]))
+	}
+	return pr
 }
 
 // earlySlack is how long before an onset's frame was sent a speech start may arrive and
@@ -156,17 +170,22 @@ func (pr *probe) vad(k int, speech bool, recv time.Time) {
 	}
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if speech && !pr.speaking[k] {
+	switch {
+	case speech && !pr.speaking[k]:
 		pr.starts[k] = append(pr.starts[k], recv)
+	case !speech && pr.speaking[k]:
+		pr.stops[k] = append(pr.stops[k], recv)
 	}
 	pr.speaking[k] = speech
 }
 
 // latencies pairs each sent onset with the first speech start that arrived from
 // earlySlack before it until maxLatency after it, and before the next onset's slack:
-// latency = arrival − send, 0 for an early start. It returns the latencies, how many were
-// early, and how many onsets had no start (missed).
-func (pr *probe) latencies() (lat []time.Duration, early, missed int) {
+// latency = arrival − send, 0 for an early start. An onset sent while the party's speech
+// was still on (the VAD bridged the pause before it: breath or room noise over its
+// margin) has nothing to start and is counted as continued, not missed. It returns the
+// latencies and how many onsets were early, continued and missed (no start).
+func (pr *probe) latencies() (lat []time.Duration, early, continued, missed int) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	for k, sent := range pr.sent {
@@ -180,6 +199,10 @@ func (pr *probe) latencies() (lat []time.Duration, early, missed int) {
 				until = sent[j+1].Add(-earlySlack)
 			}
 			i, _ := slices.BinarySearchFunc(starts, s.Add(-earlySlack), time.Time.Compare)
+			if on := pr.speakingAt(k, s.Add(-earlySlack)); on {
+				continued++
+				continue
+			}
 			if i == len(starts) || !starts[i].Before(until) {
 				missed++
 				continue
@@ -191,7 +214,18 @@ func (pr *probe) latencies() (lat []time.Duration, early, missed int) {
 			lat = append(lat, d)
 		}
 	}
-	return lat, early, missed
+	return lat, early, continued, missed
+}
+
+// speakingAt reports whether party k's speech was on at t by the events received.
+func (pr *probe) speakingAt(k int, t time.Time) bool {
+	cmp := func(a, b time.Time) int { return a.Compare(b) }
+	i, _ := slices.BinarySearchFunc(pr.starts[k], t, cmp) // starts before t
+	j, _ := slices.BinarySearchFunc(pr.stops[k], t, cmp)
+	if i == 0 {
+		return false
+	}
+	return j == 0 || pr.stops[k][j-1].Before(pr.starts[k][i-1])
 }
 
 // Run plays p.Calls concurrent WHIP calls and waits for them to end: RunPeers with the

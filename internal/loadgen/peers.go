@@ -108,11 +108,7 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 	probes := make([]*probe, p.Calls)
 	errs := make([]error, p.Calls)
 	for i := 0; i < p.Calls; i++ {
-		pr := &probe{onsets: onsets, sent: make([][]time.Time, len(parties)), starts: make([][]time.Time, len(parties)),
-			speaking: make([]bool, len(parties))}
-		for k := range parties {
-			pr.sent[k] = make([]time.Time, len(onsets[k]))
-		}
+		pr := newProbe(onsets)
 		probes[i] = pr
 		wg.Add(1)
 		go func() {
@@ -145,9 +141,10 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 			continue
 		}
 		r.Onsets += total
-		l, early, missed := pr.latencies()
+		l, early, continued, missed := pr.latencies()
 		lat = append(lat, l...)
 		r.Early += early
+		r.Continued += continued
 		r.Missed += missed
 		r.Events += pr.events
 	}
