@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/undertone/undertone/internal/loadgen"
-	"github.com/undertone/undertone/internal/whipclient"
 )
 
 // runLoadgen plays a WAV (or synthetic tone bursts, or a dialogue of speech clips) as N
@@ -37,7 +36,8 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	p := loadgen.Params{Server: *server, Token: *token, Calls: *calls, NoCues: *floor,
 		Log: slog.New(slog.NewTextHandler(stderr, nil))}
 	var err error
-	if p.Channels, p.Opus, err = loadAudio(ctx, *synth, *speech, *seconds, *clips, file, *codecName, *kbps); err != nil {
+	if p.Channels, p.Opus, err = loadgen.PrepareAudio(ctx, loadgen.AudioParams{ToneBursts: *synth, SpeechDir: *speech,
+		Seconds: *seconds, Clips: *clips, WAV: file, Codec: *codecName, OpusKbps: *kbps}); err != nil {
 		return err
 	}
 	rep, err := loadgen.Run(ctx, p)
@@ -46,51 +46,4 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "codec=%s %s\n", strings.ToLower(*codecName), rep.String())
 	return nil
-}
-
-// loadAudio returns the channels at whipclient.Rate (what PCMU sends; the onset probes
-// use them for either codec) and, for opus, each channel's packets encoded from the
-// 16 kHz audio.
-func loadAudio(ctx context.Context, synth float64, speech string, seconds float64, clips int, file, codecName string,
-	kbps int) ([][]int16, [][][]byte, error) {
-	const wide = 16000
-	if c := strings.ToLower(codecName); c != "pcmu" && c != "opus" {
-		return nil, nil, fmt.Errorf("loadgen: codec %q: want pcmu or opus", codecName)
-	}
-	var ch16 [][]int16
-	var err error
-	switch {
-	case synth > 0 && !strings.EqualFold(codecName, "opus"):
-		return loadgen.ToneBursts(synth, 2), nil, nil
-	case synth > 0:
-		if ch16, err = loadgen.Resample(loadgen.ToneBursts(synth, 2), whipclient.Rate, wide); err != nil {
-			return nil, nil, err
-		}
-	case speech != "":
-		cl, err := loadgen.LoadClips(speech, clips, wide)
-		if err != nil {
-			return nil, nil, err
-		}
-		ch16 = loadgen.Dialogue(cl, wide, seconds)
-	case file == "":
-		return nil, nil, fmt.Errorf("loadgen: a WAV file, --speech DIR or --tone-bursts SECONDS is required")
-	default:
-		if ch16, err = whipclient.LoadWAVAt(file, wide); err != nil {
-			return nil, nil, err
-		}
-	}
-	ch8, err := loadgen.Resample(ch16, wide, whipclient.Rate)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !strings.EqualFold(codecName, "opus") {
-		return ch8, nil, nil
-	}
-	pk := make([][][]byte, len(ch16))
-	for i, ch := range ch16 {
-		if pk[i], err = loadgen.EncodeOpus(ctx, ch, wide, kbps); err != nil {
-			return nil, nil, err
-		}
-	}
-	return ch8, pk, nil
 }
