@@ -94,7 +94,8 @@ func runStream(t testing.TB, codecName string, packets [][]byte) ([]hopRec, []ev
 	t.Helper()
 	s := &sink{}
 	var hops []hopRec
-	r := NewRegistry(Config{Publish: s.publish, Recorder: s, Sleep: noSleep,
+	epoch := time.Unix(1_700_000_000, 0) // a fixed clock: the party joins at media time 0
+	r := NewRegistry(Config{Publish: s.publish, Recorder: s, Sleep: noSleep, Now: func() time.Time { return epoch },
 		Analyzers: []AnalyzerFactory{func(string, event.Party) Analyzer { return hopRecorder{&hops} }}})
 	defer func() { _ = r.Drain(context.Background()) }()
 	c, _, err := r.Open(OpenParams{ID: "fixture", Source: "test"})
@@ -147,3 +148,6 @@ func vadStarts(evs []event.Event, p event.Party) []time.Duration {
 	}
 	return out
 }
+
+// codecFor is codec.ForCodec for an SDP codec name.
+func codecFor(name string) (codec.Decoder, error) { return codec.ForCodec("audio/"+name, 0) }

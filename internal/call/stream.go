@@ -13,12 +13,19 @@ import (
 	"github.com/undertone/undertone/internal/event"
 )
 
-// Stream is one party's audio path in a call: decode → resample to 16 kHz → 10 ms hops →
-// level, pitch, voice activity → analyzers → live cue events.
+// Stream is one party's audio path in a call: decode → 16 kHz and 8 kHz branches → 10 ms
+// hops → level (16 kHz), pitch (8 kHz), voice activity → analyzers → live cue events.
+//
+// No sample-rate round trips: an 8 kHz codec (G.711, 8 kHz L16 and slin) feeds the 8 kHz
+// pitch branch with its own samples, delayed to line up as the decimated branch of other
+// codecs does (see setRate), and is upsampled once for the 16 kHz branch; a 16 kHz
+// source (Opus, which codec.ForCodec decodes straight to 16 kHz) is decimated once for
+// the pitch branch; anything else is resampled to 16 kHz, then decimated.
 //
 // A Stream is fed by exactly one goroutine (its ingest loop, started with Call.Go); its
 // methods are not safe for concurrent use, and after the call's goroutines have stopped the
-// call itself flushes it. Steady state does not allocate per packet or per hop.
+// call itself flushes it. Steady state does not allocate per packet or per hop; each cue
+// event allocates its body (see emitCue).
 type Stream struct {
 	c      *Call
 	party  event.Party
@@ -27,13 +34,14 @@ type Stream struct {
 
 	dec     codec.Decoder
 	seq     codec.SeqTracker
-	pcm     []int16 // decode buffer
-	lastLen int     // samples in the last decoded packet, for concealment
-	rs      *dsp.Resampler
+	pcm     []int16        // decode buffer
+	lastLen int            // samples in the last decoded packet, for concealment
+	rs      *dsp.Resampler // codec rate → 16 kHz
 	rsRate  int
 	pend    []float32      // 16 kHz samples not yet a full hop
+	pend8   []float32      // 8 kHz codecs: their samples not yet a full hop, delayed to line up with pend
 	win     []float32      // the last WindowSamples samples
-	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker
+	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker, when the codec is not at 8 kHz
 	hop8    []float32      // one decimated hop
 	win8    []float32      // the last WindowSamples/2 samples at 8 kHz
 	pitch   *dsp.Pitch
@@ -45,6 +53,11 @@ type Stream struct {
 	samples uint64 // 16 kHz samples processed
 	last    atomic.Int64
 	left    atomic.Bool // set by the feeding goroutine, read by the others' Leave
+
+	// cue encoding: payloads are appended here (emitCue)
+	cue                  []byte
+	mLevel, mPitch, mVAD prometheus.Counter
+	vadData              event.VADData
 
 	// live cue aggregation over one CueInterval
 	hopsPerCue int
@@ -71,17 +84,18 @@ type Stream struct {
 
 func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *Stream {
 	s := &Stream{c: c, party: p, codec: codecName, offset: offset,
-		pcm:  make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
-		pend: make([]float32, 0, 4096),
-		win:  make([]float32, WindowSamples),
-		hop8: make([]float32, 0, HopSamples),
-		win8: make([]float32, WindowSamples/2),
+		pcm:   make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
+		pend:  make([]float32, 0, 4096),
+		pend8: make([]float32, 0, 2048),
+		cue:   make([]byte, 0, 64),
+		win:   make([]float32, WindowSamples),
+		hop8:  make([]float32, 0, HopSamples),
+		win8:  make([]float32, WindowSamples/2),
 		// F0 ≤ 500 Hz needs no more than 8 kHz: YIN on the decimated 40 ms window costs a
 		// quarter of the full-rate one (lags and window both halve) at the same accuracy.
 		pitch: dsp.NewPitch(SampleRate/2, 60, 500, WindowSamples/2),
 		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
 	}
-	s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
 	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
 	held := c.cfg.Metrics.AudioHeld
 	s.pace.onHeld = func(d time.Duration) { held.Add(d.Seconds()) }
@@ -101,6 +115,9 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 	s.mFrames = m.Frames
 	s.mDecode = m.StageLatency.WithLabelValues("decode")
 	s.mAnalysis = m.StageLatency.WithLabelValues("analysis")
+	s.mLevel = m.Events.WithLabelValues(event.Level)
+	s.mPitch = m.Events.WithLabelValues(event.Pitch)
+	s.mVAD = m.Events.WithLabelValues(event.VAD)
 	s.last.Store(c.cfg.Now().UnixNano())
 	return s
 }
@@ -184,37 +201,82 @@ func (s *Stream) process(pcm []int16, rate int) {
 		return // the call ended while the sender was held back
 	}
 	if s.rs == nil || s.rsRate != rate {
-		rs, err := dsp.NewResampler(rate, SampleRate)
-		if err != nil {
+		if err := s.setRate(rate); err != nil {
 			s.countDecodeError(err)
 			return
 		}
-		s.rs, s.rsRate = rs, rate
 	}
 	start := time.Now()
 	s.pend = s.rs.Process(s.pend, pcm)
+	direct := rate == SampleRate/2
+	if direct {
+		n := len(s.pend8)
+		s.pend8 = slices.Grow(s.pend8, len(pcm))[:n+len(pcm)]
+		dsp.Int16ToFloat(s.pend8[n:], pcm)
+	}
 	i := 0
 	for ; i+HopSamples <= len(s.pend); i += HopSamples {
-		s.step(s.pend[i : i+HopSamples])
+		var x8 []float32
+		if j := i / 2; direct && j+HopSamples/2 <= len(s.pend8) {
+			x8 = s.pend8[j : j+HopSamples/2]
+		}
+		s.step(s.pend[i:i+HopSamples], x8)
 	}
 	s.pend = s.pend[:copy(s.pend, s.pend[i:])]
+	if direct {
+		s.pend8 = s.pend8[:copy(s.pend8, s.pend8[min(i/2, len(s.pend8)):])]
+	}
 	s.mAnalysis.Observe(time.Since(start).Seconds())
 }
 
-// step analyses one 10 ms hop.
-func (s *Stream) step(x []float32) {
+// decimatorDelay8 is the 16 → 8 kHz decimator's group delay in 8 kHz samples.
+var decimatorDelay8 = func() float64 {
+	d, _ := dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+	return d.Delay() / 2
+}()
+
+// setRate prepares the branches for a codec at rate Hz (once, or when the codec changes).
+func (s *Stream) setRate(rate int) error {
+	rs, err := dsp.NewResampler(rate, SampleRate)
+	if err != nil {
+		return err
+	}
+	s.rs, s.rsRate = rs, rate
+	s.pend8 = s.pend8[:0]
+	if rate == SampleRate/2 {
+		// The 8 kHz samples wait as long as the 16 kHz samples already pending (so the nth
+		// 8 kHz hop is the nth 16 kHz hop) plus as long as the upsampler and the decimator
+		// of the other codecs delay theirs: the pitch window then trails the level window
+		// by the decimator's delay (3.6 ms) for every codec, as it did when G.711 went
+		// 8 → 16 → 8 kHz.
+		lag := int(math.Round(rs.Delay()+decimatorDelay8)) + len(s.pend)/2
+		s.pend8 = slices.Grow(s.pend8, lag)[:lag]
+		clear(s.pend8)
+	}
+	return nil
+}
+
+// step analyses one 10 ms hop: x at 16 kHz and, from an 8 kHz codec, x8, the same
+// 10 ms at 8 kHz (nil: decimate x).
+func (s *Stream) step(x, x8 []float32) {
 	copy(s.win, s.win[HopSamples:])
 	copy(s.win[WindowSamples-HopSamples:], x)
-	s.hop8 = s.dec8.ProcessFloat(s.hop8[:0], x)
-	n8 := len(s.hop8) // HopSamples/2 in steady state
+	if x8 == nil {
+		if s.dec8 == nil {
+			s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+		}
+		s.hop8 = s.dec8.ProcessFloat(s.hop8[:0], x)
+		x8 = s.hop8 // HopSamples/2 in steady state
+	}
+	n8 := len(x8)
 	copy(s.win8, s.win8[n8:])
-	copy(s.win8[len(s.win8)-n8:], s.hop8)
+	copy(s.win8[len(s.win8)-n8:], x8)
 	s.samples += HopSamples
 	s.mFrames.Inc()
 
 	h := &s.hop
 	h.T = s.offset + time.Duration(s.samples)*time.Second/SampleRate
-	h.Samples, h.Window = x, s.win
+	h.Samples, h.Window, h.Window8 = x, s.win, s.win8
 	h.LevelDB, _ = dsp.LevelDB(s.win)
 	hopDB, peak := dsp.LevelDB(x)
 	h.PitchHz, h.PitchConf, h.Voiced = 0, 0, false
@@ -268,7 +330,8 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 	if s.pow > 0 {
 		db = max(-100, 10*math.Log10(s.pow/float64(s.nHops)))
 	}
-	s.c.Emit(event.Level, s.party, h.T, event.LevelData{DBFS: round1(db), Peak: round1(max(s.peak, -100))})
+	s.cue = appendLevel(s.cue[:0], event.LevelData{DBFS: round1(db), Peak: round1(max(s.peak, -100))})
+	s.c.emitCue(event.Level, s.party, h.T, s.cue, s.mLevel, nil)
 	voiced := len(s.voicedHz)*10 >= s.nHops*3 // voiced in at least 30 % of the interval
 	if voiced || s.pitchWasOn {
 		pd := event.PitchData{Voiced: voiced}
@@ -277,7 +340,8 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 			pd.Hz = round1(s.voicedHz[len(s.voicedHz)/2])
 			pd.Conf = math.Round(100*s.confSum/float64(len(s.voicedHz))) / 100
 		}
-		s.c.Emit(event.Pitch, s.party, h.T, pd)
+		s.cue = appendPitch(s.cue[:0], pd)
+		s.c.emitCue(event.Pitch, s.party, h.T, s.cue, s.mPitch, nil)
 		s.pitchWasOn = voiced
 	}
 	if s.vadPending || s.samples-s.vadSentAt >= 10*uint64(s.hopsPerCue*HopSamples) {
@@ -288,7 +352,9 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 }
 
 func (s *Stream) emitVAD(t time.Duration) {
-	s.c.Emit(event.VAD, s.party, t, event.VADData{Speech: s.speech, TalkS: s.talkSeconds()})
+	s.vadData = event.VADData{Speech: s.speech, TalkS: s.talkSeconds()}
+	s.cue = appendVAD(s.cue[:0], s.vadData)
+	s.c.emitCue(event.VAD, s.party, t, s.cue, s.mVAD, &s.vadData)
 	if s.vadPending || !s.vadSent {
 		s.vadMoveAt = s.samples
 	}
