@@ -38,6 +38,8 @@ type Params struct {
 	// such waits one token may hold [16].
 	CallWait      time.Duration
 	WaitsPerToken int
+	// Pprof mounts net/http/pprof under /debug/pprof/ for admin tokens (config pprof).
+	Pprof bool
 }
 
 // Server routes HTTP requests.
@@ -76,6 +78,9 @@ func New(p Params) *Server {
 	s.route("GET /v1/ws/calls", s.authedStream(auth.ViewAll, s.wsAll))
 	s.route("GET /v1/ws/agent", s.authedStream(auth.ViewCall, s.wsAgent))
 	s.restRoutes()
+	if p.Pprof {
+		s.pprofRoutes()
+	}
 
 	if p.Web != nil {
 		s.route("GET /", http.FileServerFS(p.Web).ServeHTTP)

@@ -50,6 +50,10 @@ type Config struct {
 	TokenBurst   int     `yaml:"token_burst"`   // requests a token may make at once [4 × token_rate]
 	TokenStreams int     `yaml:"token_streams"` // websockets one token may hold open; 0 = unlimited
 
+	// Pprof mounts net/http/pprof under /debug/pprof/ for admin tokens only; off by default
+	// (a CPU profile costs the node while it runs, and the goroutine dump shows internals).
+	Pprof bool `yaml:"pprof"`
+
 	Node string `yaml:"node"` // this node's name (store ownership of calls, bus origin); default the host name
 	NATS string `yaml:"nats"` // nats://host:port: events travel between nodes over NATS; empty = in-process bus
 
@@ -149,6 +153,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&f.Language, "language", "", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)")
 	fs.StringVar(&f.HintPlaybooks, "hint-playbooks", "", "hint playbooks to use, e.g. energy,telecom [all] (env UNDERTONE_HINT_PLAYBOOKS)")
 	fs.StringVar(&f.NATS, "nats", "", "NATS URL for the multi-node event bus, e.g. nats://10.0.0.5:4222 (env UNDERTONE_NATS)")
+	fs.BoolVar(&f.Pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/ to admin tokens (env UNDERTONE_PPROF=1)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -202,6 +207,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 			c.Language = f.Language
 		case "hint-playbooks":
 			c.HintPlaybooks = f.HintPlaybooks
+		case "pprof":
+			c.Pprof = f.Pprof
 		}
 	})
 	return c, c.Validate()
@@ -249,6 +256,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("config: UNDERTONE_IDLE_TIMEOUT=%q: %w", v, ErrInvalid)
 		}
 		c.IdleTimeout = d
+	}
+	if v := getenv("UNDERTONE_PPROF"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: UNDERTONE_PPROF=%q: %w", v, ErrInvalid)
+		}
+		c.Pprof = b
 	}
 	if v := getenv("UNDERTONE_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")

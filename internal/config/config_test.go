@@ -50,3 +50,25 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// pprof is off by default and turned on by the flag, the environment or the file.
+func TestPprofSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, false},
+		{[]string{"--pprof"}, nil, true},
+		{nil, map[string]string{"UNDERTONE_PPROF": "1"}, true},
+		{[]string{"--pprof=false"}, map[string]string{"UNDERTONE_PPROF": "true"}, false},
+	} {
+		c, err := Load(tc.args, env(tc.env), io.Discard)
+		if err != nil || c.Pprof != tc.want {
+			t.Errorf("%v %v: pprof %v (%v), want %v", tc.args, tc.env, c.Pprof, err, tc.want)
+		}
+	}
+	if _, err := Load(nil, env(map[string]string{"UNDERTONE_PPROF": "maybe"}), io.Discard); err == nil {
+		t.Error("UNDERTONE_PPROF=maybe accepted")
+	}
+}

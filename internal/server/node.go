@@ -125,6 +125,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (n *Node, e
 		Log: log.With("component", "ingest")}
 	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
 		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes, CallWait: cfg.CallWait,
+		Pprof:   cfg.Pprof,
 		Limiter: auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams})})
 	w := cfg.WebRTC
 	n.WHIP, err = whip.New(whip.Config{Log: log.With("component", "whip"), Admit: n.admit,
