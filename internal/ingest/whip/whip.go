@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -90,6 +91,15 @@ type APIConfig struct {
 // NewAPI builds the WebRTC API every WHIP session is made with: the codecs (Opus, PCMU,
 // PCMA), the interceptors and the ICE settings. The transport floor (cmd/undertone-floor)
 // is built with it too, so a benchmark against the floor compares like with like.
+//
+// Interceptors: a WHIP session only receives audio, so of pion's defaults it keeps the
+// receiver reports alone — RTCP RR every second, which senders use for loss-based
+// bitrate and FEC adaptation (Opus) and as a sign of life. Left out, each costing work
+// per packet or a timer per peer with nothing to do here: TWCC feedback (send-side
+// bandwidth estimation, which an audio-only sender does not need; ~10 RTCP packets a
+// second per peer and a header extension parsed on every packet), sender reports (no
+// local tracks), the stats recorder (nothing calls GetStats), NACK (pion negotiates it
+// for video only: a no-op layer on audio) and the simulcast header extensions (video).
 func NewAPI(c APIConfig) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, codec := range []webrtc.RTPCodecParameters{
@@ -103,9 +113,11 @@ func NewAPI(c APIConfig) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		return nil, fmt.Errorf("whip: interceptors: %w", err)
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("whip: receiver reports: %w", err)
 	}
+	ir.Add(rr)
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(c.Loopback)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
