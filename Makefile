@@ -78,12 +78,17 @@ BENCH_CODECS  ?= pcmu,opus
 BENCH_CALLS   ?= 10,50,100
 BENCH_SECONDS ?= 30
 BENCH_REPEAT  ?= 2
+# BENCH_BASELINE=path/to/older/undertone (and BENCH_BASELINE_FLOOR) adds a before/after
+# table measured interleaved in the same run.
+BENCH_BASELINE       ?=
+BENCH_BASELINE_FLOOR ?=
 bench-load:
 	CGO_ENABLED=0 $(GO) build -o bin/undertone-bench ./cmd/undertone
 	CGO_ENABLED=0 $(GO) build -o bin/undertone-floor ./cmd/undertone-floor
 	$(GO) run ./scripts/loadbench --undertone bin/undertone-bench --floor bin/undertone-floor \
 		--speech $(BENCH_SPEECH) --codecs $(BENCH_CODECS) --calls $(BENCH_CALLS) \
-		--seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT)
+		--seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) \
+		$(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) $(if $(BENCH_BASELINE_FLOOR),--baseline-floor $(BENCH_BASELINE_FLOOR))
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \

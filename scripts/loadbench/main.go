@@ -39,6 +39,7 @@ const token = "loadbench-admin-token-0001"
 
 type opts struct {
 	undertone, floor string
+	baseline, bfloor string   // optional: an older build of each, measured in the same run
 	args             []string // extra serve flags
 	speech, wav      string
 	tones, seconds   float64
@@ -54,6 +55,8 @@ func main() {
 	var codecs, calls, args string
 	flag.StringVar(&o.undertone, "undertone", "bin/undertone", "undertone binary")
 	flag.StringVar(&o.floor, "floor", "bin/undertone-floor", "undertone-floor binary")
+	flag.StringVar(&o.baseline, "baseline", "", "an older undertone binary to measure in the same run (before/after)")
+	flag.StringVar(&o.bfloor, "baseline-floor", "", "the floor built from the same older tree (default: --floor)")
 	flag.StringVar(&args, "serve-args", "--asr none", "extra flags for undertone serve")
 	flag.StringVar(&o.speech, "speech", "", "folder of speech WAVs laid out as two-party dialogues (e.g. RAVDESS wav/)")
 	flag.StringVar(&o.wav, "wav", "", "instead: play this WAV (stereo: customer left)")
@@ -65,6 +68,9 @@ func main() {
 	flag.IntVar(&o.kbps, "opus-kbps", 24, "Opus bitrate")
 	flag.Parse()
 	o.args = strings.Fields(args)
+	if o.baseline != "" && o.bfloor == "" {
+		o.bfloor = o.floor
+	}
 	o.codecs = strings.Split(codecs, ",")
 	for _, c := range strings.Split(calls, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -95,8 +101,18 @@ type sample struct {
 	lostPkts float64
 }
 
+// target is one process the bench measures.
+type target struct {
+	name, bin string
+	undertone bool
+}
+
 func bench(ctx context.Context, o opts, out io.Writer) error {
-	fmt.Fprintf(out, "| load | undertone %% of a core per party stream | floor | ratio | RSS per call (floor) | onset → cue p50 / p99 | packets lost |\n|---|---|---|---|---|---|---|\n")
+	targets := []target{{"undertone", o.undertone, true}, {"floor", o.floor, false}}
+	if o.baseline != "" {
+		targets = append(targets, target{"baseline", o.baseline, true}, target{"baseline-floor", o.bfloor, false})
+	}
+	var rows, baseRows []string
 	for _, codec := range o.codecs {
 		chans, pkts, err := loadgen.PrepareAudio(ctx, loadgen.AudioParams{ToneBursts: o.tones, SpeechDir: o.speech,
 			Seconds: o.seconds, Clips: 24, WAV: o.wav, Codec: codec, OpusKbps: o.kbps})
@@ -104,28 +120,31 @@ func bench(ctx context.Context, o opts, out io.Writer) error {
 			return err
 		}
 		for _, n := range o.calls {
-			var ut, fl []sample
+			got := map[string][]sample{}
 			for r := range o.repeat {
-				order := []bool{true, false} // undertone first, then the floor; swapped every other repeat
-				if r%2 == 1 {
-					order = []bool{false, true}
-				}
-				for _, isUT := range order {
-					s, err := measure(ctx, o, isUT, n, chans, pkts)
+				for k := range targets { // a different target first in each repeat
+					tg := targets[(k+r)%len(targets)]
+					s, err := measure(ctx, o, tg, n, chans, pkts)
 					if err != nil {
 						return fmt.Errorf("%s %d calls: %w", codec, n, err)
 					}
 					fmt.Fprintf(os.Stderr, "%s calls=%d %s: cpu %.3f%%/stream rss %.2f MB/call (idle %.0f MB) %s\n",
-						codec, n, map[bool]string{true: "undertone", false: "floor"}[isUT], s.cpuPct, s.rssCall, s.idleRSS, s.rep)
-					if isUT {
-						ut = append(ut, s)
-					} else {
-						fl = append(fl, s)
-					}
+						codec, n, tg.name, s.cpuPct, s.rssCall, s.idleRSS, s.rep)
+					got[tg.name] = append(got[tg.name], s)
 				}
 			}
-			fmt.Fprintln(out, row(codec, n, ut, fl))
+			rows = append(rows, row(codec, n, got["undertone"], got["floor"]))
+			if o.baseline != "" {
+				baseRows = append(baseRows, row(codec, n, got["baseline"], got["baseline-floor"]))
+			}
 		}
+	}
+	head := "| load | undertone % of a core per party stream | floor | ratio | RSS per call (floor) | onset → cue p50 / p99 | packets lost |\n|---|---|---|---|---|---|---|"
+	fmt.Fprintln(out, head)
+	fmt.Fprintln(out, strings.Join(rows, "\n"))
+	if o.baseline != "" {
+		fmt.Fprintf(out, "\nbaseline %s (floor %s), measured interleaved in the same run:\n\n%s\n%s\n", o.baseline, o.bfloor,
+			head, strings.Join(baseRows, "\n"))
 	}
 	return nil
 }
@@ -185,7 +204,8 @@ func row(codec string, n int, ut, fl []sample) string {
 
 // measure starts a fresh process (undertone serve or the floor), lets it settle, plays n
 // calls to it and returns what it cost.
-func measure(ctx context.Context, o opts, isUT bool, n int, chans [][]int16, pkts [][][]byte) (sample, error) {
+func measure(ctx context.Context, o opts, tg target, n int, chans [][]int16, pkts [][][]byte) (sample, error) {
+	isUT := tg.undertone
 	const addr = "127.0.0.1:18090"
 	dir, err := os.MkdirTemp("", "loadbench")
 	if err != nil {
@@ -194,11 +214,11 @@ func measure(ctx context.Context, o opts, isUT bool, n int, chans [][]int16, pkt
 	defer os.RemoveAll(dir)
 	var cmd *exec.Cmd
 	if isUT {
-		cmd = exec.CommandContext(ctx, o.undertone, append([]string{"serve", "--addr", addr, "--data-dir", dir,
+		cmd = exec.CommandContext(ctx, tg.bin, append([]string{"serve", "--addr", addr, "--data-dir", dir,
 			"--log-level", "warn", "--idle-timeout", "10s"}, o.args...)...)
 		cmd.Env = append(os.Environ(), "UNDERTONE_TOKENS=admin:"+token)
 	} else {
-		cmd = exec.CommandContext(ctx, o.floor, "--addr", addr, "--token", token)
+		cmd = exec.CommandContext(ctx, tg.bin, "--addr", addr, "--token", token)
 	}
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
