@@ -84,9 +84,8 @@ type Stream struct {
 
 func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *Stream {
 	s := &Stream{c: c, party: p, codec: codecName, offset: offset,
-		pcm:   make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
-		pend:  make([]float32, 0, 4096),
-		pend8: make([]float32, 0, 2048),
+		pend:  make([]float32, 0, 2048), // a 120 ms packet at 16 kHz and a hop left over; grows if ever short
+		pend8: make([]float32, 0, 1024),
 		cue:   make([]byte, 0, 64),
 		win:   make([]float32, WindowSamples),
 		hop8:  make([]float32, 0, HopSamples),
@@ -126,7 +125,17 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 func (s *Stream) Party() event.Party { return s.party }
 
 // SetDecoder sets the codec of the packets passed to WriteRTP and WriteFrame.
-func (s *Stream) SetDecoder(d codec.Decoder) { s.dec = d }
+// Its decode buffer holds the longest packet the codec makes: 120 ms (Opus), and at least
+// 1920 samples (a 1500-byte G.711 payload is 1500).
+func (s *Stream) SetDecoder(d codec.Decoder) {
+	s.dec = d
+	if d == nil {
+		return
+	}
+	if n := max(1920, d.SampleRate()*120/1000); len(s.pcm) < n {
+		s.pcm = make([]int16, n)
+	}
+}
 
 // WriteRTP decodes one RTP payload with its sequence number: duplicates and late packets
 // are dropped, gaps are concealed by the decoder (zero-fill or fade) and counted.
