@@ -18,7 +18,7 @@ ASR          ?= auto
 GOTAGS        = $(shell [ "$(ASR)" != none ] && command -v $${CC:-cc} >/dev/null 2>&1 && pkg-config --exists pocketsphinx sphinxbase 2>/dev/null && echo pocketsphinx)
 CGO           = $(if $(GOTAGS),1,$${CGO_ENABLED:-0})
 
-.PHONY: all run build test test-deps test-short test-race bench lint fmt docker eval eval-intent wer deps clean help vendor-web
+.PHONY: all run build test test-deps test-short test-race bench bench-load lint fmt docker eval eval-intent wer deps clean help vendor-web
 
 all: build
 
@@ -26,7 +26,8 @@ help:
 	@echo "make run         build and start a local server; prints the softphone and agent URLs"
 	@echo "make test        install test tools when possible, then go test ./... ($(TEST_TIMEOUT) limit)"
 	@echo "make test-short  the fast set (go test -short ./...)"
-	@echo "make bench | lint | docker | eval | wer | clean"
+	@echo "make bench       Go benchmarks (per hop, per packet); make bench-load: undertone vs the transport floor"
+	@echo "make lint | docker | eval | wer | clean"
 
 deps:
 	@scripts/install-deps.sh build
@@ -64,6 +65,30 @@ test-race: test-deps
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Undertone against the transport floor (cmd/undertone-floor: the same pion, codecs,
+# interceptors and decoding, nothing else) under the same two-party speech calls over
+# WHIP on loopback, interleaved and repeated, each on a fresh process; prints the table of
+# issue 15 (CPU per party stream, ratio, RSS per call, onset → cue p50/p99). Needs the
+# speech corpus (BENCH_SPEECH) and, for Opus, opusenc (opus-tools). About
+# 2 × codecs × calls × repeats runs of BENCH_SECONDS each; CPU figures are CPU time from
+# /proc, latency is wall clock (noisy on a shared machine).
+BENCH_SPEECH  ?= ../shared/data/emotion/ravdess/wav
+BENCH_CODECS  ?= pcmu,opus
+BENCH_CALLS   ?= 10,50,100
+BENCH_SECONDS ?= 30
+BENCH_REPEAT  ?= 2
+# BENCH_BASELINE=path/to/older/undertone (and BENCH_BASELINE_FLOOR) adds a before/after
+# table measured interleaved in the same run.
+BENCH_BASELINE       ?=
+BENCH_BASELINE_FLOOR ?=
+bench-load:
+	CGO_ENABLED=0 $(GO) build -o bin/undertone-bench ./cmd/undertone
+	CGO_ENABLED=0 $(GO) build -o bin/undertone-floor ./cmd/undertone-floor
+	$(GO) run ./scripts/loadbench --undertone bin/undertone-bench --floor bin/undertone-floor \
+		--speech $(BENCH_SPEECH) --codecs $(BENCH_CODECS) --calls $(BENCH_CALLS) \
+		--seconds $(BENCH_SECONDS) --repeat $(BENCH_REPEAT) \
+		$(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) $(if $(BENCH_BASELINE_FLOOR),--baseline-floor $(BENCH_BASELINE_FLOOR))
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \

@@ -21,7 +21,7 @@ Usage:
   undertone replay FILE.wav --server URL --token T [--call ID] [--lang nl] [--agent A17]
                     [--team T] [--queue Q] [--playbook telecom]
                                              publish a WAV file as a live call over WHIP
-  undertone loadgen --server URL --token T --calls N FILE.wav
+  undertone loadgen --server URL --token T --calls N [--codec pcmu|opus] FILE.wav | --speech DIR
                                              N concurrent replayed calls, with latency figures
   undertone watch --server URL --token T [--call ID] [--types emotion,hint]
                                              print a call's events as JSON lines

@@ -66,6 +66,14 @@ func serveFlags(args []string, w io.Writer) (path string, set []func(*config.Con
 	str("asr-model", "asr openai: the model field [whisper-1] (env UNDERTONE_ASR_MODEL; key: env UNDERTONE_ASR_KEY)", func(c *config.Config) *string { return &c.ASROpenAI.Model })
 	str("language", "language of calls whose metadata has no lang, e.g. en or nl [en] (env UNDERTONE_LANGUAGE)", func(c *config.Config) *string { return &c.Language })
 	str("hint-playbooks", "hint playbooks to use, e.g. energy,telecom [all] (env UNDERTONE_HINT_PLAYBOOKS)", func(c *config.Config) *string { return &c.HintPlaybooks })
+	fs.BoolFunc("pprof", "serve net/http/pprof at /debug/pprof/ to admin tokens (env UNDERTONE_PPROF=1)", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		set = append(set, func(c *config.Config) { c.Pprof = b })
+		return nil
+	})
 	pos, err := cli.Parse(fs, args, serveUsage, w)
 	if err != nil {
 		return "", nil, err

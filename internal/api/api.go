@@ -48,6 +48,8 @@ type Params struct {
 	// Writable reports whether the store keeps what the write APIs accept now; while it
 	// returns an error they answer 503 with Retry-After. Nil: always.
 	Writable func() error
+	// Pprof mounts net/http/pprof under /debug/pprof/ for admin tokens (config pprof).
+	Pprof bool
 }
 
 // Server routes HTTP requests.
@@ -90,6 +92,9 @@ func New(p Params) *Server {
 	s.route("GET /v1/ws/agent", s.authedStream(auth.ViewCall, s.wsAgent))
 	s.restRoutes()
 	s.assistRoutes()
+	if p.Pprof {
+		s.pprofRoutes()
+	}
 
 	if p.Web != nil {
 		s.route("GET /", http.FileServerFS(p.Web).ServeHTTP)

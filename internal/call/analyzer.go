@@ -20,6 +20,7 @@ type Hop struct {
 	T         time.Duration // media time at the end of this hop, since the call started
 	Samples   []float32     // the newest HopSamples samples, full scale ±1
 	Window    []float32     // the last WindowSamples samples ending at this hop
+	Window8   []float32     // the same 40 ms at 8 kHz (WindowSamples/2 samples): the pitch tracker's input
 	LevelDB   float64       // RMS dBFS of Window
 	PitchHz   float64       // F0 of Window, 0 when unvoiced
 	PitchConf float64       // 0..1 periodicity of the pitch estimate

@@ -62,6 +62,7 @@ type Info struct {
 // Call is one live call and everything it owns.
 type Call struct {
 	id     string
+	idJSON []byte // id as a JSON string, for emitCue
 	source string
 	agent  string
 	meta   map[string]string

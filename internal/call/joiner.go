@@ -37,9 +37,10 @@ const TickInterval = 500 * time.Millisecond
 
 // joinQueue bounds the events waiting for the joiner. Live level and pitch cues never go
 // there (no call analyzer needs them); what does is a few events per second, so the queue
-// only fills when an analyzer hangs. Drop policy then: the new event is dropped, counted
-// and logged — the hot path never waits for the joiner.
-const joinQueue = 1024
+// only fills when an analyzer hangs — 256 is most of a minute of them. Drop policy then: the new
+// event is dropped, counted and logged — the hot path never waits for the joiner. (The
+// channel's buffer is allocated with the call: at 1024 events it was 96 KiB a call.)
+const joinQueue = 256
 
 // enqueue hands an emitted event to the joiner without blocking. Called with emitMu held,
 // so the joiner sees events in sequence order.

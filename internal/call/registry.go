@@ -150,7 +150,7 @@ func (r *Registry) Open(p OpenParams) (c *Call, created bool, err error) {
 		return nil, false, fmt.Errorf("call %s: %w (%d)", p.ID, ErrTooManyCalls, r.cfg.MaxCalls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c = &Call{id: p.ID, source: p.Source, agent: p.Agent, meta: p.Meta, owner: p.Owner, cfg: &r.cfg,
+	c = &Call{id: p.ID, idJSON: quoteJSON(p.ID), source: p.Source, agent: p.Agent, meta: p.Meta, owner: p.Owner, cfg: &r.cfg,
 		log: r.cfg.Log.With("call", p.ID, "source", p.Source), ctx: ctx, cancel: cancel,
 		streams: map[event.Party]*Stream{}, state: Live, started: r.cfg.Now(),
 		done: make(chan struct{}), onRemoved: r.remove}

@@ -13,12 +13,19 @@ import (
 	"github.com/undertone/undertone/internal/event"
 )
 
-// Stream is one party's audio path in a call: decode → resample to 16 kHz → 10 ms hops →
-// level, pitch, voice activity → analyzers → live cue events.
+// Stream is one party's audio path in a call: decode → 16 kHz and 8 kHz branches → 10 ms
+// hops → level (16 kHz), pitch (8 kHz), voice activity → analyzers → live cue events.
+//
+// No sample-rate round trips: an 8 kHz codec (G.711, 8 kHz L16 and slin) feeds the 8 kHz
+// pitch branch with its own samples, delayed to line up as the decimated branch of other
+// codecs does (see setRate), and is upsampled once for the 16 kHz branch; a 16 kHz
+// source (Opus, which codec.ForCodec decodes straight to 16 kHz) is decimated once for
+// the pitch branch; anything else is resampled to 16 kHz, then decimated.
 //
 // A Stream is fed by exactly one goroutine (its ingest loop, started with Call.Go); its
 // methods are not safe for concurrent use, and after the call's goroutines have stopped the
-// call itself flushes it. Steady state does not allocate per packet or per hop.
+// call itself flushes it. Steady state does not allocate per packet or per hop; each cue
+// event allocates its body (see emitCue).
 type Stream struct {
 	c      *Call
 	party  event.Party
@@ -27,13 +34,14 @@ type Stream struct {
 
 	dec     codec.Decoder
 	seq     codec.SeqTracker
-	pcm     []int16 // decode buffer
-	lastLen int     // samples in the last decoded packet, for concealment
-	rs      *dsp.Resampler
+	pcm     []int16        // decode buffer
+	lastLen int            // samples in the last decoded packet, for concealment
+	rs      *dsp.Resampler // codec rate → 16 kHz
 	rsRate  int
 	pend    []float32      // 16 kHz samples not yet a full hop
+	pend8   []float32      // 8 kHz codecs: their samples not yet a full hop, delayed to line up with pend
 	win     []float32      // the last WindowSamples samples
-	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker
+	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker, when the codec is not at 8 kHz
 	hop8    []float32      // one decimated hop
 	win8    []float32      // the last WindowSamples/2 samples at 8 kHz
 	pitch   *dsp.Pitch
@@ -46,6 +54,11 @@ type Stream struct {
 	last    atomic.Int64
 	left    atomic.Bool // set by the feeding goroutine, read by the others' Leave
 
+	// cue encoding: payloads are appended here (emitCue)
+	cue                  []byte
+	mLevel, mPitch, mVAD prometheus.Counter
+	vadData              event.VADData
+
 	// live cue aggregation over one CueInterval
 	hopsPerCue int
 	nHops      int
@@ -54,8 +67,9 @@ type Stream struct {
 	voicedHz   []float64
 	confSum    float64
 	speech     bool
-	vadSent    bool // a vad event has been sent at least once
-	vadSentAt  uint64
+	vadSent    bool   // a vad event has been sent at least once
+	vadSentAt  uint64 // samples at the last vad event (a change or the periodic repeat)
+	vadMoveAt  uint64 // samples at the last vad event that carried a change
 	vadPending bool
 	pitchWasOn bool
 
@@ -70,17 +84,17 @@ type Stream struct {
 
 func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *Stream {
 	s := &Stream{c: c, party: p, codec: codecName, offset: offset,
-		pcm:  make([]int16, 5760), // 120 ms at 48 kHz: the longest Opus packet
-		pend: make([]float32, 0, 4096),
-		win:  make([]float32, WindowSamples),
-		hop8: make([]float32, 0, HopSamples),
-		win8: make([]float32, WindowSamples/2),
+		pend:  make([]float32, 0, 2048), // a 120 ms packet at 16 kHz and a hop left over; grows if ever short
+		pend8: make([]float32, 0, 1024),
+		cue:   make([]byte, 0, 64),
+		win:   make([]float32, WindowSamples),
+		hop8:  make([]float32, 0, HopSamples),
+		win8:  make([]float32, WindowSamples/2),
 		// F0 ≤ 500 Hz needs no more than 8 kHz: YIN on the decimated 40 ms window costs a
 		// quarter of the full-rate one (lags and window both halve) at the same accuracy.
 		pitch: dsp.NewPitch(SampleRate/2, 60, 500, WindowSamples/2),
 		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
 	}
-	s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
 	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
 	held := c.cfg.Metrics.AudioHeld
 	s.pace.onHeld = func(d time.Duration) { held.Add(d.Seconds()) }
@@ -100,6 +114,9 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 	s.mFrames = m.Frames
 	s.mDecode = m.StageLatency.WithLabelValues("decode")
 	s.mAnalysis = m.StageLatency.WithLabelValues("analysis")
+	s.mLevel = m.Events.WithLabelValues(event.Level)
+	s.mPitch = m.Events.WithLabelValues(event.Pitch)
+	s.mVAD = m.Events.WithLabelValues(event.VAD)
 	s.last.Store(c.cfg.Now().UnixNano())
 	return s
 }
@@ -108,7 +125,17 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 func (s *Stream) Party() event.Party { return s.party }
 
 // SetDecoder sets the codec of the packets passed to WriteRTP and WriteFrame.
-func (s *Stream) SetDecoder(d codec.Decoder) { s.dec = d }
+// Its decode buffer holds the longest packet the codec makes: 120 ms (Opus), and at least
+// 1920 samples (a 1500-byte G.711 payload is 1500).
+func (s *Stream) SetDecoder(d codec.Decoder) {
+	s.dec = d
+	if d == nil {
+		return
+	}
+	if n := max(1920, d.SampleRate()*120/1000); len(s.pcm) < n {
+		s.pcm = make([]int16, n)
+	}
+}
 
 // WriteRTP decodes one RTP payload with its sequence number: duplicates and late packets
 // are dropped, gaps are concealed by the decoder (zero-fill or fade) and counted.
@@ -183,39 +210,84 @@ func (s *Stream) process(pcm []int16, rate int) {
 		return // the call ended while the sender was held back
 	}
 	if s.rs == nil || s.rsRate != rate {
-		rs, err := dsp.NewResampler(rate, SampleRate)
-		if err != nil {
+		if err := s.setRate(rate); err != nil {
 			s.countDecodeError(err)
 			return
 		}
-		s.rs, s.rsRate = rs, rate
 	}
 	start := time.Now()
 	s.pend = s.rs.Process(s.pend, pcm)
+	direct := rate == SampleRate/2
+	if direct {
+		n := len(s.pend8)
+		s.pend8 = slices.Grow(s.pend8, len(pcm))[:n+len(pcm)]
+		dsp.Int16ToFloat(s.pend8[n:], pcm)
+	}
 	i := 0
 	for ; i+HopSamples <= len(s.pend); i += HopSamples {
-		s.step(s.pend[i : i+HopSamples])
+		var x8 []float32
+		if j := i / 2; direct && j+HopSamples/2 <= len(s.pend8) {
+			x8 = s.pend8[j : j+HopSamples/2]
+		}
+		s.step(s.pend[i:i+HopSamples], x8)
 	}
 	s.pend = s.pend[:copy(s.pend, s.pend[i:])]
+	if direct {
+		s.pend8 = s.pend8[:copy(s.pend8, s.pend8[min(i/2, len(s.pend8)):])]
+	}
 	s.mAnalysis.Observe(time.Since(start).Seconds())
 }
 
-// step analyses one 10 ms hop.
-func (s *Stream) step(x []float32) {
+// decimatorDelay8 is the 16 → 8 kHz decimator's group delay in 8 kHz samples.
+var decimatorDelay8 = func() float64 {
+	d, _ := dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+	return d.Delay() / 2
+}()
+
+// setRate prepares the branches for a codec at rate Hz (once, or when the codec changes).
+func (s *Stream) setRate(rate int) error {
+	rs, err := dsp.NewResampler(rate, SampleRate)
+	if err != nil {
+		return err
+	}
+	s.rs, s.rsRate = rs, rate
+	s.pend8 = s.pend8[:0]
+	if rate == SampleRate/2 {
+		// The 8 kHz samples wait as long as the 16 kHz samples already pending (so the nth
+		// 8 kHz hop is the nth 16 kHz hop) plus as long as the upsampler and the decimator
+		// of the other codecs delay theirs: the pitch window then trails the level window
+		// by the decimator's delay (3.6 ms) for every codec, as it did when G.711 went
+		// 8 → 16 → 8 kHz.
+		lag := int(math.Round(rs.Delay()+decimatorDelay8)) + len(s.pend)/2
+		s.pend8 = slices.Grow(s.pend8, lag)[:lag]
+		clear(s.pend8)
+	}
+	return nil
+}
+
+// step analyses one 10 ms hop: x at 16 kHz and, from an 8 kHz codec, x8, the same
+// 10 ms at 8 kHz (nil: decimate x).
+func (s *Stream) step(x, x8 []float32) {
 	copy(s.win, s.win[HopSamples:])
 	copy(s.win[WindowSamples-HopSamples:], x)
-	s.hop8 = s.dec8.ProcessFloat(s.hop8[:0], x)
-	n8 := len(s.hop8) // HopSamples/2 in steady state
+	if x8 == nil {
+		if s.dec8 == nil {
+			s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
+		}
+		s.hop8 = s.dec8.ProcessFloat(s.hop8[:0], x)
+		x8 = s.hop8 // HopSamples/2 in steady state
+	}
+	n8 := len(x8)
 	copy(s.win8, s.win8[n8:])
-	copy(s.win8[len(s.win8)-n8:], s.hop8)
+	copy(s.win8[len(s.win8)-n8:], x8)
 	s.samples += HopSamples
 	s.mFrames.Inc()
 
 	h := &s.hop
 	h.T = s.offset + time.Duration(s.samples)*time.Second/SampleRate
-	h.Samples, h.Window = x, s.win
+	h.Samples, h.Window, h.Window8 = x, s.win, s.win8
 	h.LevelDB, _ = dsp.LevelDB(s.win)
-	_, peak := dsp.LevelDB(x)
+	hopDB, peak := dsp.LevelDB(x)
 	h.PitchHz, h.PitchConf, h.Voiced = 0, 0, false
 	if h.LevelDB > -60 {
 		hz, conf, voiced := s.pitch.Estimate(s.win8)
@@ -223,7 +295,7 @@ func (s *Stream) step(x []float32) {
 			h.PitchHz, h.PitchConf, h.Voiced = hz, conf, true
 		}
 	}
-	h.Speech = s.vad.Step(h.LevelDB, h.Voiced)
+	h.Speech = s.vad.Step(h.LevelDB, hopDB, h.Voiced)
 	for _, a := range s.an {
 		a.Hop(h, s.c)
 	}
@@ -241,8 +313,10 @@ func (s *Stream) step(x []float32) {
 }
 
 // aggregate folds a hop into the current cue interval and emits level/pitch/vad at its end.
-// A change of voice activity is sent at once unless a vad event went out within the last
-// interval, so an onset reaches the agent within one hop plus transport.
+// A change of voice activity is sent at once unless another change went out within the
+// last interval (the once-a-second repeat of the state does not count, or an onset just
+// after it would wait up to an interval), so an onset reaches the agent within one hop
+// plus transport.
 func (s *Stream) aggregate(h *Hop, peak float64) {
 	s.nHops++
 	s.pow += math.Pow(10, h.LevelDB/10)
@@ -255,7 +329,7 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 		s.speech = h.Speech
 		s.vadPending = true
 	}
-	if s.vadPending && (!s.vadSent || s.samples-s.vadSentAt >= uint64(s.hopsPerCue*HopSamples)) {
+	if s.vadPending && (!s.vadSent || s.samples-s.vadMoveAt >= uint64(s.hopsPerCue*HopSamples)) {
 		s.emitVAD(h.T)
 	}
 	if s.nHops < s.hopsPerCue {
@@ -265,7 +339,8 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 	if s.pow > 0 {
 		db = max(-100, 10*math.Log10(s.pow/float64(s.nHops)))
 	}
-	s.c.Emit(event.Level, s.party, h.T, event.LevelData{DBFS: round1(db), Peak: round1(max(s.peak, -100))})
+	s.cue = appendLevel(s.cue[:0], event.LevelData{DBFS: round1(db), Peak: round1(max(s.peak, -100))})
+	s.c.emitCue(event.Level, s.party, h.T, s.cue, s.mLevel, nil)
 	voiced := len(s.voicedHz)*10 >= s.nHops*3 // voiced in at least 30 % of the interval
 	if voiced || s.pitchWasOn {
 		pd := event.PitchData{Voiced: voiced}
@@ -274,7 +349,8 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 			pd.Hz = round1(s.voicedHz[len(s.voicedHz)/2])
 			pd.Conf = math.Round(100*s.confSum/float64(len(s.voicedHz))) / 100
 		}
-		s.c.Emit(event.Pitch, s.party, h.T, pd)
+		s.cue = appendPitch(s.cue[:0], pd)
+		s.c.emitCue(event.Pitch, s.party, h.T, s.cue, s.mPitch, nil)
 		s.pitchWasOn = voiced
 	}
 	if s.vadPending || s.samples-s.vadSentAt >= 10*uint64(s.hopsPerCue*HopSamples) {
@@ -285,7 +361,12 @@ func (s *Stream) aggregate(h *Hop, peak float64) {
 }
 
 func (s *Stream) emitVAD(t time.Duration) {
-	s.c.Emit(event.VAD, s.party, t, event.VADData{Speech: s.speech, TalkS: s.talkSeconds()})
+	s.vadData = event.VADData{Speech: s.speech, TalkS: s.talkSeconds()}
+	s.cue = appendVAD(s.cue[:0], s.vadData)
+	s.c.emitCue(event.VAD, s.party, t, s.cue, s.mVAD, &s.vadData)
+	if s.vadPending || !s.vadSent {
+		s.vadMoveAt = s.samples
+	}
 	s.vadSent, s.vadPending, s.vadSentAt = true, false, s.samples
 }
 

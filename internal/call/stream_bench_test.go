@@ -55,3 +55,24 @@ func BenchmarkDecodePCMU20ms(b *testing.B) {
 		_, _ = d.Decode(pkt, pcm)
 	}
 }
+
+// BenchmarkStreamOpus20ms is BenchmarkStreamPCMU20ms for the Opus fixture (libopus SILK
+// wideband, decoded at 16 kHz).
+func BenchmarkStreamOpus20ms(b *testing.B) {
+	r := NewRegistry(Config{Sleep: noSleep})
+	c, _, _ := r.Open(OpenParams{ID: "bench", Source: "bench"})
+	defer c.End("bench")
+	st, err := c.Join(event.Customer, "opus")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dec, _ := codec.ForCodec(codec.MimeOpus, 0)
+	st.SetDecoder(dec)
+	pkts := opusFixture(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st.WriteRTP(uint16(i), pkts[i%len(pkts)])
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/20e6, "rtf")
+}

@@ -36,14 +36,15 @@ const (
 // "audio/PCMU", "audio/PCMA", "audio/L16", case-insensitive) and RTP clock
 // rate. clockRate 0 means the codec's default (48000 for Opus, 8000 for the
 // others). Opus must be 48000 (RFC 7587 fixes its RTP clock); G.711 must be
-// 8000. Anything else wraps ErrUnsupported.
+// 8000. Anything else wraps ErrUnsupported. Opus is decoded at
+// OpusAnalysisRate (16 kHz), the rate the party streams analyse at.
 func ForCodec(mimeType string, clockRate int) (Decoder, error) {
 	switch {
 	case strings.EqualFold(mimeType, MimeOpus):
 		if clockRate != 0 && clockRate != 48000 {
 			return nil, fmt.Errorf("codec: %s clock rate %d: %w", mimeType, clockRate, ErrUnsupported)
 		}
-		return NewOpus()
+		return NewOpusAt(OpusAnalysisRate)
 	case strings.EqualFold(mimeType, MimePCMU):
 		if clockRate != 0 && clockRate != 8000 {
 			return nil, fmt.Errorf("codec: %s clock rate %d: %w", mimeType, clockRate, ErrUnsupported)

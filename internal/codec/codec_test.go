@@ -13,8 +13,8 @@ func TestForCodec(t *testing.T) {
 		outRate int
 		err     error
 	}{
-		{"audio/opus", 48000, "opus", 48000, nil},
-		{"AUDIO/OPUS", 0, "opus", 48000, nil},
+		{"audio/opus", 48000, "opus", OpusAnalysisRate, nil},
+		{"AUDIO/OPUS", 0, "opus", OpusAnalysisRate, nil},
 		{"audio/PCMU", 8000, "PCMU", 8000, nil},
 		{"audio/pcmu", 0, "PCMU", 8000, nil},
 		{"audio/PCMA", 8000, "PCMA", 8000, nil},

@@ -14,20 +14,32 @@ const (
 	opusFrame      = opusRate * 20 / 1000 // typical 20 ms packet: 960 samples
 )
 
-// opusDecoder wraps pion/opus (RFC 6716, pure Go) at 48 kHz mono.
+// OpusAnalysisRate is the rate ForCodec decodes Opus at: the analysis rate of the party
+// streams, so nothing resamples it again.
+const OpusAnalysisRate = 16000
+
+// opusDecoder wraps pion/opus (RFC 6716, pure Go), mono.
 type opusDecoder struct {
-	dec opus.Decoder
+	dec  opus.Decoder
+	rate int
 	concealer
 }
 
 // NewOpus returns an Opus decoder producing 48 kHz mono PCM; 20 ms packets
 // give 960 samples. Stereo packets are downmixed by pion/opus.
-func NewOpus() (Decoder, error) {
-	dec, err := opus.NewDecoderWithOutput(opusRate, 1)
+func NewOpus() (Decoder, error) { return NewOpusAt(opusRate) }
+
+// NewOpusAt returns an Opus decoder producing mono PCM at rate Hz: 8000, 12000, 16000,
+// 24000 or 48000 (the rates RFC 6716 §2 lets a decoder output). pion/opus synthesises
+// SILK at its coded bandwidth and resamples only to reach rate, and renders CELT
+// straight at rate, so 16 kHz output of a wideband stream skips the 16 → 48 kHz step a
+// 48 kHz decoder makes and the 48 → 16 kHz step the analysis would then need.
+func NewOpusAt(rate int) (Decoder, error) {
+	dec, err := opus.NewDecoderWithOutput(rate, 1)
 	if err != nil {
-		return nil, fmt.Errorf("codec: opus: new decoder: %w", err)
+		return nil, fmt.Errorf("codec: opus at %d Hz: new decoder: %w", rate, err)
 	}
-	return &opusDecoder{dec: dec, concealer: newConcealer(opusFrame * 3)}, nil
+	return &opusDecoder{dec: dec, rate: rate, concealer: newConcealer(opusFrame * 3 * rate / opusRate)}, nil
 }
 
 // Decode decodes one Opus packet. An empty payload (browsers send RTP
@@ -40,12 +52,12 @@ func (d *opusDecoder) Decode(payload []byte, pcm []int16) (n int, err error) {
 	}
 	if need, err := OpusPacketSamples(payload); err != nil {
 		return 0, err
-	} else if need > len(pcm) {
+	} else if need = need * d.rate / opusRate; need > len(pcm) {
 		return 0, fmt.Errorf("codec: opus: %d-sample packet into %d samples: %w", need, len(pcm), ErrShortBuffer)
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			_ = d.dec.Init(opusRate, 1)
+			_ = d.dec.Init(d.rate, 1)
 			n, err = 0, fmt.Errorf("codec: opus: %d-byte packet: panic %v: %w", len(payload), r, ErrCorrupt)
 		}
 	}()
@@ -60,7 +72,7 @@ func (d *opusDecoder) Decode(payload []byte, pcm []int16) (n int, err error) {
 }
 
 func (d *opusDecoder) Conceal(pcm []int16, samples int) int { return d.conceal(pcm, samples) }
-func (d *opusDecoder) SampleRate() int                      { return opusRate }
+func (d *opusDecoder) SampleRate() int                      { return d.rate }
 func (d *opusDecoder) Name() string                         { return "opus" }
 
 // opusFrameSamples48 is the frame length at 48 kHz per TOC configuration

@@ -50,6 +50,10 @@ type Config struct {
 	TokenBurst   int     `yaml:"token_burst"`   // requests a token may make at once [4 × token_rate]
 	TokenStreams int     `yaml:"token_streams"` // websockets one token may hold open; 0 = unlimited
 
+	// Pprof mounts net/http/pprof under /debug/pprof/ for admin tokens only; off by default
+	// (a CPU profile costs the node while it runs, and the goroutine dump shows internals).
+	Pprof bool `yaml:"pprof"`
+
 	Node string `yaml:"node"` // this node's name (store ownership of calls, bus origin); default the host name
 	NATS string `yaml:"nats"` // nats://host:port: events travel between nodes over NATS; empty = in-process bus
 
@@ -208,6 +212,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("config: UNDERTONE_IDLE_TIMEOUT=%q: %w", v, ErrInvalid)
 		}
 		c.IdleTimeout = d
+	}
+	if v := getenv("UNDERTONE_PPROF"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: UNDERTONE_PPROF=%q: %w", v, ErrInvalid)
+		}
+		c.Pprof = b
 	}
 	if v := getenv("UNDERTONE_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")

@@ -42,6 +42,8 @@ func load(args []string, getenv func(string) string, _ io.Writer) (Config, error
 			set = append(set, func(c *Config) { c.ASROpenAI.Model = v })
 		case "--language":
 			set = append(set, func(c *Config) { c.Language = v })
+		case "--pprof":
+			set = append(set, func(c *Config) { c.Pprof = v == "true" })
 		default:
 			panic("load: unknown test flag " + args[i])
 		}
@@ -118,5 +120,27 @@ func TestContainerEnvironment(t *testing.T) {
 	}
 	if _, err := load(nil, env(map[string]string{"UNDERTONE_WEBRTC_UDP_PORTS": "40000"}), io.Discard); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a bad range: %v", err)
+	}
+}
+
+// pprof is off by default and turned on by the flag, the environment or the file.
+func TestPprofSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, false},
+		{[]string{"--pprof", "true"}, nil, true},
+		{nil, map[string]string{"UNDERTONE_PPROF": "1"}, true},
+		{[]string{"--pprof", "false"}, map[string]string{"UNDERTONE_PPROF": "true"}, false},
+	} {
+		c, err := load(tc.args, env(tc.env), io.Discard)
+		if err != nil || c.Pprof != tc.want {
+			t.Errorf("%v %v: pprof %v (%v), want %v", tc.args, tc.env, c.Pprof, err, tc.want)
+		}
+	}
+	if _, err := load(nil, env(map[string]string{"UNDERTONE_PPROF": "maybe"}), io.Discard); err == nil {
+		t.Error("UNDERTONE_PPROF=maybe accepted")
 	}
 }

@@ -32,7 +32,7 @@ func Example() {
 			win.Push(hop)
 			level, _ := dsp.LevelDB(hop)
 			hz, _, voiced := pitch.Estimate(win.Samples())
-			if vad.Step(level, voiced) {
+			if vad.Step(level, level, voiced) {
 				speechHops++
 				if speechHops == 10 {
 					fmt.Printf("speech at %.0f dBFS, %.0f Hz\n", level, hz)

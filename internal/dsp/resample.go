@@ -102,6 +102,16 @@ func (r *Resampler) OutRate() int { return r.outRate }
 // Taps is the filter length per output sample (0 for a passthrough).
 func (r *Resampler) Taps() int { return r.k }
 
+// Delay is the filter's group delay in input samples: (N−1)/2 taps of the linear-phase
+// prototype at the virtual rate L·in (N = Taps·L), divided by L; 0 for a passthrough.
+// A branch that bypasses the resampler lines up with its output when delayed by as much.
+func (r *Resampler) Delay() float64 {
+	if r.phases == nil {
+		return 0
+	}
+	return float64(r.k*r.l-1) / 2 / float64(r.l)
+}
+
 // MaxOut is an upper bound on the samples produced from n input samples;
 // size dst's capacity with it to keep Process allocation-free.
 func (r *Resampler) MaxOut(n int) int { return n*r.l/r.m + 1 }

@@ -141,3 +141,29 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// Delay is where an impulse comes out: the centre of the filter, in input samples.
+func TestResamplerDelay(t *testing.T) {
+	for _, tc := range []struct{ in, out int }{{8000, 16000}, {16000, 8000}, {48000, 16000}} {
+		r, err := NewResampler(tc.in, tc.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]int16, 2000)
+		x[500] = 30000
+		y := r.Process(nil, x)
+		var sum, moment float64
+		for i, v := range y {
+			e := float64(v) * float64(v)
+			sum += e
+			moment += e * float64(i)
+		}
+		at := moment / sum * float64(tc.in) / float64(tc.out) // energy centroid, in input samples
+		if d := at - 500; math.Abs(d-r.Delay()) > 0.3 {
+			t.Errorf("%d→%d: impulse delayed %.2f input samples, Delay() %.2f", tc.in, tc.out, d, r.Delay())
+		}
+	}
+	if r, _ := NewResampler(16000, 16000); r.Delay() != 0 {
+		t.Errorf("passthrough delay %v", r.Delay())
+	}
+}

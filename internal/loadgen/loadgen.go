@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,12 @@ type Params struct {
 	Channels [][]int16     // the audio every call plays, at whipclient.Rate
 	RunID    string        // call id prefix
 	Log      *slog.Logger
+	// Opus, when set, is sent instead of Channels encoded as PCMU: per party, one 20 ms
+	// Opus packet per 20 ms frame of Channels (EncodeOpus), which still time the onsets.
+	Opus [][][]byte
+	// NoCues: the server sends no events (the transport floor, cmd/undertone-floor), so
+	// no websocket is opened and no latency measured; CPU and loss still come from /metrics.
+	NoCues bool
 }
 
 // Report is the outcome of a run.
@@ -39,18 +46,22 @@ type Report struct {
 	Calls, Failed, Parties int
 	Wall                   time.Duration
 	Onsets, Matched        int
-	LatencyP50, LatencyP99 time.Duration
-	LatencyMax             time.Duration
-	ServerCPUSeconds       float64 // process_cpu_seconds_total delta
-	CPUPerPartyPct         float64 // % of one core per party stream
-	PacketsLost            float64
-	Events                 int
+	// Early: speech starts that arrived just before their onset was sent; Continued:
+	// onsets sent while the VAD still held the previous phrase; Missed: onsets without a
+	// start within maxLatency.
+	Early, Continued, Missed int
+	LatencyP50, LatencyP99   time.Duration
+	LatencyMax               time.Duration
+	ServerCPUSeconds         float64 // process_cpu_seconds_total delta
+	CPUPerPartyPct           float64 // % of one core per party stream
+	PacketsLost              float64
+	Events                   int
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d latency p50=%s p99=%s max=%s "+
+	return fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d early=%d continued=%d missed=%d latency p50=%s p99=%s max=%s "+
 		"server_cpu=%.2fs cpu_per_party=%.2f%% packets_lost=%.0f events=%d",
-		r.Calls, r.Failed, r.Parties, r.Wall.Round(time.Millisecond), r.Onsets, r.Matched,
+		r.Calls, r.Failed, r.Parties, r.Wall.Round(time.Millisecond), r.Onsets, r.Matched, r.Early, r.Continued, r.Missed,
 		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencyMax.Round(time.Millisecond),
 		r.ServerCPUSeconds, r.CPUPerPartyPct, r.PacketsLost, r.Events)
 }
@@ -86,18 +97,32 @@ func ToneBursts(seconds float64, parties int) [][]int16 {
 	return out
 }
 
-// Onsets returns the 20 ms frame indexes where speech starts after at least 300 ms of
-// silence (frame RMS above -40 dBFS).
+// Onsets returns the 20 ms frame indexes where speech starts: the first frame louder
+// than a threshold after at least 300 ms below it. The threshold is 12 dB over the
+// channel's noise floor (the 10th percentile of its frame levels), kept within
+// −50…−40 dBFS: an absolute −40 dBFS misses the start of quiet speech (RAVDESS clips
+// sit at −50…−38 dBFS) and marks an onset in the middle of a phrase the VAD had already
+// opened, which the latency probe then matched with a later event.
 func Onsets(ch []int16) []int {
-	var out []int
-	quiet := 15
-	for f := 0; (f+1)*whipclient.FrameSamples <= len(ch); f++ {
+	const frame = whipclient.FrameSamples
+	levels := make([]float64, len(ch)/frame)
+	for f := range levels {
 		var e float64
-		for _, v := range ch[f*whipclient.FrameSamples : (f+1)*whipclient.FrameSamples] {
+		for _, v := range ch[f*frame : (f+1)*frame] {
 			e += float64(v) * float64(v)
 		}
-		db := 10*math.Log10(e/whipclient.FrameSamples+1e-9) - 90.3
-		if db > -40 {
+		levels[f] = 10*math.Log10(e/frame+1e-9) - 90.3
+	}
+	if len(levels) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(levels)
+	slices.Sort(sorted)
+	thr := min(max(sorted[len(sorted)/10]+12, -50), -40)
+	var out []int
+	quiet := 15
+	for f, db := range levels {
+		if db > thr {
 			if quiet >= 15 {
 				out = append(out, f)
 			}
@@ -110,40 +135,106 @@ func Onsets(ch []int16) []int {
 }
 
 type probe struct {
-	mu     sync.Mutex
-	onsets [][]int         // per party: onset frame indexes
-	sent   [][]time.Time   // per party: send time of each onset (zero until sent)
-	next   []int           // per party: next onset to match
-	lat    []time.Duration // measured
-	events int
+	mu       sync.Mutex
+	onsets   [][]int       // per party: onset frame indexes
+	sent     [][]time.Time // per party: send time of each onset (zero until sent)
+	starts   [][]time.Time // per party: arrival of each speech start (a vad event turning speech on)
+	stops    [][]time.Time // per party: arrival of each speech end
+	speaking []bool        // per party: the last vad event said speech
+	events   int
 }
 
-// Run plays p.Calls concurrent WHIP calls and waits for them to end: RunPeers with the
-// WHIP dialer, so every protocol is measured by the same loop.
-func Run(ctx context.Context, p Params) (Report, error) {
-	return RunPeers(ctx, p, WHIPDialer(p.Server, p.Token, len(p.Channels)))
+func newProbe(onsets [][]int) *probe {
+	n := len(onsets)
+	pr := &probe{onsets: onsets, sent: make([][]time.Time, n), starts: make([][]time.Time, n),
+		stops: make([][]time.Time, n), speaking: make([]bool, n)}
+	for k := range onsets {
+		pr.sent[k] = make([]time.Time, len(onsets[k]))
+	}
+	return pr
 }
 
-// match pairs a speech-start event of party k with the oldest unmatched onset sent before it.
-func (pr *probe) match(k int, recv time.Time) {
+// earlySlack is how long before an onset's frame was sent a speech start may arrive and
+// still be that onset's (latency 0): the VAD opens on speech softer than the onset
+// threshold, up to the 300 ms of quiet an onset needs before it.
+const earlySlack = 150 * time.Millisecond
+
+// maxLatency: an onset without a speech start within this long was missed.
+const maxLatency = 2 * time.Second
+
+// vad records a vad event of party k: only a change to speech is a speech start (the
+// stream repeats the current state every second, which must not count as a start).
+func (pr *probe) vad(k int, speech bool, recv time.Time) {
 	if k < 0 {
 		return
 	}
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	for pr.next[k] < len(pr.sent[k]) {
-		j := pr.next[k]
-		s := pr.sent[k][j]
-		if s.IsZero() || s.After(recv) {
-			return // speech event before the onset was sent: noise, ignore
-		}
-		pr.next[k]++
-		if d := recv.Sub(s); d < 2*time.Second {
-			pr.lat = append(pr.lat, d)
-			return
-		}
-		// more than 2 s late: the onset was missed; try the next one
+	switch {
+	case speech && !pr.speaking[k]:
+		pr.starts[k] = append(pr.starts[k], recv)
+	case !speech && pr.speaking[k]:
+		pr.stops[k] = append(pr.stops[k], recv)
 	}
+	pr.speaking[k] = speech
+}
+
+// latencies pairs each sent onset with the first speech start that arrived from
+// earlySlack before it until maxLatency after it, and before the next onset's slack:
+// latency = arrival − send, 0 for an early start. An onset sent while the party's speech
+// was still on (the VAD bridged the pause before it: breath or room noise over its
+// margin) has nothing to start and is counted as continued, not missed. It returns the
+// latencies and how many onsets were early, continued and missed (no start).
+func (pr *probe) latencies() (lat []time.Duration, early, continued, missed int) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for k, sent := range pr.sent {
+		starts := pr.starts[k]
+		for j, s := range sent {
+			if s.IsZero() {
+				continue // never sent (the call failed)
+			}
+			until := s.Add(maxLatency)
+			if j+1 < len(sent) && !sent[j+1].IsZero() && sent[j+1].Add(-earlySlack).Before(until) {
+				until = sent[j+1].Add(-earlySlack)
+			}
+			i, _ := slices.BinarySearchFunc(starts, s.Add(-earlySlack), time.Time.Compare)
+			if on := pr.speakingAt(k, s.Add(-earlySlack)); on {
+				continued++
+				continue
+			}
+			if i == len(starts) || !starts[i].Before(until) {
+				missed++
+				continue
+			}
+			d := starts[i].Sub(s)
+			if d < 0 {
+				d, early = 0, early+1
+			}
+			lat = append(lat, d)
+		}
+	}
+	return lat, early, continued, missed
+}
+
+// speakingAt reports whether party k's speech was on at t by the events received.
+func (pr *probe) speakingAt(k int, t time.Time) bool {
+	cmp := func(a, b time.Time) int { return a.Compare(b) }
+	i, _ := slices.BinarySearchFunc(pr.starts[k], t, cmp) // starts before t
+	j, _ := slices.BinarySearchFunc(pr.stops[k], t, cmp)
+	if i == 0 {
+		return false
+	}
+	return j == 0 || pr.stops[k][j-1].Before(pr.starts[k][i-1])
+}
+
+// Run plays p.Calls concurrent WHIP calls and waits for them to end: RunPeers with the
+// WHIP dialer, so every protocol is measured by the same loop.
+func Run(ctx context.Context, p Params) (Report, error) {
+	if p.Opus != nil {
+		return RunPeers(ctx, p, WHIPOpusDialer(p.Server, p.Token, p.Opus))
+	}
+	return RunPeers(ctx, p, WHIPDialer(p.Server, p.Token, len(p.Channels)))
 }
 
 // scrape reads the server's CPU seconds and packets-lost counters from /metrics.

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,15 +40,40 @@ func WHIPDialer(server, token string, parties int) Dialer {
 		if err != nil {
 			return nil, err
 		}
-		return whipPeer{pub}, nil
+		return whipPeer{pub: pub}, nil
 	}
 }
 
-type whipPeer struct{ pub *whipclient.Publisher }
+// WHIPOpusDialer opens WHIP calls that send Opus: packets[k] holds party k's 20 ms
+// packets (EncodeOpus), one per 20 ms frame of the channels Play is given, which then
+// only time the frames (for the onset probes).
+func WHIPOpusDialer(server, token string, packets [][][]byte) Dialer {
+	ps := []event.Party{event.Customer, event.Agent}[:min(max(len(packets), 1), 2)]
+	return func(ctx context.Context, id string) (Peer, error) {
+		pub, err := whipclient.Dial(ctx, whipclient.Params{Server: server, Token: token, Call: id, Parties: ps, Codec: "opus"})
+		if err != nil {
+			return nil, err
+		}
+		return whipPeer{pub: pub, opus: packets}, nil
+	}
+}
+
+type whipPeer struct {
+	pub  *whipclient.Publisher
+	opus [][][]byte // nil: PCMU from the channels
+}
 
 func (p whipPeer) CallID() string { return p.pub.Call() }
 func (p whipPeer) Play(ctx context.Context, ch [][]int16, on func(int, time.Time)) error {
-	return p.pub.Play(ctx, ch, on)
+	if p.opus == nil {
+		return p.pub.Play(ctx, ch, on)
+	}
+	return ingest.PlayFrames(ctx, ch[:len(p.opus)], on, func(f, i int, _ []int16) error {
+		if f >= len(p.opus[i]) {
+			return nil // the encoder's last packet came before the channel's end
+		}
+		return p.pub.WritePacket(i, p.opus[i][f], 20*time.Millisecond)
+	})
 }
 func (p whipPeer) Hangup(ctx context.Context) error { return p.pub.Close(ctx) }
 
@@ -82,10 +108,7 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 	probes := make([]*probe, p.Calls)
 	errs := make([]error, p.Calls)
 	for i := 0; i < p.Calls; i++ {
-		pr := &probe{onsets: onsets, sent: make([][]time.Time, len(parties)), next: make([]int, len(parties))}
-		for k := range parties {
-			pr.sent[k] = make([]time.Time, len(onsets[k]))
-		}
+		pr := newProbe(onsets)
 		probes[i] = pr
 		wg.Add(1)
 		go func() {
@@ -114,8 +137,15 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 			}
 			continue
 		}
+		if p.NoCues {
+			continue
+		}
 		r.Onsets += total
-		lat = append(lat, pr.lat...)
+		l, early, continued, missed := pr.latencies()
+		lat = append(lat, l...)
+		r.Early += early
+		r.Continued += continued
+		r.Missed += missed
 		r.Events += pr.events
 	}
 	r.Matched = len(lat)
@@ -140,6 +170,12 @@ func runPeer(ctx context.Context, p Params, dial Dialer, id string, parties []ev
 		return err
 	}
 	id = peer.CallID()
+	if p.NoCues {
+		playErr := peer.Play(ctx, p.Channels, nil)
+		hctx, hcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer hcancel()
+		return errors.Join(playErr, peer.Hangup(hctx))
+	}
 	// The call may be opened asynchronously by the protocol: the websocket replays its
 	// history, so retry briefly until it exists.
 	wsURL := "ws" + strings.TrimPrefix(p.Server, "http") + "/v1/ws/calls/" + id + "?token=" + p.WSToken
@@ -178,8 +214,8 @@ func runPeer(ctx context.Context, p Params, dial Dialer, id string, parties []ev
 			switch ev.Type {
 			case event.VAD:
 				var v event.VADData
-				if json.Unmarshal(ev.Data, &v) == nil && v.Speech {
-					pr.match(slices.Index(parties, ev.Party), now)
+				if json.Unmarshal(ev.Data, &v) == nil {
+					pr.vad(slices.Index(parties, ev.Party), v.Speech, now)
 				}
 			case event.CallEnded:
 				return

@@ -137,7 +137,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options) 
 		return nil, err
 	}
 	n.API = api.New(api.Params{Log: log, Metrics: n.Metrics, Auth: n.Auth, Registry: n.Registry,
-		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes, CallWait: cfg.CallWait,
+		Hub: n.Hub, DB: d.store, Tokens: d.store, Web: web.FS, MaxBody: cfg.MaxBodyBytes, CallWait: cfg.CallWait, Pprof: cfg.Pprof,
 		Limiter:     auth.NewLimiter(auth.Limits{Rate: cfg.TokenRate, Burst: cfg.TokenBurst, Concurrent: cfg.TokenStreams}),
 		Transcripts: transcript.New(transcript.Params{Registry: n.Registry, Log: log.With("component", "transcript")}),
 		Ratings:     hints.NewFeedback(d.hints, hints.FeedbackParams{Log: log.With("component", "hints")}),

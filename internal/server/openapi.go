@@ -60,6 +60,12 @@ var apiRoutes = []apiRoute{
 		AnswerT: "text/plain", Errors: []int{401, 403}, Tags: []string{"ops"}},
 	{Pattern: "GET /v1/openapi.json", Summary: "This document", Auth: "any token", OK: 200, Answer: map[string]any{},
 		Errors: []int{401}, Tags: []string{"ops"}},
+	{Pattern: "GET /debug/pprof/", Summary: "Go profiles (only with pprof: true; off by default)", Auth: "admin", OK: 200,
+		AnswerT: "text/html", Errors: []int{401, 403}, Tags: []string{"ops"}},
+	{Pattern: "GET /debug/pprof/cmdline", Summary: "pprof: command line (pprof: true)", Auth: "admin", OK: 200, AnswerT: "text/plain", Tags: []string{"ops"}},
+	{Pattern: "GET /debug/pprof/profile", Summary: "pprof: CPU profile (pprof: true)", Auth: "admin", OK: 200, AnswerT: "application/octet-stream", Tags: []string{"ops"}},
+	{Pattern: "GET /debug/pprof/symbol", Summary: "pprof: symbols (pprof: true)", Auth: "admin", OK: 200, AnswerT: "text/plain", Tags: []string{"ops"}},
+	{Pattern: "GET /debug/pprof/trace", Summary: "pprof: execution trace (pprof: true)", Auth: "admin", OK: 200, AnswerT: "application/octet-stream", Tags: []string{"ops"}},
 	{Pattern: "GET /", Summary: "The pages (index, softphone, agent desk, wallboard)", Auth: "public (the pages ask for a token)",
 		OK: 200, AnswerT: "text/html", Tags: []string{"pages"}},
 

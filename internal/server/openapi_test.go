@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite openapi.json from the code")
 // every route a full node mounts is in it (a new route without an entry fails here), and
 // the copy in the repository is what the code generates (go test -run OpenAPI -update).
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
-	n := servertest.New(t, func(c *config.Config) { c.AudioSocketAddr = "127.0.0.1:0" })
+	n := servertest.New(t, func(c *config.Config) { c.AudioSocketAddr, c.Pprof = "127.0.0.1:0", true })
 	req, _ := http.NewRequest("GET", n.URL()+"/v1/openapi.json", nil)
 	req.Header.Set("Authorization", "Bearer "+servertest.IntegratorToken)
 	res, err := http.DefaultClient.Do(req)

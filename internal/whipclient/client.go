@@ -33,6 +33,9 @@ type Params struct {
 	Agent   string            // optional agent id the call is assigned to
 	Meta    map[string]string // optional call meta the server accepts: team, queue, lang, playbook
 	HTTP    *http.Client      // optional
+	// Codec of the tracks: "" or "PCMU" (WriteFrame encodes µ-law), or "opus" (the caller
+	// sends encoded packets with WritePacket, e.g. made by loadgen.EncodeOpus).
+	Codec string
 }
 
 // Publisher is a live WHIP session.
@@ -53,6 +56,15 @@ func Dial(ctx context.Context, p Params) (*Publisher, error) {
 	if p.HTTP == nil {
 		p.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}
+	capability := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: Rate}
+	switch strings.ToLower(p.Codec) {
+	case "", "pcmu":
+	case "opus":
+		capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}
+	default:
+		return nil, fmt.Errorf("whipclient: codec %q: want PCMU or opus", p.Codec)
+	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -63,8 +75,7 @@ func Dial(ctx context.Context, p Params) (*Publisher, error) {
 	}
 	pub := &Publisher{pc: pc, p: p, ulaw: make([]byte, FrameSamples)}
 	for _, party := range p.Parties {
-		tr, err := webrtc.NewTrackLocalStaticSample(
-			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: Rate}, "audio-"+string(party), string(party))
+		tr, err := webrtc.NewTrackLocalStaticSample(capability, "audio-"+string(party), string(party))
 		if err != nil {
 			pc.Close()
 			return nil, fmt.Errorf("whipclient: track: %w", err)
@@ -170,6 +181,12 @@ func (pub *Publisher) Call() string { return pub.call }
 func (pub *Publisher) WriteFrame(i int, pcm []int16) error {
 	pub.ulaw = codec.EncodeULaw(pub.ulaw[:0], pcm)
 	return pub.tracks[i].WriteSample(media.Sample{Data: pub.ulaw, Duration: 20 * time.Millisecond})
+}
+
+// WritePacket sends one encoded packet of dur on track i, as it is (an Opus packet for
+// Codec "opus").
+func (pub *Publisher) WritePacket(i int, payload []byte, dur time.Duration) error {
+	return pub.tracks[i].WriteSample(media.Sample{Data: payload, Duration: dur})
 }
 
 // Close hangs up: DELETE on the session, then closes the peer connection.

@@ -18,17 +18,24 @@ var ErrWAV = errors.New("unusable WAV file")
 // LoadWAV reads a PCM WAV file (8–32-bit integer, mono or stereo, any common rate) and
 // returns its channels resampled to Rate: mono is the customer; stereo is customer (left)
 // and agent (right).
-func LoadWAV(path string) ([][]int16, error) {
+func LoadWAV(path string) ([][]int16, error) { return LoadWAVAt(path, Rate) }
+
+// LoadWAVAt is LoadWAV resampling to rate Hz instead (e.g. 16 kHz audio for an Opus
+// encoder); channels are padded to whole 20 ms frames at that rate.
+func LoadWAVAt(path string, rate int) ([][]int16, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadWAV(f)
+	return ReadWAVAt(f, rate)
 }
 
 // ReadWAV is LoadWAV on an open file.
-func ReadWAV(r io.ReadSeeker) (chans [][]int16, err error) {
+func ReadWAV(r io.ReadSeeker) ([][]int16, error) { return ReadWAVAt(r, Rate) }
+
+// ReadWAVAt is LoadWAVAt on an open file.
+func ReadWAVAt(r io.ReadSeeker, to int) (chans [][]int16, err error) {
 	defer func() { // the WAV decoder is third-party code reading untrusted bytes
 		if p := recover(); p != nil {
 			chans, err = nil, fmt.Errorf("whipclient: wav: decoder panic (%v): %w", p, ErrWAV)
@@ -55,10 +62,10 @@ func ReadWAV(r io.ReadSeeker) (chans [][]int16, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("whipclient: wav: %v: %w", err, ErrWAV)
 	}
-	return deinterleave(buf, nch, rate, bits)
+	return deinterleave(buf, nch, rate, bits, to)
 }
 
-func deinterleave(buf *audio.IntBuffer, nch, rate, bits int) ([][]int16, error) {
+func deinterleave(buf *audio.IntBuffer, nch, rate, bits, to int) ([][]int16, error) {
 	n := len(buf.Data) / nch
 	shift := bits - 16
 	out := make([][]int16, nch)
@@ -74,15 +81,15 @@ func deinterleave(buf *audio.IntBuffer, nch, rate, bits int) ([][]int16, error) 
 			}
 			raw[i] = int16(max(-32768, min(32767, v)))
 		}
-		if rate == Rate {
+		if rate == to {
 			out[c] = raw
 			continue
 		}
-		rs, err := dsp.NewResampler(rate, Rate)
+		rs, err := dsp.NewResampler(rate, to)
 		if err != nil {
 			return nil, fmt.Errorf("whipclient: wav: %w", err)
 		}
-		fl := rs.Process(make([]float32, 0, n*Rate/rate+64), raw)
+		fl := rs.Process(make([]float32, 0, n*to/rate+64), raw)
 		ch := make([]int16, len(fl))
 		for i, x := range fl {
 			ch[i] = int16(max(-32768, min(32767, x*32768)))
@@ -90,9 +97,10 @@ func deinterleave(buf *audio.IntBuffer, nch, rate, bits int) ([][]int16, error) 
 		out[c] = ch
 	}
 	// Pad to whole 20 ms frames.
+	frame := to / 50
 	for c := range out {
-		if r := len(out[c]) % FrameSamples; r != 0 {
-			out[c] = append(out[c], make([]int16, FrameSamples-r)...)
+		if r := len(out[c]) % frame; r != 0 {
+			out[c] = append(out[c], make([]int16, frame-r)...)
 		}
 	}
 	return out, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -72,35 +73,64 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	api, err := NewAPI(APIConfig{UDPPortMin: cfg.UDPPortMin, UDPPortMax: cfg.UDPPortMax, NAT1To1IPs: cfg.NAT1To1IPs,
+		Loopback: cfg.Loopback})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, api: api, log: cfg.Log, sessions: map[string]*session{}, perCall: map[string]int{}}, nil
+}
+
+// APIConfig holds the ICE settings of the WebRTC API (see Config).
+type APIConfig struct {
+	UDPPortMin, UDPPortMax uint16
+	NAT1To1IPs             []string
+	Loopback               bool
+}
+
+// NewAPI builds the WebRTC API every WHIP session is made with: the codecs (Opus, PCMU,
+// PCMA), the interceptors and the ICE settings. The transport floor (cmd/undertone-floor)
+// is built with it too, so a benchmark against the floor compares like with like.
+//
+// Interceptors: a WHIP session only receives audio, so of pion's defaults it keeps the
+// receiver reports alone — RTCP RR every second, which senders use for loss-based
+// bitrate and FEC adaptation (Opus) and as a sign of life. Left out, each costing work
+// per packet or a timer per peer with nothing to do here: TWCC feedback (send-side
+// bandwidth estimation, which an audio-only sender does not need; ~10 RTCP packets a
+// second per peer and a header extension parsed on every packet), sender reports (no
+// local tracks), the stats recorder (nothing calls GetStats), NACK (pion negotiates it
+// for video only: a no-op layer on audio) and the simulcast header extensions (video).
+func NewAPI(c APIConfig) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
+	for _, codec := range []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
 	} {
-		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
-			return nil, fmt.Errorf("whip: register %s: %w", c.MimeType, err)
+		if err := m.RegisterCodec(codec, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("whip: register %s: %w", codec.MimeType, err)
 		}
 	}
 	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		return nil, fmt.Errorf("whip: interceptors: %w", err)
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("whip: receiver reports: %w", err)
 	}
+	ir.Add(rr)
 	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(cfg.Loopback)
+	se.SetIncludeLoopbackCandidate(c.Loopback)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	if cfg.UDPPortMin != 0 || cfg.UDPPortMax != 0 {
-		if err := se.SetEphemeralUDPPortRange(cfg.UDPPortMin, cfg.UDPPortMax); err != nil {
+	if c.UDPPortMin != 0 || c.UDPPortMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(c.UDPPortMin, c.UDPPortMax); err != nil {
 			return nil, fmt.Errorf("whip: udp port range: %w", err)
 		}
 	}
-	if len(cfg.NAT1To1IPs) > 0 {
-		se.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
+	if len(c.NAT1To1IPs) > 0 {
+		se.SetNAT1To1IPs(c.NAT1To1IPs, webrtc.ICECandidateTypeHost)
 	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	return &Server{cfg: cfg, api: api, log: cfg.Log, sessions: map[string]*session{}, perCall: map[string]int{}}, nil
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
 // OfferParams come from the WHIP request's query and the authenticated principal.
