@@ -320,6 +320,14 @@ func (c *Call) finish(reason string) {
 	if c.onRemoved != nil {
 		c.onRemoved(c)
 	}
+	// What the call held for analysis (per party: decoders, resamplers, emotion feature
+	// buffers; the call analyzers' state) is no longer needed once the summary is out.
+	// Others may keep the *Call a while (hint ratings during wrap-up emit on it): they
+	// must not keep all that with it — 10,000 ended calls once held 3 GB.
+	c.mu.Lock()
+	c.streams = map[event.Party]*Stream{}
+	c.mu.Unlock()
+	c.joiners = nil
 	close(c.done)
 }
 

@@ -143,6 +143,14 @@ func TestCallEndsOnceWithSummaryBeforeCallEnded(t *testing.T) {
 	if r.Live() != 0 {
 		t.Fatal("ended call still live")
 	}
+	// Whoever keeps the ended *Call (hint ratings emit on it during wrap-up) does not keep
+	// its streams' analysis state with it.
+	c.mu.Lock()
+	held := len(c.streams)
+	c.mu.Unlock()
+	if held != 0 || c.joiners != nil {
+		t.Errorf("ended call still holds %d streams", held)
+	}
 }
 
 func TestCallEndsWhenAllPartiesLeave(t *testing.T) {
