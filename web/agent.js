@@ -140,7 +140,11 @@ function short(ev) {
   switch (ev.type) {
     case 'call.started': return (d.source || '') + (d.parties ? ' · ' + d.parties.join(', ') : '');
     case 'call.ended': return (d.reason || '') + (d.summary ? ' · ' + fmtSeconds(d.summary.duration_s) : '');
-    case 'emotion': return `${t('emo.' + d.top)} ${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
+    case 'emotion': {
+      const head = d.headline || d.top;
+      const p = (d.probs || {})[head];
+      return `${t('emo.' + head)}${head === 'unsure' || p == null ? '' : ' ' + Math.round(p * 100) + ' %'} · ${t('ag.arousal')} ${sign(d.arousal)} · ${t('ag.valence')} ${sign(d.valence)}`;
+    }
     case 'transcript': return d.text || '';
     case 'intent': return `${d.abstained ? '(' + d.intent + ')' : d.intent} ${Math.round((d.confidence || 0) * 100)} %` +
       ((d.needs || []).length ? ' · ' + d.needs.map((n) => n.id).join(', ') : '') + ((d.evidence || []).length ? ' · “' + d.evidence.join(' ') + '”' : '');

@@ -55,12 +55,17 @@ export function createAssist({ callID, readonly }) {
     const d = emo[party].d;
     if (!d) return;
     const root = $(`#p-${party} [data-role="emotion"]`);
-    root.dataset.top = d.top || '';
+    // The headline changes only on evidence and says "unsure" when no class is confidently
+    // ahead; arousal (absolute) is the primary cue, with its change against the caller's calm.
+    const head = d.headline || d.top || '';
+    root.dataset.top = head;
+    root.dataset.arousal = d.arousal >= 0.4 ? 'high' : (d.arousal >= 0 ? 'raised' : 'calm');
     const label = root.querySelector('[data-role="emo-label"]');
     label.removeAttribute('data-i18n'); // the placeholder's key must not overwrite the estimate on a language switch
-    label.textContent = t('emo.' + d.top);
-    root.querySelector('[data-role="emo-conf"]').textContent =
-      `${Math.round((d.confidence || 0) * 100)} % · ${t('ag.arousal')} ${signed(d.arousal)} · ${t('ag.valence')} ${signed(d.valence)}`;
+    label.textContent = t('emo.' + head);
+    const p = (d.probs || {})[head];
+    root.querySelector('[data-role="emo-conf"]').textContent = (head === 'unsure' || p == null ? '' : `${Math.round(p * 100)} % · `) +
+      `${t('ag.arousal')} ${signed(d.arousal)} · ${t('ag.valence')} ${signed(d.valence)}`;
     const b = d.baseline || {};
     const base = root.querySelector('[data-role="emo-base"]');
     if (!b.n) {
@@ -69,8 +74,8 @@ export function createAssist({ callID, readonly }) {
     } else {
       const dir = b.arousal > 0.1 ? 'up' : (b.arousal < -0.1 ? 'down' : 'flat');
       base.dataset.dir = dir;
-      base.textContent = `${t('ag.base.' + dir)} · ${t('ag.arousal')} ${signed(b.arousal)}, ${t('ag.valence')} ${signed(b.valence)} ` +
-        `(${t('ag.base.n').replace('{n}', b.n)})`;
+      base.textContent = `${t('ag.base.' + dir)} · ${t('ag.arousal')} ${signed(b.arousal)} (${t('ag.base.calm')} ${signed(b.level)}), ` +
+        `${t('ag.valence')} ${signed(b.valence)} (${t('ag.base.n').replace('{n}', b.n)})`;
     }
   }
 

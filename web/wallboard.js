@@ -148,6 +148,7 @@ function reason(r) {
   const m = /^negative emotion \((\w+)\)/.exec(r);
   if (m) return t('why.negative') + ' (' + t('emo.' + m[1]) + ')';
   if (r.startsWith('arousal above')) return t('why.arousal');
+  if (r.startsWith('high arousal')) return t('why.higharousal');
   if (r.startsWith('getting worse')) return t('why.trend');
   if (r.startsWith('escalation')) return t('why.alerts');
   if (r.startsWith('long silence')) return t('why.silence');
@@ -213,7 +214,8 @@ function fillRow(c, rank) {
     el('span', { class: 'riskbar', 'aria-hidden': 'true' }, el('span', { style: `width:${Math.round(c.risk * 100)}%` })));
   c.cells.why.textContent = c.reasons.map(reason).join(' · ') || '–';
   const cu = s.customer;
-  c.cells.cust.textContent = cu ? `${t('emo.' + cu.top)} ${Math.round((cu.confidence || 0) * 100)} %` : '–';
+  c.cells.cust.textContent = cu ? `${t('emo.' + cu.top)}${cu.top === 'unsure' ? '' : ' ' + Math.round((cu.confidence || 0) * 100) + ' %'}` +
+    ` · ${t('ag.arousal')} ${(cu.arousal >= 0 ? '+' : '−') + Math.abs(cu.arousal || 0).toFixed(2)}` : '–';
   c.cells.silence.textContent = s.silence_s ? s.silence_s.toFixed(0) + ' s' : '–';
   c.cells.alerts.textContent = String(c.alerts);
   c.cells.hints.textContent = String(c.hints);
