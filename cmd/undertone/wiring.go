@@ -76,6 +76,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*components
 		return nil, fmt.Errorf("emotion model: %w", err)
 	}
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
+	log.Info("emotion model trained on", "corpora", em.Card.Corpus, "licence", em.Card.Licence, "date", em.Card.Date)
 	he, err := hintEngine(cfg.HintPlaybooks, cfg.Language)
 	if err != nil {
 		st.Close()
