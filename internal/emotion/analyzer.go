@@ -217,7 +217,7 @@ func (a *Analyzer) score(emit call.Emitter, kind string, start, end time.Duratio
 	a.smoothA = w*p.Arousal + (1-w)*a.smoothA
 	a.m.finish(&s)
 	s.Arousal = a.smoothA
-	a.head.update(&s.Probs)
+	a.head.update(&p.Probs) // the headline accumulates its own evidence from each estimate
 	var bd event.BaselineDelta
 	if a.base != nil {
 		bd.Arousal, bd.Valence = a.base.Delta(s)

@@ -95,8 +95,8 @@ func readAblation(path string) ([]AblationRow, error) {
 var ablationKeys = []struct{ key, test, res string }{
 	{"cv clean", "cv", "clean/off"}, {"cv clean +bl", "cv", "clean/on"},
 	{"cv tel", "cv", "phone-eval/off"}, {"cv tel +bl", "cv", "phone-eval/on"},
-	{"statement", "statement", "clean/off"}, {"intensity", "intensity", "clean/off"},
-	{"sex", "sex", "clean/off"}, {"sex tel", "sex", "phone-eval/off"},
+	{"statement", "statement", "clean/off"}, {"intensity", "intensity", "clean/off"}, {"intensity +bl", "intensity", "clean/on"},
+	{"sex", "sex", "clean/off"}, {"sex +bl", "sex", "clean/on"}, {"sex tel", "sex", "phone-eval/off"},
 	{"amr-nb", "cv", "amr-nb/off"}, {"babble", "cv", "babble/off"}, {"1 s", "cv", "short/off"},
 	{"AUC cv", "cv", "clean/off"}, {"AUC babble", "cv", "babble/off"}, {"AUC sex tel", "sex", "phone-eval/off"},
 }

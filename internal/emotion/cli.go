@@ -45,6 +45,7 @@ type cliOpts struct {
 	ablation  string
 	row       string
 	codecs    string
+	relOnly   string
 }
 
 func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) {
@@ -74,6 +75,7 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 	fs.IntVar(&o.orders, "orders", d.Orders, "train: shuffled orders per speaker stream for the relative head")
 	fs.StringVar(&o.licence, "licence", "", "train: licence of the training corpora when a corpus folder has no LICENCE file and is not a known corpus")
 	fs.StringVar(&o.ablation, "ablation", "", "train: JSON-lines file of ablation rows (from --row) to carry into the card")
+	fs.StringVar(&o.relOnly, "speaker-relative", "", "train: comma-separated groups of speaker-dependent functionals used only relative to the caller's baseline: pitch, formants")
 	fs.StringVar(&o.codecs, "codecs", "all", "all: use opus-tools (augmentation) and sox AMR-NB (held-out test) when installed; builtin: G.711 only (reproducible anywhere)")
 	fs.StringVar(&o.row, "row", "", "train: with --transfer, end the output with one ablation row named ROW as a JSON line")
 	if err := fs.Parse(args); err != nil {
@@ -84,6 +86,11 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 	}
 	if len(o.corpora) == 0 {
 		return nil, fmt.Errorf("emotion %s: at least one --corpus is needed: %w", name, ErrUsage)
+	}
+	for _, g := range strings.Split(o.relOnly, ",") {
+		if g != "" && g != "pitch" && g != "formants" {
+			return nil, fmt.Errorf("emotion %s: --speaker-relative %q, want pitch and/or formants: %w", name, g, ErrUsage)
+		}
 	}
 	for flagName, v := range map[string][2]string{"baseline": {o.baseline, "on off"}, "calm-gate": {o.calmGate, "on off"},
 		"aug": {o.aug, "chain v1 none"}, "band": {o.band, "wide phone"}, "codecs": {o.codecs, "all builtin"}} {
@@ -109,6 +116,9 @@ func (o *cliOpts) params() TrainParams {
 		p.Band = BandPhone
 	}
 	p.NoCalmGate = o.calmGate == "off"
+	if o.relOnly != "" {
+		p.SpeakerRelative = strings.Split(o.relOnly, ",")
+	}
 	return p
 }
 
@@ -252,7 +262,7 @@ func trainNotes(p TrainParams, opus bool, skipped []string) []string {
 	n := []string{
 		"labels: calm→neutral; disgust, surprised, boredom not trained or scored as classes (their audio feeds the baseline; surprised counts as high arousal for the arousal head)",
 		aug, band,
-		"level: every functional is level-invariant except level_db (median active dBFS), which enters only relative to the caller's baseline",
+		relNote(p),
 		classifierNote(p), gate,
 		"arousal: a class-balanced logistic head, high (angry, happy, fearful, surprised) vs low (neutral, calm, sad), on the absolute features only; arousal = 2·p(high) − 1; valence: Σ p(class)·circumplex valence of the class",
 		"evaluation telephone channel (phone-eval): 300–3400 Hz, 8 kHz G.711 µ-law, −12 dB, white noise 25 dB SNR; held out of training: AMR-NB 4.75 kbit/s (amr-nb), four-talker babble at 10 dB SNR before that channel (babble), 1 s clips (short)",
@@ -261,6 +271,14 @@ func trainNotes(p TrainParams, opus bool, skipped []string) []string {
 		n = append(n, "not run: "+s)
 	}
 	return n
+}
+
+func relNote(p TrainParams) string {
+	s := "level: every functional is level-invariant except level_db (median active dBFS), which enters only relative to the caller's baseline"
+	if len(p.SpeakerRelative) > 0 {
+		s += "; so do the speaker-dependent " + strings.Join(p.SpeakerRelative, " and ") + " levels (means and percentiles; their spread, slopes and deltas enter as they are)"
+	}
+	return s
 }
 
 func corpusNames(dirs []string) []string {
@@ -416,14 +434,14 @@ func classifierNote(p TrainParams) string {
 	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS ≤ %d iterations, on standardised functionals z; an absolute head (baseline off) and a baseline-relative head on [z, %s] with the caller's baseline built in training exactly as in a call (%d shuffled order(s) per speaker and rendering); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, rel, p.Orders)
 }
 
-// cardArgs drops the flags that do not change the model (workers, cache, ablation file)
+// cardArgs drops the flags that do not change the model (workers, cache, ablation rows)
 // from the command recorded in the card.
 func cardArgs(args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if name == "jobs" || name == "cache" {
+		if name == "jobs" || name == "cache" || name == "ablation" || name == "row" {
 			if !strings.Contains(a, "=") {
 				i++
 			}

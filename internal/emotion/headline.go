@@ -10,6 +10,10 @@ type HeadlineConfig struct {
 	DropAt float64 // a shown class stays while it keeps at least this (default 0.35)
 	Margin float64 // a new class must lead the shown one by this much (default 0.15)
 	Hold   int     // consecutive events that must agree before the headline changes (default 2)
+	// Evidence is the memory of the headline in events: it decides on an exponential
+	// moving average of the calibrated class probabilities with weight 1/Evidence per
+	// event, starting from uniform (default 3).
+	Evidence float64
 }
 
 func (c HeadlineConfig) withDefaults() HeadlineConfig {
@@ -25,29 +29,44 @@ func (c HeadlineConfig) withDefaults() HeadlineConfig {
 	if c.Hold <= 0 {
 		c.Hold = 2
 	}
+	if c.Evidence < 1 {
+		c.Evidence = 3
+	}
 	return c
 }
 
 // headline is the hysteresis on the class shown to an agent: it changes only on evidence.
-// Each event proposes a state — the top class when it is confident (≥ ShowAt) and, if
-// another class is shown, leads it by Margin; else the shown class while it holds DropAt;
-// else unsure — and the headline moves to a proposed state only after Hold consecutive
-// events propose it. A class that flickers around the top therefore never reaches the
-// headline, and one estimate cannot flip it. (A Schmitt trigger with a debounce, on
-// calibrated probabilities.)
+// The evidence is an exponential moving average of the events' calibrated probabilities
+// (weight 1/Evidence, from uniform). Each event proposes a state from it — the top class
+// when it is confident (≥ ShowAt) and, if another class is shown, leads it by Margin;
+// else the shown class while it holds DropAt; else unsure — and the headline moves to a
+// proposed state only after Hold consecutive events propose it. A class that flickers
+// around the top therefore never reaches the headline, one estimate cannot flip it, and
+// a model that keeps changing its mind reads "unsure". (A Schmitt trigger with a
+// debounce, on accumulated calibrated evidence.)
 type headline struct {
 	cfg   HeadlineConfig
+	ev    [NumClasses]float64
 	cur   int // shown class, −1 unsure
 	cand  int
 	count int
 }
 
 func newHeadline(cfg HeadlineConfig) headline {
-	return headline{cfg: cfg.withDefaults(), cur: -1, cand: -1}
+	h := headline{cfg: cfg.withDefaults(), cur: -1, cand: -1}
+	for c := range h.ev {
+		h.ev[c] = 1.0 / NumClasses
+	}
+	return h
 }
 
 // update takes the next event's probabilities and returns the class shown (−1: unsure).
-func (h *headline) update(p *[NumClasses]float64) int {
+func (h *headline) update(q *[NumClasses]float64) int {
+	w := 1 / h.cfg.Evidence
+	for c := range h.ev {
+		h.ev[c] = w*q[c] + (1-w)*h.ev[c]
+	}
+	p := &h.ev
 	top := 0
 	for c, q := range p {
 		if q > p[top] {

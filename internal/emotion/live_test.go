@@ -74,9 +74,9 @@ func TestBaselineMovesSlowly(t *testing.T) {
 }
 
 // The headline needs Hold agreeing events to change, a margin to switch class, and says
-// unsure when nothing is confident.
+// unsure when nothing is confident (Evidence 1: the hysteresis alone, no accumulation).
 func TestHeadlineHysteresis(t *testing.T) {
-	h := newHeadline(HeadlineConfig{})
+	h := newHeadline(HeadlineConfig{Evidence: 1})
 	p := func(c ...float64) *[NumClasses]float64 {
 		var a [NumClasses]float64
 		copy(a[:], c)
@@ -102,8 +102,34 @@ func TestHeadlineHysteresis(t *testing.T) {
 	}
 }
 
+// Evidence accumulates: a steady class is shown after a few estimates, a model that
+// changes its mind every estimate — even confidently — is shown as unsure, and a near-tie
+// that flips every event (the v1 "angry, happy, angry" headline) never moves it.
+func TestHeadlineEvidence(t *testing.T) {
+	h := newHeadline(HeadlineConfig{})
+	var angry, happy [NumClasses]float64
+	angry[1], angry[2], angry[0] = 0.75, 0.15, 0.1
+	happy[2], happy[1], happy[0] = 0.75, 0.15, 0.1
+	n := 0
+	for h.update(&angry) != 1 {
+		if n++; n > 4 {
+			t.Fatalf("a steady angry estimate not shown after %d events (evidence %v)", n, h.ev)
+		}
+	}
+	h = newHeadline(HeadlineConfig{})
+	for i := range 40 {
+		p := &angry
+		if i%2 == 1 {
+			p = &happy
+		}
+		if got := h.update(p); got != -1 {
+			t.Fatalf("event %d: alternating confident estimates shown as %d", i, got)
+		}
+	}
+}
+
 // Whatever the model does, the headline changes at most once per Hold events; on a
-// near-tie that flips every event (the v1 "angry, happy, angry" headline) it never moves.
+// near-tie that flips every event it never moves.
 func TestHeadlineFlipBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	h := newHeadline(HeadlineConfig{})
@@ -129,9 +155,9 @@ func TestHeadlineFlipBound(t *testing.T) {
 
 // Replayed through the live analyzer: a calm opening, then a long stretch of the same
 // speaker's angry speech. The baseline learns from the calm opening only, the change
-// against it stays high to the end, and — after the two utterances that smoothing and
-// the headline's hysteresis take to follow the change — the headline is angry and never
-// drifts to another class.
+// against it stays high to the end, and — after the few utterances (at most four) that
+// smoothing and the headline's evidence take to follow the change — the headline is
+// angry and never drifts to another class.
 func TestAnalyzerSustainedAngerStaysAngry(t *testing.T) {
 	m := testModel(t)
 	var x []float32
@@ -166,7 +192,7 @@ func TestAnalyzerSustainedAngerStaysAngry(t *testing.T) {
 		if e.Baseline.N > nCalm {
 			t.Fatalf("angry utterance %d taught the baseline (n %d > %d calm)", i, e.Baseline.N, nCalm)
 		}
-		if i < 2 {
+		if i < 4 {
 			continue
 		}
 		if e.Arousal < 0.3 || e.Baseline.Arousal < 0.5 {
@@ -176,8 +202,8 @@ func TestAnalyzerSustainedAngerStaysAngry(t *testing.T) {
 			t.Errorf("angry utterance %d headlined %q", i, e.Headline)
 		}
 	}
-	if last := angry[len(angry)-1]; last.Baseline.Arousal < angry[2].Baseline.Arousal-0.1 {
-		t.Errorf("the change against the baseline decayed: %+v (third: %+v)", last, angry[2])
+	if last := angry[len(angry)-1]; last.Baseline.Arousal < angry[4].Baseline.Arousal-0.1 {
+		t.Errorf("the change against the baseline decayed: %+v (fifth: %+v)", last, angry[4])
 	}
 }
 

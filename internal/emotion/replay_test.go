@@ -62,10 +62,10 @@ func TestReplayedSustainedAngerKeepsRiskHigh(t *testing.T) {
 			next++
 		}
 		wb.Tick(time.Duration(sec)*time.Second, out)
-		if len(out.got) == 0 || out.got[len(out.got)-1].Elapsed != float64(sec) {
+		if len(out.got) == 0 {
 			continue
 		}
-		st := out.got[len(out.got)-1]
+		st := out.got[len(out.got)-1] // what the wallboard shows this second
 		switch {
 		case float64(sec) < angryFrom && st.Customer != nil:
 			calmMax = max(calmMax, st.Risk)
@@ -80,7 +80,7 @@ func TestReplayedSustainedAngerKeepsRiskHigh(t *testing.T) {
 		t.Logf("%3d s risk %.2f %v (%s)", sec, st.Risk, st.Reasons, cust)
 	}
 	if nAngry < 25 {
-		t.Fatalf("only %d statuses during the shouting", nAngry)
+		t.Fatalf("only %d seconds of shouting scored", nAngry)
 	}
 	if calmMax > 0.3 {
 		t.Errorf("risk rose to %.2f while the caller was calm", calmMax)

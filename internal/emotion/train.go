@@ -23,8 +23,12 @@ type TrainParams struct {
 	AugV1          bool    // ablation: one v1 telephone copy instead of the chain
 	Band           string  // front end: BandWide or BandPhone
 	ArousalL2      float64 // L2 penalty of the arousal head
-	dropLevel      bool    // experiments: ignore the absolute level entirely
-	Seed           int64
+	// SpeakerRelative names groups of speaker-dependent functionals that, like the level,
+	// enter only relative to the caller's baseline: "pitch" (F0 mean and percentiles) and
+	// "formants" (F1–F3 means and percentiles). Their spread, slopes and deltas stay.
+	SpeakerRelative []string
+	dropLevel       bool // experiments: ignore the absolute level entirely
+	Seed            int64
 }
 
 // DefaultTrainParams are the settings used for the shipped model.
@@ -87,7 +91,7 @@ func fit(samples []sample, p TrainParams) *Model {
 		Features: features.FunctionalNames(), BaselinePrior: p.BaselinePrior,
 		BaselineScale: p.BaselineScale, Band: p.Band,
 		Calm: p.Calm, BaselineWindow: math.Max(p.BaselineWindow, 1),
-		RelativeOnly: []string{features.LevelFunctional},
+		RelativeOnly: relativeOnly(p.SpeakerRelative),
 		// Circumplex coordinates (arousal, valence) per class.
 		Arousal: []float64{-0.3, 0.9, 0.6, -0.7, 0.8},
 		Valence: []float64{0.1, -0.7, 0.8, -0.7, -0.6},
@@ -171,6 +175,21 @@ func fit(samples []sample, p TrainParams) *Model {
 	h := trainSoftmax(X, y, p)
 	m.Relative = &h
 	return m
+}
+
+// relativeOnly lists the functionals that enter only relative to the baseline: the level
+// always, plus the named speaker-dependent groups.
+func relativeOnly(groups []string) []string {
+	out := []string{features.LevelFunctional}
+	lld := map[string][]string{"pitch": {"f0_st"}, "formants": {"f1", "f2", "f3"}}
+	for _, g := range groups {
+		for _, l := range lld[g] {
+			for _, f := range []string{"mean", "p10", "p50", "p90"} {
+				out = append(out, l+"_"+f)
+			}
+		}
+	}
+	return out
 }
 
 // trainBinary fits class-balanced logistic regression with an L2 penalty by L-BFGS.
