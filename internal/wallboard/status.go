@@ -21,10 +21,12 @@ type Config struct {
 	AlertHalfLife time.Duration // how fast an alert's weight fades [60s]
 	Trend         int           // utterances in the trend window [3]
 	// Heat: the customer's held arousal. Arousal at or above HighArousal holds it (it
-	// cannot decay while arousal stays high); only speech below HighArousal lets it fall,
-	// by CoolRate of the gap per emotion event.
-	HighArousal float64 // [0.2]
-	CoolRate    float64 // [0.35]
+	// cannot decay while arousal stays high); only speech that has stayed below
+	// HighArousal for CalmFor of media time lets it fall, by CoolRate of the gap per
+	// emotion event — a calmer sentence in the middle of a tirade does not.
+	HighArousal float64       // [0.2]
+	CalmFor     time.Duration // [6s]
+	CoolRate    float64       // [0.35]
 	Now         func() time.Time
 }
 
@@ -44,6 +46,9 @@ func (c *Config) defaults() {
 	if c.HighArousal == 0 {
 		c.HighArousal = 0.2
 	}
+	if c.CalmFor <= 0 {
+		c.CalmFor = 6 * time.Second
+	}
 	if c.CoolRate <= 0 || c.CoolRate > 1 {
 		c.CoolRate = 0.35
 	}
@@ -55,7 +60,7 @@ func (c *Config) defaults() {
 // NewFactory returns the call analyzer factory of the wallboard stage.
 func NewFactory(cfg Config) call.CallAnalyzerFactory {
 	cfg.defaults()
-	return func(string) call.CallAnalyzer { return &tracker{cfg: cfg} }
+	return func(string) call.CallAnalyzer { return &tracker{cfg: cfg, calmSince: -1} }
 }
 
 type tracker struct {
@@ -72,6 +77,7 @@ type tracker struct {
 	elapsed   time.Duration
 	heat      float64 // the customer's held arousal, −1..1 (see Config.HighArousal)
 	heated    bool    // heat has been set by a first emotion event
+	calmSince float64 // media time the customer's arousal fell below HighArousal; <0: not calm
 }
 
 func idx(p event.Party) int {
@@ -136,7 +142,7 @@ func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
 		t.st.AgentP = ps
 		return
 	}
-	t.warm(d.Arousal)
+	t.warm(d.Arousal, d.End)
 	if d.Kind == event.EmotionUtterance {
 		t.negHist = append(t.negHist, ps.Negative)
 		if len(t.negHist) > t.cfg.Trend {
@@ -149,18 +155,24 @@ func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
 	t.st.Customer = ps
 }
 
-// warm updates the held arousal with the customer's latest (absolute, smoothed) arousal:
-// it rises at once, holds while arousal stays at or above HighArousal, and falls towards
-// the current arousal only while the customer sounds calmer than that — never merely
-// because time passes or the caller's own baseline has moved.
-func (t *tracker) warm(a float64) {
+// warm updates the held arousal with the customer's latest (absolute, smoothed) arousal
+// at media time end: it rises at once, holds while arousal stays at or above HighArousal,
+// and falls towards the current arousal only once the customer has sounded calmer than
+// that for CalmFor — never merely because time passes, the model wavered for a sentence,
+// or the caller's own baseline moved.
+func (t *tracker) warm(a, end float64) {
 	switch {
 	case !t.heated || a >= t.heat:
-		t.heat, t.heated = a, true
+		t.heat, t.heated, t.calmSince = a, true, -1
 	case a >= t.cfg.HighArousal:
-		// still high: hold
+		t.calmSince = -1 // still high: hold
 	default:
-		t.heat += t.cfg.CoolRate * (a - t.heat)
+		if t.calmSince < 0 {
+			t.calmSince = end
+		}
+		if end-t.calmSince >= t.cfg.CalmFor.Seconds() {
+			t.heat += t.cfg.CoolRate * (a - t.heat)
+		}
 	}
 }
 

@@ -83,6 +83,7 @@ func TestRiskCannotDecayWhileArousalStaysHigh(t *testing.T) {
 	a := NewFactory(Config{})("c1")
 	out := &collect{}
 	ev := func(tsec float64, d event.EmotionData) {
+		d.End = tsec
 		a.Event(&event.Event{Type: event.Emotion, Party: event.Customer, T: tsec, Data: &d}, out)
 	}
 	last := func(el time.Duration) event.StatusData {
@@ -103,11 +104,15 @@ func TestRiskCannotDecayWhileArousalStaysHigh(t *testing.T) {
 	if r := last(10 * time.Second); r.Risk > 0.2 {
 		t.Fatalf("calm start: risk %.2f", r.Risk)
 	}
-	// 60 s of shouting, an event every 1.5 s.
+	// 60 s of shouting, an event every 1.5 s; the model hears two calmer sentences (4.5 s
+	// each) in the middle.
 	min := 1.0
 	for i := 0; i < 40; i++ {
 		tsec := 12 + 1.5*float64(i)
 		d := emo(0.6, 0.55, 0.45+0.4*float64(i%3)/2, 0.8*math.Max(0, 1-float64(i)/20))
+		if (i >= 12 && i < 15) || (i >= 28 && i < 31) {
+			d.Arousal = -0.35
+		}
 		if i%2 == 1 { // the class flips to happy: little "negative emotion" left
 			d.Probs = map[string]float64{"happy": 0.6, "angry": 0.25, "neutral": 0.15}
 			d.Top, d.Headline = "happy", "unsure"
@@ -121,9 +126,14 @@ func TestRiskCannotDecayWhileArousalStaysHigh(t *testing.T) {
 	if min < 0.6 {
 		t.Fatalf("risk fell to %.2f while the caller kept shouting", min)
 	}
-	// The caller calms down: risk falls within a few calm utterances.
+	// The caller calms down: risk falls once the calm has lasted CalmFor.
 	for i := 0; i < 6; i++ {
 		ev(75+3*float64(i), calm(75+3*float64(i)))
+		if i == 1 {
+			if r := last(79 * time.Second); r.Risk < 0.6 {
+				t.Fatalf("3 s of calm already lowered the risk to %.2f", r.Risk)
+			}
+		}
 	}
 	if r := last(95 * time.Second); r.Risk > 0.3 {
 		t.Fatalf("after calm speech risk is still %.2f: %+v", r.Risk, r)
