@@ -43,14 +43,21 @@ type AugParams struct {
 	opusAbsent bool
 }
 
-// DrawAug draws the parameters of one augmented copy; gainDB is the speaker's line level.
-func DrawAug(r *rand.Rand, gainDB float64, opus bool) AugParams {
+// DefaultPitchRange is the pitch perturbation of the chain, ± semitones.
+const DefaultPitchRange = 2.0
+
+// DrawAug draws the parameters of one augmented copy; gainDB is the speaker's line level,
+// pitchRange the ± semitones of the pitch perturbation (0: DefaultPitchRange).
+func DrawAug(r *rand.Rand, gainDB float64, opus bool, pitchRange float64) AugParams {
+	if pitchRange <= 0 {
+		pitchRange = DefaultPitchRange
+	}
 	p := AugParams{Pitch: 1, Tempo: 1, GainDB: gainDB, Line: "wide"}
 	if r.Float64() < 0.7 {
 		p.Crop = 1 + 5*r.Float64()
 	}
 	if r.Float64() < 0.6 {
-		p.Pitch = math.Exp2((r.Float64()*4 - 2) / 12)
+		p.Pitch = math.Exp2((r.Float64()*2 - 1) * pitchRange / 12)
 		p.Tempo = 0.85 + 0.3*r.Float64()
 	}
 	if r.Float64() < 0.35 {

@@ -109,7 +109,7 @@ func TestNoiseAndAGC(t *testing.T) {
 // The chain is reproducible from the seed, and a crop keeps about the asked length.
 func TestAugmentReproducibleAndCrops(t *testing.T) {
 	x := toF32(tone(150, 80000)) // 5 s
-	p := DrawAug(rand.New(rand.NewPCG(9, 9)), -10, false)
+	p := DrawAug(rand.New(rand.NewPCG(9, 9)), -10, false, 0)
 	a := Augment(x, p, rand.New(rand.NewPCG(5, 5)))
 	b := Augment(x, p, rand.New(rand.NewPCG(5, 5)))
 	if !slices.Equal(a, b) {

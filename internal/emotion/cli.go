@@ -46,6 +46,7 @@ type cliOpts struct {
 	row       string
 	codecs    string
 	relOnly   string
+	augPitch  float64
 }
 
 func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) {
@@ -70,6 +71,7 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 	fs.IntVar(&o.hidden, "hidden", d.Hidden, "train: tanh hidden units (0: logistic regression)")
 	fs.StringVar(&o.aug, "aug", "chain", "train: augmentation: chain, v1 (one telephone copy) or none")
 	fs.IntVar(&o.augCopies, "aug-copies", d.AugCopies, "train: augmented copies per file (--aug chain)")
+	fs.Float64Var(&o.augPitch, "aug-pitch", DefaultPitchRange, "train: ± semitones of the chain's pitch perturbation (with formants, by resampling)")
 	fs.StringVar(&o.band, "band", "wide", "train: front end: wide, or phone (300–3400 Hz band-pass before the features)")
 	fs.StringVar(&o.calmGate, "calm-gate", "on", "train: the baseline learns only from calm utterances: on|off")
 	fs.IntVar(&o.orders, "orders", d.Orders, "train: shuffled orders per speaker stream for the relative head")
@@ -105,7 +107,7 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 func (o *cliOpts) params() TrainParams {
 	p := DefaultTrainParams
 	p.Seed, p.L2, p.Hidden, p.Orders = o.seed, o.l2, o.hidden, o.orders
-	p.AugCopies = o.augCopies
+	p.AugCopies, p.AugPitch = o.augCopies, o.augPitch
 	switch o.aug {
 	case "v1":
 		p.AugV1 = true
@@ -175,7 +177,7 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.folds >= 2 {
 		evalConds = cvConds
 	}
-	xo := extractOpts{seed: o.seed, band: p.Band, jobs: o.jobs, cache: o.cache, external: o.codecs == "all"}
+	xo := extractOpts{seed: o.seed, band: p.Band, jobs: o.jobs, cache: o.cache, external: o.codecs == "all", augPitch: p.AugPitch}
 	d, err := loadDataset(ctx, items, p, evalConds, xo)
 	if err != nil {
 		return err
@@ -243,8 +245,8 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func trainNotes(p TrainParams, opus bool, skipped []string) []string {
-	aug := fmt.Sprintf("training audio: each file clean plus %d copies through the augmentation chain (1–6 s crops, pitch ±2 semitones and tempo ×0.85–1.15, synthetic rooms RT60 0.15–0.7 s, white/pink/brown noise 5–30 dB SNR, AGC, line: wideband, 300–3400 Hz, G.711 µ-law or A-law, %s; level −24…−3 dB per speaker)",
-		p.AugCopies, map[bool]string{true: "Opus 6–16 kbit/s (opus-tools)", false: "no Opus (--codecs builtin or opus-tools not installed: G.711 instead)"}[opus])
+	aug := fmt.Sprintf("training audio: each file clean plus %d copies through the augmentation chain (1–6 s crops, pitch and formants ±%g semitones by resampling, tempo ×0.85–1.15 by WSOLA, synthetic rooms RT60 0.15–0.7 s, white/pink/brown noise 5–30 dB SNR, AGC, line: wideband, 300–3400 Hz, G.711 µ-law or A-law, %s; level −24…−3 dB per speaker)",
+		p.AugCopies, p.AugPitch, map[bool]string{true: "Opus 6–16 kbit/s (opus-tools)", false: "no Opus (--codecs builtin or opus-tools not installed: G.711 instead)"}[opus])
 	switch {
 	case p.AugV1:
 		aug = "training audio: clean + one telephone-channel copy per file (300–3400 Hz band-pass, 8 kHz, G.711 µ-law, white noise 12–35 dB SNR per file, gain −24…−3 dB per speaker)"

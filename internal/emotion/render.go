@@ -62,6 +62,7 @@ type renderer struct {
 	seed  int64
 	band  string
 	opus  bool
+	pitch float64 // ± semitones of the augmentation's pitch perturbation
 }
 
 // fileSeed makes the channel of a file reproducible and independent of file order.
@@ -120,7 +121,7 @@ func (rd *renderer) audio(i int, c Condition) ([]float32, error) {
 		return toF32(cropActive(toF64(x), 1, r)), nil
 	case c >= Aug0:
 		gain := -24 + 21*g.Float64()
-		return Augment(x, DrawAug(r, gain, rd.opus), r), nil
+		return Augment(x, DrawAug(r, gain, rd.opus, rd.pitch), r), nil
 	}
 	return nil, fmt.Errorf("emotion: condition %v: %w", c, ErrUsage)
 }
@@ -194,8 +195,9 @@ type extractOpts struct {
 	seed     int64
 	band     string
 	jobs     int
-	cache    string // folder of the on-disk feature cache ("": none)
-	external bool   // use installed external codecs (Opus in the augmentation)
+	cache    string  // folder of the on-disk feature cache ("": none)
+	external bool    // use installed external codecs (Opus in the augmentation)
+	augPitch float64 // ± semitones of the augmentation's pitch perturbation (0: default)
 }
 
 // extractAll computes functionals of every item under c with o.jobs workers, using an
@@ -217,6 +219,9 @@ func extractAll(ctx context.Context, items []Item, c Condition, o extractOpts) (
 		if opus && c >= Aug0 {
 			codecs = "opus"
 		}
+		if c >= Aug0 && o.augPitch > 0 && o.augPitch != DefaultPitchRange {
+			codecs += fmt.Sprintf("-p%g", o.augPitch)
+		}
 		cachePath = filepath.Join(o.cache, fmt.Sprintf("%s-%s-a%d-%s-%s-%d-%x.gob", FeatureSet, band, augVersion, codecs, c, o.seed, h.Sum64()))
 		var cache [][]float64
 		if b, err := os.ReadFile(cachePath); err == nil && gob.NewDecoder(bytes.NewReader(b)).Decode(&cache) == nil && len(cache) == len(items) {
@@ -224,7 +229,7 @@ func extractAll(ctx context.Context, items []Item, c Condition, o extractOpts) (
 		}
 	}
 	band, jobs := o.band, o.jobs
-	rd := &renderer{items: items, seed: o.seed, band: band, opus: opus}
+	rd := &renderer{items: items, seed: o.seed, band: band, opus: opus, pitch: o.augPitch}
 	out := make([][]float64, len(items))
 	errs := make([]error, len(items))
 	next := make(chan int)
