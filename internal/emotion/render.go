@@ -219,8 +219,12 @@ func extractAll(ctx context.Context, items []Item, c Condition, o extractOpts) (
 		if opus && c >= Aug0 {
 			codecs = "opus"
 		}
-		if c >= Aug0 && o.augPitch > 0 && o.augPitch != DefaultPitchRange {
-			codecs += fmt.Sprintf("-p%g", o.augPitch)
+		if c >= Aug0 {
+			pr := o.augPitch
+			if pr <= 0 {
+				pr = DefaultPitchRange
+			}
+			codecs += fmt.Sprintf("-p%g", pr)
 		}
 		cachePath = filepath.Join(o.cache, fmt.Sprintf("%s-%s-a%d-%s-%s-%d-%x.gob", FeatureSet, band, augVersion, codecs, c, o.seed, h.Sum64()))
 		var cache [][]float64
