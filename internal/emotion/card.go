@@ -238,7 +238,7 @@ func renderCard(m *Model, file string) string {
 		b.WriteString("\n\nOutside RAVDESS the issue that asked for these tests (#13) measured format v1 of this model at UAR 0.48 clean / 0.44 telephone (arousal AUC 0.92) on a German acted corpus and 0.22 / 0.24 (4 classes, AUC 0.61) on in-the-wild short commands. Expect real calls to sit nearer those than the cv row.\n")
 	}
 	if len(c.Ablation) > 0 {
-		b.WriteString("\n## Ablation: what each change did\n\nUAR (five classes) unless the column says AUC (arousal); baseline off unless \"+bl\"; *sex* averages m→f and f→m; amr-nb, babble and 1 s are the cross-validation models on held-out conditions.\n\n| change |")
+		b.WriteString("\n## Ablation: what each change did\n\nUAR (five classes) unless the column says AUC (arousal); baseline off unless \"+bl\"; *sex* averages m→f and f→m; amr-nb, babble and 1 s are the cross-validation models on held-out conditions. Every row has the arousal head (v1 itself derived arousal from its class probabilities). The calm-only baseline costs \"+bl\" points on RAVDESS because RAVDESS gives each test speaker every emotion in equal measure, so a baseline of all their speech is a perfect speaker normaliser here — and the same baseline absorbs a caller's sustained anger in a real call. Differences of ±0.02 are within the noise of ~500 test utterances.\n\n| change |")
 		for _, k := range ablationKeys {
 			fmt.Fprintf(&b, " %s |", k.key)
 		}
