@@ -31,7 +31,7 @@ func TestReplayLangNeverReachesTheWrongRecogniser(t *testing.T) {
 	if out, err := exec.Command("espeak-ng", "-v", "nl", "-w", raw, "ik wil mijn abonnement opzeggen want het is de zoveelste keer").CombinedOutput(); err != nil {
 		t.Fatalf("espeak-ng: %v %s", err, out)
 	}
-	if out, err := exec.Command("sox", raw, "-r", "8000", "-c", "1", "-b", "16", wav, "pad", "0.5", "1").CombinedOutput(); err != nil {
+	if out, err := exec.Command("sox", "-R", raw, "-r", "8000", "-c", "1", "-b", "16", wav, "pad", "0.5", "1").CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v %s", err, out)
 	}
 	n := servertest.New(t, func(c *config.Config) { c.ASR = asr.PocketSphinx })

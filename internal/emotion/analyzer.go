@@ -20,6 +20,7 @@ type Config struct {
 	SmoothMin    float64       // weight of the newest estimate never falls below this (default 0.4)
 	NoBaseline   bool          // score without the per-caller baseline
 	Parties      []event.Party // parties to analyse; empty means all
+	Headline     HeadlineConfig
 }
 
 // DefaultConfig is the configuration the server runs with.
@@ -32,6 +33,7 @@ func DefaultConfig() Config {
 		WindowEvery:  time.Second,
 		SmoothTau:    3 * time.Second,
 		SmoothMin:    0.4,
+		Headline:     HeadlineConfig{}.withDefaults(),
 	}
 }
 
@@ -58,6 +60,7 @@ func (c Config) withDefaults() Config {
 	if c.SmoothMin <= 0 {
 		c.SmoothMin = d.SmoothMin
 	}
+	c.Headline = c.Headline.withDefaults()
 	return c
 }
 
@@ -101,6 +104,9 @@ type Analyzer struct {
 	sc    *Scorer
 	base  *Baseline
 	x     []float64
+	fe    *frontEnd // nil unless the model's front end is the telephone band
+	hb    []float32 // the filtered hop
+	head  headline
 
 	inUtt     bool
 	start     time.Duration // media time the utterance began
@@ -110,6 +116,7 @@ type Analyzer struct {
 	lastWin   int           // frame count at the last window event
 
 	smoothed [NumClasses]float64
+	smoothA  float64 // smoothed absolute arousal
 	lastEmit time.Duration
 	emitted  bool
 }
@@ -121,10 +128,14 @@ func NewAnalyzer(m *Model, cfg Config, p event.Party) *Analyzer {
 	cfg = cfg.withDefaults()
 	a := &Analyzer{
 		m: m, cfg: cfg, party: p,
-		ext: features.NewExtractor(),
-		buf: features.NewBuffer(frames(cfg.MaxUtterance) + frames(cfg.Hangover) + 1),
-		sc:  NewScorer(m),
-		x:   make([]float64, features.NumFunctionals),
+		ext:  features.NewExtractor(),
+		buf:  features.NewBuffer(frames(cfg.MaxUtterance) + frames(cfg.Hangover) + 1),
+		sc:   NewScorer(m),
+		x:    make([]float64, features.NumFunctionals),
+		head: newHeadline(cfg.Headline),
+	}
+	if m.Band == BandPhone {
+		a.fe, a.hb = newFrontEnd(), make([]float32, features.PitchWindow)
 	}
 	if !cfg.NoBaseline {
 		a.base = NewBaseline(m)
@@ -134,8 +145,13 @@ func NewAnalyzer(m *Model, cfg Config, p event.Party) *Analyzer {
 
 // Hop consumes one 10 ms hop.
 func (a *Analyzer) Hop(h *call.Hop, emit call.Emitter) {
+	samples := h.Samples
+	if a.fe != nil && len(samples) <= len(a.hb) {
+		a.fe.process(a.hb, samples)
+		samples = a.hb[:len(samples)]
+	}
 	if !a.inUtt && !h.Speech {
-		a.ext.Skip(h.Samples)
+		a.ext.Skip(samples)
 		return
 	}
 	if !a.inUtt {
@@ -144,7 +160,7 @@ func (a *Analyzer) Hop(h *call.Hop, emit call.Emitter) {
 		a.n, a.silence, a.lastWin = 0, 0, 0
 		a.buf.Reset()
 	}
-	a.buf.Push(a.ext.Hop(h.Samples))
+	a.buf.Push(a.ext.Hop(samples))
 	a.n++
 	if h.Speech {
 		a.silence = 0
@@ -180,18 +196,13 @@ func (a *Analyzer) finish(emit call.Emitter) {
 	a.score(emit, event.EmotionUtterance, a.start, a.lastSpeak, a.n)
 }
 
-// score computes functionals over the last `last` frames, predicts, updates the baseline
-// (utterances only), smooths and emits.
+// score computes functionals over the last `last` frames, predicts, smooths, updates the
+// headline and — for utterances only, and only when calm — the baseline, and emits.
 func (a *Analyzer) score(emit call.Emitter, kind string, start, end time.Duration, last int) {
 	if a.buf.Functionals(a.x, last) < minActive {
 		return
 	}
 	p, z := a.sc.Predict(a.x, a.base)
-	var dA, dV float64
-	n := 0
-	if a.base != nil {
-		n = a.base.N()
-	}
 	// Smooth: exponential in media time, never below SmoothMin for the newest estimate.
 	w := 1.0
 	if a.emitted {
@@ -203,10 +214,17 @@ func (a *Analyzer) score(emit call.Emitter, kind string, start, end time.Duratio
 		a.smoothed[c] = w*p.Probs[c] + (1-w)*a.smoothed[c]
 		s.Probs[c] = a.smoothed[c]
 	}
+	a.smoothA = w*p.Arousal + (1-w)*a.smoothA
 	a.m.finish(&s)
+	s.Arousal = a.smoothA
+	a.head.update(&p.Probs) // the headline accumulates its own evidence from each estimate
+	var bd event.BaselineDelta
 	if a.base != nil {
-		dA, dV = a.base.Delta(s)
+		bd.Arousal, bd.Valence = a.base.Delta(s)
+		bd.Level, _ = a.base.Level()
+		bd.N = a.base.N()
 		if kind == event.EmotionUtterance {
+			// The utterance's own (unsmoothed) arousal decides whether it is calm.
 			a.base.Update(z, p)
 		}
 	}
@@ -218,10 +236,11 @@ func (a *Analyzer) score(emit call.Emitter, kind string, start, end time.Duratio
 	emit.Emit(event.Emotion, a.party, end, &event.EmotionData{
 		Probs:      probs,
 		Top:        Classes[s.Top],
+		Headline:   a.head.name(),
 		Arousal:    round3(s.Arousal),
 		Valence:    round3(s.Valence),
 		Confidence: round3(s.Confidence),
-		Baseline:   event.BaselineDelta{Arousal: round3(dA), Valence: round3(dV), N: n},
+		Baseline:   event.BaselineDelta{Arousal: round3(bd.Arousal), Valence: round3(bd.Valence), Level: round3(bd.Level), N: bd.N},
 		Kind:       kind,
 		Start:      round3(start.Seconds()),
 		End:        round3(end.Seconds()),

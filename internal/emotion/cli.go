@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +26,7 @@ type cliOpts struct {
 	folds     int
 	model     string
 	telephone bool
+	condition string
 	json      bool
 	baseline  string
 	seed      int64
@@ -34,25 +35,51 @@ type cliOpts struct {
 	card      string
 	l2        float64
 	hidden    int
+	transfer  bool
+	aug       string
+	augCopies int
+	band      string
+	calmGate  string
+	orders    int
+	licence   string
+	ablation  string
+	row       string
+	codecs    string
+	relOnly   string
+	augPitch  float64
 }
 
 func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) {
 	o := &cliOpts{}
+	d := DefaultTrainParams
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Var(&o.corpora, "corpus", "corpus folder with manifest.csv and wav/ (repeatable)")
 	fs.StringVar(&o.out, "out", "", "train: write the model JSON here (and the card beside it as .md)")
 	fs.IntVar(&o.folds, "folds", 0, "train: speaker-grouped cross-validation folds to report first (0: none)")
+	fs.BoolVar(&o.transfer, "transfer", false, "train: with --folds, also run the transfer and stress tests (statement, intensity, sex, held-out codec and noise, 1 s clips)")
 	fs.StringVar(&o.model, "model", "", "eval: model file (default: the shipped model)")
-	fs.BoolVar(&o.telephone, "telephone", false, "eval: pass the audio through the simulated telephone channel")
+	fs.BoolVar(&o.telephone, "telephone", false, "eval: pass the audio through the simulated telephone channel (same as --condition phone-eval)")
+	fs.StringVar(&o.condition, "condition", "", "eval: clean, phone-eval, amr-nb, babble or short")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 	fs.StringVar(&o.baseline, "baseline", "on", "use the per-caller baseline: on|off")
 	fs.Int64Var(&o.seed, "seed", 1, "seed for folds, augmentation and stream order")
-	fs.IntVar(&o.jobs, "jobs", runtime.GOMAXPROCS(0), "feature-extraction workers")
+	fs.IntVar(&o.jobs, "jobs", runtime.GOMAXPROCS(0), "workers for feature extraction and fold fitting")
 	fs.StringVar(&o.cache, "cache", "", "folder to cache extracted features in (optional)")
 	fs.StringVar(&o.card, "card", "", "train: provenance card path (default: --out with .md)")
-	fs.Float64Var(&o.l2, "l2", DefaultTrainParams.L2, "train: L2 penalty")
-	fs.IntVar(&o.hidden, "hidden", DefaultTrainParams.Hidden, "train: tanh hidden units (0: logistic regression)")
+	fs.Float64Var(&o.l2, "l2", d.L2, "train: L2 penalty")
+	fs.IntVar(&o.hidden, "hidden", d.Hidden, "train: tanh hidden units (0: logistic regression)")
+	fs.StringVar(&o.aug, "aug", "chain", "train: augmentation: chain, v1 (one telephone copy) or none")
+	fs.IntVar(&o.augCopies, "aug-copies", d.AugCopies, "train: augmented copies per file (--aug chain)")
+	fs.Float64Var(&o.augPitch, "aug-pitch", DefaultPitchRange, "train: ± semitones of the chain's pitch perturbation (with formants, by resampling)")
+	fs.StringVar(&o.band, "band", "wide", "train: front end: wide, or phone (300–3400 Hz band-pass before the features)")
+	fs.StringVar(&o.calmGate, "calm-gate", "on", "train: the baseline learns only from calm utterances: on|off")
+	fs.IntVar(&o.orders, "orders", d.Orders, "train: shuffled orders per speaker stream for the relative head")
+	fs.StringVar(&o.licence, "licence", "", "train: licence of the training corpora when a corpus folder has no LICENCE file and is not a known corpus")
+	fs.StringVar(&o.ablation, "ablation", "", "train: JSON-lines file of ablation rows (from --row) to carry into the card")
+	fs.StringVar(&o.relOnly, "speaker-relative", "", "train: comma-separated groups of speaker-dependent functionals used only relative to the caller's baseline: pitch, formants")
+	fs.StringVar(&o.codecs, "codecs", "all", "all: use opus-tools (augmentation) and sox AMR-NB (held-out test) when installed; builtin: G.711 only (reproducible anywhere)")
+	fs.StringVar(&o.row, "row", "", "train: with --transfer, end the output with one ablation row named ROW as a JSON line")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("emotion %s: %w: %w", name, ErrUsage, err)
 	}
@@ -62,10 +89,39 @@ func parseFlags(name string, args []string, stdout io.Writer) (*cliOpts, error) 
 	if len(o.corpora) == 0 {
 		return nil, fmt.Errorf("emotion %s: at least one --corpus is needed: %w", name, ErrUsage)
 	}
-	if o.baseline != "on" && o.baseline != "off" {
-		return nil, fmt.Errorf("emotion %s: --baseline %q, want on or off: %w", name, o.baseline, ErrUsage)
+	for _, g := range strings.Split(o.relOnly, ",") {
+		if g != "" && g != "pitch" && g != "formants" {
+			return nil, fmt.Errorf("emotion %s: --speaker-relative %q, want pitch and/or formants: %w", name, g, ErrUsage)
+		}
+	}
+	for flagName, v := range map[string][2]string{"baseline": {o.baseline, "on off"}, "calm-gate": {o.calmGate, "on off"},
+		"aug": {o.aug, "chain v1 none"}, "band": {o.band, "wide phone"}, "codecs": {o.codecs, "all builtin"}} {
+		if !strings.Contains(" "+v[1]+" ", " "+v[0]+" ") {
+			return nil, fmt.Errorf("emotion %s: --%s %q, want one of %s: %w", name, flagName, v[0], v[1], ErrUsage)
+		}
 	}
 	return o, nil
+}
+
+// params are the training parameters the flags ask for.
+func (o *cliOpts) params() TrainParams {
+	p := DefaultTrainParams
+	p.Seed, p.L2, p.Hidden, p.Orders = o.seed, o.l2, o.hidden, o.orders
+	p.AugCopies, p.AugPitch = o.augCopies, o.augPitch
+	switch o.aug {
+	case "v1":
+		p.AugV1 = true
+	case "none":
+		p.AugCopies = 0
+	}
+	if o.band == "phone" {
+		p.Band = BandPhone
+	}
+	p.NoCalmGate = o.calmGate == "off"
+	if o.relOnly != "" {
+		p.SpeakerRelative = strings.Split(o.relOnly, ",")
+	}
+	return p
 }
 
 func readCorpora(dirs []string) ([]Item, error) {
@@ -80,18 +136,11 @@ func readCorpora(dirs []string) ([]Item, error) {
 	return all, nil
 }
 
-func makeSamples(items []Item, feats [][]float64, c Condition, labels func(string) int) []sample {
-	s := make([]sample, len(items))
-	for i, it := range items {
-		s[i] = sample{speaker: it.Speaker, class: labels(it.Label), x: feats[i], cond: c}
-	}
-	return s
-}
-
-// TrainCommand implements `undertone train --emotion`: --corpus DIR (repeatable),
-// --out FILE, --folds K (speaker-grouped CV scores first), --seed, --json.
-// The shipped model is trained on all the data; its temperatures come from the
-// out-of-fold predictions when --folds ≥ 2.
+// TrainCommand implements `undertone train --emotion`: --corpus DIR (repeatable, any
+// corpus in the manifest format), --out FILE, --folds K (speaker-grouped CV scores first),
+// --transfer (the transfer and stress tests too), --licence, --seed, --json; see
+// parseFlags for the rest. The model is trained on all the data; its temperatures come
+// from the out-of-fold predictions when --folds ≥ 2.
 func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags("train", args, stdout)
 	if err != nil {
@@ -101,68 +150,89 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	corpora, licence, err := corpusLicences(o.corpora, items, o.licence)
+	if err != nil {
+		return err
+	}
+	var rows []AblationRow
+	if o.ablation != "" {
+		if rows, err = readAblation(o.ablation); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	labels := (&Model{LabelMap: defaultLabelMap()}).ClassOf
-	clean, err := extractAll(ctx, items, Clean, o.seed, o.jobs, o.cache)
-	if err != nil {
-		return err
+	p := o.params()
+	conds := []Condition{Clean, PhoneEval}
+	cvConds := slices.Clone(conds)
+	var skipped []string
+	if o.transfer {
+		if o.codecs == "all" && AMRAvailable() {
+			cvConds = append(cvConds, HeldCodec)
+		} else {
+			skipped = append(skipped, "held-out codec (AMR-NB): sox with amr-nb not used (--codecs builtin or not installed)")
+		}
+		cvConds = append(cvConds, HeldNoise, Short)
 	}
-	aug, err := extractAll(ctx, items, PhoneAug, o.seed, o.jobs, o.cache)
-	if err != nil {
-		return err
-	}
-	train := append(makeSamples(items, clean, Clean, labels), makeSamples(items, aug, PhoneAug, labels)...)
-	extractS := time.Since(start).Seconds()
-	p := DefaultTrainParams
-	p.Seed, p.L2, p.Hidden = o.seed, o.l2, o.hidden
-
-	var cv *cvReport
+	var evalConds []Condition
 	if o.folds >= 2 {
-		phone, err := extractAll(ctx, items, PhoneEval, o.seed, o.jobs, o.cache)
-		if err != nil {
+		evalConds = cvConds
+	}
+	xo := extractOpts{seed: o.seed, band: p.Band, jobs: o.jobs, cache: o.cache, external: o.codecs == "all", augPitch: p.AugPitch}
+	d, err := loadDataset(ctx, items, p, evalConds, xo)
+	if err != nil {
+		return err
+	}
+	extractS := time.Since(start).Seconds()
+	var bat *battery
+	var reports []TestReport
+	if o.folds >= 2 {
+		if n := countSpeakers(items); n < o.folds {
+			return fmt.Errorf("emotion: %d folds but %d speakers: %w", o.folds, n, ErrUsage)
+		}
+		defs := transferTests(items, o.folds, o.seed, cvConds, conds, o.transfer)
+		if bat, err = runBattery(ctx, d, defs, p, o.jobs); err != nil {
 			return err
 		}
-		cv, err = crossValidate(ctx, items, clean, aug, phone, labels, o.folds, p)
-		if err != nil {
-			return err
-		}
+		reports = bat.reports()
 		if !o.json {
-			cv.write(stdout)
+			writeReports(stdout, reports, bat)
 		}
 	}
-	m := fit(train, p)
-	if cv != nil {
-		m.Absolute.Temperature = cv.tempAbs
-		m.Relative.Temperature = cv.tempRel
+	all := make([]int, len(items))
+	for i := range all {
+		all[i] = i
+	}
+	m := fit(d.trainSamples(all), p)
+	if bat != nil {
+		m.Absolute.Temperature, m.Relative.Temperature, m.ArousalHead.Temperature = bat.tAbs, bat.tRel, bat.tArou
 	}
 	m.Card = Card{
-		Corpus:  corpusNames(o.corpora),
-		Licence: "Trained on RAVDESS (Livingstone & Russo 2018), CC BY-NC-SA 4.0: this model inherits the non-commercial, share-alike terms.",
-		Date:    time.Now().UTC().Format(time.RFC3339),
-		Command: "undertone train --emotion " + strings.Join(cardArgs(args), " "),
-		Seed:    o.seed,
-		N:       len(items),
-		Notes: []string{
-			"labels: calm→neutral; disgust, surprised, boredom not trained or scored (their audio feeds the baseline)",
-			"training audio: clean + one telephone-channel copy per file (300–3400 Hz band-pass, 8 kHz, G.711 µ-law, white noise 12–35 dB SNR per file, gain −24…−3 dB per speaker); --telephone evaluation: the same channel at −12 dB, 25 dB SNR",
-			"level: every functional is level-invariant except level_db (median active dBFS), which enters only relative to the caller's baseline",
-			classifierNote(p),
-			"arousal/valence: Σ p(class)·circumplex coordinate of the class",
-		},
+		Corpus:   corpusNames(o.corpora),
+		Corpora:  corpora,
+		Licence:  licence,
+		Date:     time.Now().UTC().Format(time.RFC3339),
+		Command:  "undertone train --emotion " + strings.Join(cardArgs(args), " "),
+		Seed:     o.seed,
+		N:        len(items),
+		Notes:    trainNotes(p, xo.external && OpusAvailable(), skipped),
+		Tests:    reports,
+		Ablation: rows,
 	}
-	if cv != nil {
-		m.Card.Scores = cv.scores()
+	if len(reports) > 0 {
+		m.Card.Scores = cvScores(reports[0])
 	}
 	if o.out != "" {
 		if err := writeModel(m, o.out, o.card); err != nil {
 			return err
 		}
 	}
-	if o.json {
-		out := map[string]any{"n": len(items), "model": o.out}
-		if cv != nil {
-			out["cv"] = cv.results
-			out["scores"] = cv.scores()
+	switch {
+	case o.row != "":
+		return json.NewEncoder(stdout).Encode(ablationRow(o.row, reports, time.Since(start)))
+	case o.json:
+		out := map[string]any{"n": len(items), "model": o.out, "tests": reports}
+		if len(reports) > 0 {
+			out["scores"] = m.Card.Scores
 		}
 		return json.NewEncoder(stdout).Encode(out)
 	}
@@ -172,6 +242,45 @@ func TrainCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+func trainNotes(p TrainParams, opus bool, skipped []string) []string {
+	aug := fmt.Sprintf("training audio: each file clean plus %d copies through the augmentation chain (1–6 s crops, pitch and formants ±%g semitones by resampling, tempo ×0.85–1.15 by WSOLA, synthetic rooms RT60 0.15–0.7 s, white/pink/brown noise 5–30 dB SNR, AGC, line: wideband, 300–3400 Hz, G.711 µ-law or A-law, %s; level −24…−3 dB per speaker)",
+		p.AugCopies, p.AugPitch, map[bool]string{true: "Opus 6–16 kbit/s (opus-tools)", false: "no Opus (--codecs builtin or opus-tools not installed: G.711 instead)"}[opus])
+	switch {
+	case p.AugV1:
+		aug = "training audio: clean + one telephone-channel copy per file (300–3400 Hz band-pass, 8 kHz, G.711 µ-law, white noise 12–35 dB SNR per file, gain −24…−3 dB per speaker)"
+	case p.AugCopies == 0:
+		aug = "training audio: clean only"
+	}
+	band := "front end: the audio as received"
+	if p.Band == BandPhone {
+		band = "front end: 300–3400 Hz band-pass before the features, so wideband and telephone audio look alike"
+	}
+	gate := fmt.Sprintf("baseline: learned only from utterances the arousal head calls calm (arousal ≤ %g), a mean of the first ones shrunk towards the population (k=%g), then an EMA over %g calm utterances", p.Calm, p.BaselinePrior, p.BaselineWindow)
+	if p.NoCalmGate {
+		gate = "baseline: every earlier utterance (format v1 behaviour)"
+	}
+	n := []string{
+		"labels: calm→neutral; disgust, surprised, boredom not trained or scored as classes (their audio feeds the baseline; surprised counts as high arousal for the arousal head)",
+		aug, band,
+		relNote(p),
+		classifierNote(p), gate,
+		"arousal: a class-balanced logistic head, high (angry, happy, fearful, surprised) vs low (neutral, calm, sad), on the absolute features only; arousal = 2·p(high) − 1; valence: Σ p(class)·circumplex valence of the class",
+		"evaluation telephone channel (phone-eval): 300–3400 Hz, 8 kHz G.711 µ-law, −12 dB, white noise 25 dB SNR; held out of training: AMR-NB 4.75 kbit/s (amr-nb), four-talker babble at 10 dB SNR before that channel (babble), 1 s clips (short)",
+	}
+	for _, s := range skipped {
+		n = append(n, "not run: "+s)
+	}
+	return n
+}
+
+func relNote(p TrainParams) string {
+	s := "level: every functional is level-invariant except level_db (median active dBFS), which enters only relative to the caller's baseline"
+	if len(p.SpeakerRelative) > 0 {
+		s += "; so do the speaker-dependent " + strings.Join(p.SpeakerRelative, " and ") + " levels (means and percentiles; their spread, slopes and deltas enter as they are)"
+	}
+	return s
 }
 
 func corpusNames(dirs []string) []string {
@@ -207,39 +316,16 @@ func writeModel(m *Model, path, card string) error {
 	return nil
 }
 
-func renderCard(m *Model, file string) string {
-	var b strings.Builder
-	c := m.Card
-	fmt.Fprintf(&b, "# %s — provenance card\n\n", file)
-	fmt.Fprintf(&b, "- format: %s v%d, feature set %s (%d functionals), classes %s\n", m.Format, m.Version, m.FeatureSet, len(m.Features), strings.Join(m.Classes, ", "))
-	fmt.Fprintf(&b, "- corpus: %s (%d files)\n- licence: %s\n- date: %s\n- command: `%s` (seed %d)\n", strings.Join(c.Corpus, ", "), c.N, c.Licence, c.Date, c.Command, c.Seed)
-	for _, n := range c.Notes {
-		fmt.Fprintf(&b, "- %s\n", n)
-	}
-	fmt.Fprintf(&b, "- temperatures: absolute %.3f, relative %.3f; baseline prior k=%.1f\n", m.Absolute.Temperature, m.Relative.Temperature, m.BaselinePrior)
-	if len(c.Scores) > 0 {
-		b.WriteString("\n## Speaker-grouped cross-validation (no speaker in both train and test)\n\n| score | value |\n|---|---|\n")
-		keys := make([]string, 0, len(c.Scores))
-		for k := range c.Scores {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, "| %s | %.3f |\n", k, c.Scores[k])
-		}
-	}
-	return b.String()
-}
-
 // EvalCommand implements `undertone eval --emotion`: --model FILE (default: shipped),
-// --corpus DIR (repeatable), --telephone, --baseline on|off, --json, --seed.
+// --corpus DIR (repeatable), --telephone or --condition C, --baseline on|off, --json, --seed.
 //
 // Corpus labels are mapped with the model's label map (calm → neutral; disgust,
 // surprised, boredom skipped); UAR averages the recalls of the product classes present.
 // With --baseline on, each speaker's files are one stream in a seeded shuffled order and
-// every prediction sees only that speaker's earlier files. --json prints one object:
+// every prediction sees only that speaker's earlier calm files. --json prints one object:
 // n, uar, accuracy, per_class {class: recall}, confusion {truth: {predicted: count}},
-// arousal_auc (angry+happy+fearful vs neutral+sad; null when a group is absent), classes.
+// arousal_auc (angry+happy+fearful vs neutral+sad; null when a group is absent), classes,
+// ece, shown, shown_accuracy.
 func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags("eval", args, stdout)
 	if err != nil {
@@ -262,12 +348,29 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.telephone {
 		c = PhoneEval
 	}
-	feats, err := extractAll(ctx, items, c, o.seed, o.jobs, o.cache)
+	if o.condition != "" {
+		c = -1
+		for _, k := range []Condition{Clean, PhoneEval, HeldCodec, HeldNoise, Short} {
+			if k.String() == o.condition {
+				c = k
+			}
+		}
+		if c < 0 {
+			return fmt.Errorf("emotion eval: --condition %q, want clean, phone-eval, amr-nb, babble or short: %w", o.condition, ErrUsage)
+		}
+	}
+	if c == HeldCodec && !AMRAvailable() {
+		return fmt.Errorf("emotion eval: --condition amr-nb needs sox with AMR-NB (libsox-fmt-all): %w", ErrUsage)
+	}
+	feats, err := extractAll(ctx, items, c, extractOpts{seed: o.seed, band: m.Band, jobs: o.jobs, cache: o.cache})
 	if err != nil {
 		return err
 	}
-	res := predictAll(m, makeSamples(items, feats, c, m.ClassOf), o.baseline == "on", o.seed)
-	met := score(res)
+	s := make([]sample, len(items))
+	for i, it := range items {
+		s[i] = sample{speaker: it.Speaker, class: m.ClassOf(it.Label), high: arousalOf(it.Label), x: feats[i], cond: c}
+	}
+	met := score(predictAll(m, s, o.baseline == "on", o.seed))
 	if met.N == 0 {
 		return fmt.Errorf("emotion eval: no file has a label that maps to %s: %w", strings.Join(Classes, ", "), ErrCorpus)
 	}
@@ -278,33 +381,26 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// cvReport holds the out-of-fold results of crossValidate.
-type cvReport struct {
-	results          map[string]Metrics // "clean/off", "clean/on", "telephone/off", "telephone/on"
-	tempAbs, tempRel float64
-	folds            int
-}
-
-func (r *cvReport) scores() map[string]float64 {
+// cvScores flattens the cross-validation report into the card's score map
+// ("uar_clean_baseline_on", …), clean and telephone.
+func cvScores(r TestReport) map[string]float64 {
 	s := map[string]float64{}
-	for k, m := range r.results {
-		k = strings.ReplaceAll(k, "/", "_baseline_")
+	for k, m := range r.Results {
+		cond, bl, _ := strings.Cut(k, "/")
+		if cond == PhoneEval.String() {
+			cond = "telephone"
+		}
+		k = cond + "_baseline_" + bl
 		s["uar_"+k] = m.UAR
 		if m.ArousalAUC != nil {
 			s["arousal_auc_"+k] = *m.ArousalAUC
 		}
+		s["ece_"+k] = m.ECE
 		for c, v := range m.PerClass {
 			s["recall_"+c+"_"+k] = v
 		}
 	}
 	return s
-}
-
-func (r *cvReport) write(w io.Writer) {
-	for _, k := range []string{"clean/off", "clean/on", "telephone/off", "telephone/on"} {
-		r.results[k].Write(w, fmt.Sprintf("CV %d folds %s", r.folds, strings.Replace(k, "/", ", baseline ", 1)))
-	}
-	fmt.Fprintf(w, "temperatures: absolute %.3f relative %.3f\n", r.tempAbs, r.tempRel)
 }
 
 // speakerFolds assigns speakers to k folds, stratified by gender, shuffled by seed.
@@ -328,65 +424,6 @@ func speakerFolds(items []Item, k int, seed int64) map[string]int {
 	return f
 }
 
-// crossValidate trains on k−1 speaker groups (clean + telephone augmentation) and scores
-// the held-out speakers clean and through the evaluation telephone channel, with and
-// without the per-caller baseline.
-func crossValidate(ctx context.Context, items []Item, clean, aug, phone [][]float64, labels func(string) int, k int, p TrainParams) (*cvReport, error) {
-	if n := countSpeakers(items); n < k {
-		return nil, fmt.Errorf("emotion: %d folds but %d speakers: %w", k, n, ErrUsage)
-	}
-	fold := speakerFolds(items, k, p.Seed)
-	sets := map[string][]scored{}
-	var logAbs, logRel [][NumClasses]float64
-	var yAbs, yRel []int
-	for f := 0; f < k; f++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var tr, teClean, tePhone []sample
-		for i, it := range items {
-			c := labels(it.Label)
-			if fold[it.Speaker] == f {
-				teClean = append(teClean, sample{it.Speaker, c, clean[i], Clean})
-				tePhone = append(tePhone, sample{it.Speaker, c, phone[i], PhoneEval})
-				continue
-			}
-			tr = append(tr, sample{it.Speaker, c, clean[i], Clean}, sample{it.Speaker, c, aug[i], PhoneAug})
-		}
-		m := fit(tr, p)
-		for _, set := range []struct {
-			name string
-			s    []sample
-		}{{"clean", teClean}, {"telephone", tePhone}} {
-			for _, bl := range []string{"off", "on"} {
-				res := predictAll(m, set.s, bl == "on", p.Seed+int64(f))
-				sets[set.name+"/"+bl] = append(sets[set.name+"/"+bl], res...)
-				for _, r := range res {
-					if r.class < 0 {
-						continue
-					}
-					var l [NumClasses]float64
-					for c, q := range r.p.Probs {
-						l[c] = math.Log(q + 1e-300)
-					}
-					if bl == "on" {
-						logRel, yRel = append(logRel, l), append(yRel, r.class)
-					} else {
-						logAbs, yAbs = append(logAbs, l), append(yAbs, r.class)
-					}
-				}
-			}
-		}
-	}
-	rep := &cvReport{results: map[string]Metrics{}, folds: k}
-	for name, res := range sets {
-		rep.results[name] = score(res)
-	}
-	rep.tempAbs = fitTemperature(logAbs, yAbs)
-	rep.tempRel = fitTemperature(logRel, yRel)
-	return rep, nil
-}
-
 func classifierNote(p TrainParams) string {
 	c := "multinomial logistic regression"
 	if p.Hidden > 0 {
@@ -396,17 +433,17 @@ func classifierNote(p TrainParams) string {
 	if p.BaselineScale {
 		rel = "(z − baseline mean) / baseline sd"
 	}
-	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS ≤ %d iterations, on standardised functionals z; an absolute head (baseline off) and a baseline-relative head on [z, %s] with the shrunk running statistics of the caller's earlier utterances (prior k=%g; built in training exactly as in a call, %d shuffled orders per speaker and channel); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, rel, p.BaselinePrior, p.Orders)
+	return fmt.Sprintf("classifier: class-balanced %s, L2 %g, L-BFGS ≤ %d iterations, on standardised functionals z; an absolute head (baseline off) and a baseline-relative head on [z, %s] with the caller's baseline built in training exactly as in a call (%d shuffled order(s) per speaker and rendering); temperatures fitted on the out-of-fold predictions", c, p.L2, p.Iterations, rel, p.Orders)
 }
 
-// cardArgs drops the flags that do not change the model (workers, cache) from the
-// command recorded in the card.
+// cardArgs drops the flags that do not change the model (workers, cache, ablation rows)
+// from the command recorded in the card.
 func cardArgs(args []string) []string {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if name == "jobs" || name == "cache" {
+		if name == "jobs" || name == "cache" || name == "ablation" || name == "row" {
 			if !strings.Contains(a, "=") {
 				i++
 			}

@@ -1,30 +1,30 @@
 package emotion
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
-	"encoding/gob"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-
-	"github.com/undertone/undertone/internal/features"
 )
 
-// Item is one row of a corpus manifest (`file,speaker,gender,emotion,text_id,corpus`).
+// Item is one row of a corpus manifest. Columns (header names, any order; the first three
+// are required): file (WAV path under wav/), speaker, emotion (the corpus label; see
+// defaultLabelMap), and optionally gender, text_id (what was said), intensity ("normal" or
+// "strong") and corpus (a name; default: the folder name). RAVDESS manifests carry no
+// intensity column: it is read from the fourth field of RAVDESS file names
+// (03-01-EE-II-SS-RR-AA.wav, II = 01 normal, 02 strong).
 type Item struct {
-	Path    string // absolute path of the WAV
-	File    string // as in the manifest, relative to wav/
-	Speaker string // corpus-qualified: "<corpus>/<speaker>"
-	Gender  string
-	Label   string // corpus emotion label, lowercase
+	Path      string // absolute path of the WAV
+	File      string // as in the manifest, relative to wav/
+	Corpus    string
+	Speaker   string // corpus-qualified: "<corpus>/<speaker>"
+	Gender    string
+	Label     string // corpus emotion label, lowercase
+	TextID    string
+	Intensity string // "normal", "strong" or ""
 }
 
 // ReadCorpus reads DIR/manifest.csv; files are under DIR/wav/.
@@ -69,13 +69,23 @@ func ReadCorpus(dir string) ([]Item, error) {
 		if c == "" {
 			c = name
 		}
-		items = append(items, Item{
-			Path:    filepath.Join(dir, "wav", get(rec, "file")),
-			File:    get(rec, "file"),
-			Speaker: c + "/" + get(rec, "speaker"),
-			Gender:  get(rec, "gender"),
-			Label:   strings.ToLower(get(rec, "emotion")),
-		})
+		it := Item{
+			Path:      filepath.Join(dir, "wav", get(rec, "file")),
+			File:      get(rec, "file"),
+			Corpus:    c,
+			Speaker:   c + "/" + get(rec, "speaker"),
+			Gender:    strings.ToLower(get(rec, "gender")),
+			Label:     strings.ToLower(get(rec, "emotion")),
+			TextID:    get(rec, "text_id"),
+			Intensity: strings.ToLower(get(rec, "intensity")),
+		}
+		if it.Intensity == "" {
+			it.Intensity = ravdessIntensity(it.File)
+		}
+		if it.File == "" || get(rec, "speaker") == "" || it.Label == "" {
+			return nil, fmt.Errorf("emotion: corpus %s: manifest line %d: empty file, speaker or emotion: %w", dir, line, ErrCorpus)
+		}
+		items = append(items, it)
 	}
 	if len(items) == 0 {
 		return nil, fmt.Errorf("emotion: corpus %s: empty manifest: %w", dir, ErrCorpus)
@@ -83,128 +93,18 @@ func ReadCorpus(dir string) ([]Item, error) {
 	return items, nil
 }
 
-// Condition is how a file is presented to the feature extractor.
-type Condition int
-
-// Conditions: studio audio as recorded, and the simulated telephone channel (random
-// parameters for training augmentation, EvalChannel for evaluation).
-const (
-	Clean Condition = iota
-	PhoneAug
-	PhoneEval
-)
-
-func (c Condition) String() string {
-	return [...]string{"clean", "phone-aug", "phone-eval"}[c]
-}
-
-// fileSeed makes the channel noise of a file reproducible and independent of file order.
-func fileSeed(file string, seed int64, c Condition) (uint64, uint64) {
-	h := fnv.New64a()
-	io.WriteString(h, file)
-	return h.Sum64(), uint64(seed)*31 + uint64(c)
-}
-
-// Functionals extracts the utterance functionals of a whole file under condition c, the
-// same way the live Analyzer does for one utterance (the gate drops leading and trailing
-// silence). Files not at 16 kHz are resampled.
-func Functionals(it Item, c Condition, seed int64) ([]float64, error) {
-	x, sr, err := features.ReadWAV(it.Path)
-	if err != nil {
-		return nil, fmt.Errorf("emotion: %s: %w", it.Path, err)
+// ravdessIntensity reads the intensity field of a RAVDESS file name
+// (modality-channel-emotion-intensity-statement-repetition-actor.wav), or "".
+func ravdessIntensity(file string) string {
+	f := strings.Split(strings.TrimSuffix(filepath.Base(file), ".wav"), "-")
+	if len(f) != 7 || f[0] != "03" {
+		return ""
 	}
-	x = features.Resample(x, sr, features.SampleRate)
-	if c != Clean {
-		r := rand.New(rand.NewPCG(fileSeed(it.File, seed, c)))
-		p := EvalChannel
-		if c == PhoneAug {
-			p = RandomChannel(r)
-			// One caller, one line: the gain is drawn per speaker, so level relative to
-			// the caller's own baseline stays meaningful (only the noise varies per file).
-			g := rand.New(rand.NewPCG(fileSeed(it.Speaker, seed, c)))
-			p.GainDB = RandomChannel(g).GainDB
-		}
-		x = Telephone(x, p, r)
+	switch f[3] {
+	case "01":
+		return "normal"
+	case "02":
+		return "strong"
 	}
-	return utteranceFunctionals(x), nil
-}
-
-func utteranceFunctionals(x []float32) []float64 {
-	e := features.NewExtractor()
-	b := features.NewBuffer(len(x)/features.HopSamples + 1)
-	for i := 0; i+features.HopSamples <= len(x); i += features.HopSamples {
-		b.Push(e.Hop(x[i : i+features.HopSamples]))
-	}
-	out := make([]float64, features.NumFunctionals)
-	b.Functionals(out, 0)
-	return out
-}
-
-// extractAll computes functionals of every item under c with `jobs` workers, using an
-// on-disk cache when cacheDir is set (keyed by feature set, file, condition and seed).
-func extractAll(ctx context.Context, items []Item, c Condition, seed int64, jobs int, cacheDir string) ([][]float64, error) {
-	var cache map[string][]float64
-	var cachePath string
-	if cacheDir != "" {
-		h := fnv.New64a()
-		for _, it := range items {
-			io.WriteString(h, it.Path+"\n")
-		}
-		cachePath = filepath.Join(cacheDir, fmt.Sprintf("%s-%s-%d-%x.gob", FeatureSet, c, seed, h.Sum64()))
-		if b, err := os.ReadFile(cachePath); err == nil && gob.NewDecoder(bytes.NewReader(b)).Decode(&cache) == nil {
-			out := make([][]float64, len(items))
-			ok := true
-			for i, it := range items {
-				if out[i], ok = cache[it.Path]; !ok {
-					break
-				}
-			}
-			if ok {
-				return out, nil
-			}
-		}
-	}
-	out := make([][]float64, len(items))
-	errs := make([]error, len(items))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < max(jobs, 1); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = Functionals(items[i], c, seed)
-			}
-		}()
-	}
-	var ctxErr error
-feed:
-	for i := range items {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			ctxErr = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if ctxErr != nil {
-		return nil, ctxErr
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if cachePath != "" {
-		cache = make(map[string][]float64, len(items))
-		for i, it := range items {
-			cache[it.Path] = out[i]
-		}
-		var buf bytes.Buffer
-		if gob.NewEncoder(&buf).Encode(cache) == nil {
-			_ = os.MkdirAll(cacheDir, 0o755)
-			_ = os.WriteFile(cachePath, buf.Bytes(), 0o644)
-		}
-	}
-	return out, nil
+	return ""
 }

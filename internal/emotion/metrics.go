@@ -10,22 +10,35 @@ import (
 	"strings"
 )
 
-// scored is a prediction for one sample.
+// scored is a prediction for one sample, with the raw (temperature 1) log-probabilities
+// and arousal logit so that calibration can be fitted and applied afterwards.
 type scored struct {
-	class int // truth, −1 when not a product class
-	p     Prediction
+	class  int // truth, −1 when not a product class
+	p      Prediction
+	logp   [NumClasses]float64
+	alogit float64
 }
 
 // predictAll scores samples with m. With baseline, every (speaker, condition) stream is
 // fed in a shuffled order (seeded) through one Baseline, as a call would: each prediction
-// sees only that speaker's earlier utterances, never a label.
+// sees only that speaker's earlier calm utterances, never a label.
 func predictAll(m *Model, samples []sample, baseline bool, seed int64) []scored {
 	out := make([]scored, len(samples))
 	sc := NewScorer(m)
+	one := func(i int, b *Baseline) {
+		p, z := sc.Predict(samples[i].x, b)
+		s := scored{class: samples[i].class, p: p, alogit: m.ArousalHead.logit(sc.za)}
+		for c, q := range p.Probs {
+			s.logp[c] = math.Log(q + 1e-300)
+		}
+		out[i] = s
+		if b != nil {
+			b.Update(z, p)
+		}
+	}
 	if !baseline || m.Relative == nil {
-		for i, s := range samples {
-			p, _ := sc.Predict(s.x, nil)
-			out[i] = scored{s.class, p}
+		for i := range samples {
+			one(i, nil)
 		}
 		return out
 	}
@@ -35,10 +48,23 @@ func predictAll(m *Model, samples []sample, baseline bool, seed int64) []scored 
 		r.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		b := NewBaseline(m)
 		for _, i := range order {
-			p, z := sc.Predict(samples[i].x, b)
-			out[i] = scored{samples[i].class, p}
-			b.Update(z, p)
+			one(i, b)
 		}
+	}
+	return out
+}
+
+// calibrate applies temperatures to raw predictions (probabilities, confidence, arousal).
+func calibrate(m *Model, res []scored, tClass, tArousal float64) []scored {
+	out := make([]scored, len(res))
+	for i, r := range res {
+		for c := range r.p.Probs {
+			r.p.Probs[c] = r.logp[c] / tClass
+		}
+		softmax(r.p.Probs[:])
+		m.finish(&r.p)
+		r.p.Arousal = 2/(1+math.Exp(-r.alogit/tArousal)) - 1
+		out[i] = r
 	}
 	return out
 }
@@ -52,6 +78,13 @@ type Metrics struct {
 	Confusion  map[string]map[string]int `json:"confusion"`
 	ArousalAUC *float64                  `json:"arousal_auc"`
 	Classes    []string                  `json:"classes"` // product classes present in the truth
+	// Calibration of the top-class confidence: expected calibration error over 10 equal
+	// bins (Naeini et al., AAAI 2015), and at the live headline's threshold ShowAt the
+	// share of utterances that would show a class (the rest read "unsure") and the
+	// accuracy of those shown.
+	ECE      float64 `json:"ece"`
+	Shown    float64 `json:"shown"`
+	ShownAcc float64 `json:"shown_accuracy"`
 }
 
 // highArousal reports the arousal group of a class: angry, happy, fearful vs neutral, sad.
@@ -103,7 +136,46 @@ func score(res []scored) Metrics {
 		a := auc(pos, neg)
 		m.ArousalAUC = &a
 	}
+	m.ECE, m.Shown, m.ShownAcc = calibration(res, DefaultConfig().Headline.ShowAt)
 	return m
+}
+
+// calibration returns the ECE (10 bins of confidence), the share of product-class
+// predictions with confidence ≥ show, and their accuracy.
+func calibration(res []scored, show float64) (ece, shown, shownAcc float64) {
+	var cnt, hit [10]float64
+	var conf [10]float64
+	var n, ns, nsHit float64
+	for _, r := range res {
+		if r.class < 0 {
+			continue
+		}
+		b := min(int(r.p.Confidence*10), 9)
+		ok := 0.0
+		if r.p.Top == r.class {
+			ok = 1
+		}
+		cnt[b]++
+		hit[b] += ok
+		conf[b] += r.p.Confidence
+		n++
+		if r.p.Confidence >= show {
+			ns++
+			nsHit += ok
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	for b := range cnt {
+		if cnt[b] > 0 {
+			ece += cnt[b] / n * math.Abs(hit[b]/cnt[b]-conf[b]/cnt[b])
+		}
+	}
+	if ns > 0 {
+		shownAcc = nsHit / ns
+	}
+	return ece, ns / n, shownAcc
 }
 
 func auc(pos, neg []float64) float64 {
@@ -143,7 +215,7 @@ func (m Metrics) Write(w io.Writer, title string) {
 	if m.ArousalAUC != nil {
 		auc = *m.ArousalAUC
 	}
-	fmt.Fprintf(w, "%s: n=%d UAR=%.3f acc=%.3f arousal AUC=%.3f\n", title, m.N, m.UAR, m.Accuracy, auc)
+	fmt.Fprintf(w, "%s: n=%d UAR=%.3f acc=%.3f arousal AUC=%.3f ECE=%.3f shown=%.2f (acc %.2f)\n", title, m.N, m.UAR, m.Accuracy, auc, m.ECE, m.Shown, m.ShownAcc)
 	var b strings.Builder
 	b.WriteString("  recall:")
 	for _, c := range m.Classes {

@@ -16,7 +16,7 @@ import (
 // meaning; FeatureSet changes whenever internal/features changes what it computes.
 const (
 	Format        = "undertone.emotion"
-	FormatVersion = 1
+	FormatVersion = 2
 	FeatureSet    = "ut-egemaps-4"
 	// DefaultPath is the shipped model inside models.FS.
 	DefaultPath = "emotion/emotion.json"
@@ -28,9 +28,10 @@ var Classes = []string{"neutral", "angry", "happy", "sad", "fearful"}
 // NumClasses is len(Classes).
 const NumClasses = 5
 
-// Model is a trained emotion model: standardisation, two softmax heads (absolute, and
-// relative to the caller's baseline), calibration temperatures, and the mapping from
-// classes to arousal and valence. Immutable after Load; safe to share.
+// Model is a trained emotion model: the front end, standardisation, two softmax heads
+// (absolute, and relative to the caller's calm baseline), a binary arousal head on the
+// absolute features, calibration temperatures, the baseline's rules, and the circumplex
+// valence of each class. Immutable after Load; safe to share.
 type Model struct {
 	Format     string            `json:"format"`
 	Version    int               `json:"version"`
@@ -40,8 +41,15 @@ type Model struct {
 	Features   []string          `json:"features"`
 	Mean       []float64         `json:"mean"`
 	Scale      []float64         `json:"scale"`
-	Absolute   Head              `json:"absolute"`
-	Relative   *Head             `json:"relative,omitempty"`
+	// Band is the front end before feature extraction: "" (as received) or "phone"
+	// (300–3400 Hz band-pass; see frontEnd).
+	Band     string `json:"band,omitempty"`
+	Absolute Head   `json:"absolute"`
+	Relative *Head  `json:"relative,omitempty"`
+	// ArousalHead scores high (angry, happy, fearful, surprised) against low (neutral,
+	// calm, sad) activation from the absolute features only, so no baseline can talk a
+	// sustained state away: arousal = 2·p(high) − 1.
+	ArousalHead Binary `json:"arousal_head"`
 	// RelativeOnly names features (absolute level) that enter the model only relative to
 	// the caller's baseline: their z is zeroed for the absolute head and the absolute half
 	// of the relative head's input.
@@ -52,10 +60,37 @@ type Model struct {
 	BaselinePrior float64 `json:"baseline_prior"`
 	// BaselineScale divides the relative part by the caller's shrunk standard deviation,
 	// sqrt(max((Σz² + k)/(n+k) − mean², 0.05)): a per-caller z-score with a prior.
-	BaselineScale bool      `json:"baseline_scale,omitempty"`
-	Arousal       []float64 `json:"arousal"` // per class, in [−1, 1]
-	Valence       []float64 `json:"valence"` // per class, in [−1, 1]
-	Card          Card      `json:"card"`
+	BaselineScale bool `json:"baseline_scale,omitempty"`
+	// Calm is the arousal at or below which an utterance counts as calm speech: only
+	// such utterances teach the baseline (see Baseline).
+	Calm float64 `json:"calm"`
+	// BaselineWindow is the baseline's memory in calm utterances: a plain mean of the
+	// first ones, then an exponential moving average with weight 1/BaselineWindow.
+	BaselineWindow float64   `json:"baseline_window"`
+	Arousal        []float64 `json:"arousal"` // per class, in [−1, 1] (the circumplex placement; reported, not used for the arousal output)
+	Valence        []float64 `json:"valence"` // per class, in [−1, 1]
+	Card           Card      `json:"card"`
+}
+
+// Binary is a calibrated logistic scorer: p = σ((W·input + B) / T).
+type Binary struct {
+	W           []float64 `json:"w"`
+	B           float64   `json:"b"`
+	Temperature float64   `json:"temperature"`
+}
+
+// logit is W·in + B.
+func (b *Binary) logit(in []float64) float64 {
+	s := b.B
+	for i, w := range b.W {
+		s += w * in[i]
+	}
+	return s
+}
+
+// prob is the calibrated probability of the positive class.
+func (b *Binary) prob(in []float64) float64 {
+	return 1 / (1 + math.Exp(-b.logit(in)/b.Temperature))
 }
 
 // Head is one softmax classifier. Without a hidden layer, logits = W·input + B; with one,
@@ -71,8 +106,11 @@ type Head struct {
 }
 
 // Card is the provenance card carried inside the model (and rendered to the .md beside it).
+// Corpus and Licence say what the model was trained on and under which terms; serve logs
+// both at start.
 type Card struct {
 	Corpus  []string           `json:"corpus"`
+	Corpora []CorpusCard       `json:"corpora,omitempty"`
 	Licence string             `json:"licence"`
 	Date    string             `json:"date"`
 	Command string             `json:"command"`
@@ -80,6 +118,18 @@ type Card struct {
 	N       int                `json:"n"`
 	Notes   []string           `json:"notes,omitempty"`
 	Scores  map[string]float64 `json:"scores,omitempty"`
+	// Tests are the transfer and stress tests (transfer.go), when trained with --transfer.
+	Tests []TestReport `json:"tests,omitempty"`
+	// Ablation rows are carried over from experiments (--ablation FILE), for the card.
+	Ablation []AblationRow `json:"ablation,omitempty"`
+}
+
+// CorpusCard is one training corpus: name, size and licence.
+type CorpusCard struct {
+	Name     string `json:"name"`
+	Files    int    `json:"files"`
+	Speakers int    `json:"speakers"`
+	Licence  string `json:"licence"`
 }
 
 // Load reads a model file from disk.
@@ -142,6 +192,15 @@ func (m *Model) validate() error {
 	}
 	if len(m.Arousal) != NumClasses || len(m.Valence) != NumClasses {
 		return bad("arousal/valence per class")
+	}
+	if m.Band != BandWide && m.Band != BandPhone {
+		return bad("front end band %q", m.Band)
+	}
+	if len(m.ArousalHead.W) != nf || !(m.ArousalHead.Temperature > 0) {
+		return bad("arousal head: %d weights, temperature %v", len(m.ArousalHead.W), m.ArousalHead.Temperature)
+	}
+	if !(m.BaselineWindow >= 1) || math.IsNaN(m.Calm) {
+		return bad("baseline window %v, calm %v", m.BaselineWindow, m.Calm)
 	}
 	m.relOnly = m.relOnly[:0]
 	for _, r := range m.RelativeOnly {
@@ -207,7 +266,7 @@ func (m *Model) ClassOf(label string) int {
 type Prediction struct {
 	Probs      [NumClasses]float64
 	Top        int
-	Arousal    float64
+	Arousal    float64 // 2·p(high activation) − 1 from the arousal head, absolute
 	Valence    float64
 	Confidence float64 // calibrated probability of the top class
 }
@@ -258,13 +317,14 @@ func (s *Scorer) Predict(x []float64, base *Baseline) (Prediction, []float64) {
 		n := len(s.z)
 		copy(s.rel, s.za)
 		for i, z := range s.z {
-			s.rel[n+i] = base.rel(i, z, m.BaselineScale)
+			s.rel[n+i] = base.rel(i, z)
 		}
 		h, in = m.Relative, s.rel
 	}
 	var p Prediction
 	h.probs(&p.Probs, in, s.hid)
 	m.finish(&p)
+	p.Arousal = 2*m.ArousalHead.prob(s.za) - 1
 	return p, s.z
 }
 
@@ -305,78 +365,16 @@ func softmax(v []float64) {
 	}
 }
 
-// finish fills top class, confidence, arousal and valence from the probabilities:
-// arousal = Σ p_c·a_c and valence = Σ p_c·v_c with the per-class coordinates of the model
-// (a circumplex placement, Russell 1980), so both stay in [−1, 1] and agree with the classes.
+// finish fills top class, confidence and valence from the class probabilities:
+// valence = Σ p_c·v_c with the per-class circumplex coordinates (Russell 1980), so it stays
+// in [−1, 1] and agrees with the classes. Arousal is left alone: it comes from the arousal
+// head, not from the classes.
 func (m *Model) finish(p *Prediction) {
-	p.Top, p.Confidence, p.Arousal, p.Valence = 0, 0, 0, 0
+	p.Top, p.Confidence, p.Valence = 0, 0, 0
 	for c, q := range p.Probs {
 		if q > p.Confidence {
 			p.Top, p.Confidence = c, q
 		}
-		p.Arousal += q * m.Arousal[c]
 		p.Valence += q * m.Valence[c]
 	}
-}
-
-// Baseline is the caller's own reference: the shrunk running mean Σz/(n+k) of the
-// standardised features of this caller's earlier utterances in the call (Predict never
-// sees the current one). It starts at the population mean (0) and never sees a label.
-type Baseline struct {
-	sum []float64
-	sq  []float64
-	n   int
-	k   float64
-	// Running means of arousal and valence over earlier utterances, for the event delta.
-	aSum, vSum float64
-}
-
-// NewBaseline makes an empty baseline for model m.
-func NewBaseline(m *Model) *Baseline {
-	return &Baseline{sum: make([]float64, len(m.Mean)), sq: make([]float64, len(m.Mean)), k: m.BaselinePrior}
-}
-
-// rel is feature i of z relative to the baseline: z − mean, or a z-score when scaled.
-func (b *Baseline) rel(i int, z float64, scaled bool) float64 {
-	return relFeature(z, b.sum[i], b.sq[i], float64(b.n), b.k, scaled)
-}
-
-// relFeature is the relative feature from running sums (shared with training).
-func relFeature(z, sum, sq, n, k float64, scaled bool) float64 {
-	m := sum / (n + k)
-	if !scaled {
-		return z - m
-	}
-	v := math.Max((sq+k)/(n+k)-m*m, 0.05)
-	return (z - m) / math.Sqrt(v)
-}
-
-// N is the number of utterances in the baseline.
-func (b *Baseline) N() int { return b.n }
-
-// Update adds one utterance (its standardised features and its prediction).
-func (b *Baseline) Update(z []float64, p Prediction) {
-	for i, v := range z {
-		b.sum[i] += v
-		b.sq[i] += v * v
-	}
-	b.n++
-	b.aSum += p.Arousal
-	b.vSum += p.Valence
-}
-
-// Delta is the change of p's arousal and valence against this caller's earlier mean
-// (0, 0 before the first utterance).
-func (b *Baseline) Delta(p Prediction) (da, dv float64) {
-	if b.n == 0 {
-		return 0, 0
-	}
-	return p.Arousal - b.aSum/float64(b.n), p.Valence - b.vSum/float64(b.n)
-}
-
-// Reset forgets the caller.
-func (b *Baseline) Reset() {
-	clear(b.sum)
-	clear(b.sq)
-	b.n, b.aSum, b.vSum = 0, 0, 0
 }

@@ -10,23 +10,37 @@ import (
 
 // TrainParams control one fit.
 type TrainParams struct {
-	L2            float64 // L2 penalty on weights (per row-normalised loss)
-	Iterations    int     // L-BFGS iterations
-	Orders        int     // shuffled orders per speaker for the relative head
-	BaselinePrior float64 // k in Σz/(n+k)
-	Hidden        int     // tanh hidden units; 0 = multinomial logistic regression
-	BaselineScale bool    // per-caller z-score instead of mean removal
-	dropLevel     bool    // experiments: ignore the absolute level entirely
-	Seed          int64
+	L2             float64 // L2 penalty on weights (per row-normalised loss)
+	Iterations     int     // L-BFGS iterations
+	Orders         int     // shuffled orders per speaker stream for the relative head
+	BaselinePrior  float64 // k in Σz/(n+k)
+	Hidden         int     // tanh hidden units; 0 = multinomial logistic regression
+	BaselineScale  bool    // per-caller z-score instead of mean removal
+	Calm           float64 // arousal at or below which an utterance teaches the baseline
+	BaselineWindow float64 // baseline memory in calm utterances
+	NoCalmGate     bool    // ablation: every utterance teaches the baseline (format v1)
+	AugCopies      int     // copies of each training file through the augmentation chain
+	AugPitch       float64 // ± semitones of the chain's pitch perturbation (0: DefaultPitchRange)
+	AugV1          bool    // ablation: one v1 telephone copy instead of the chain
+	Band           string  // front end: BandWide or BandPhone
+	ArousalL2      float64 // L2 penalty of the arousal head
+	// SpeakerRelative names groups of speaker-dependent functionals that, like the level,
+	// enter only relative to the caller's baseline: "pitch" (F0 mean and percentiles) and
+	// "formants" (F1–F3 means and percentiles). Their spread, slopes and deltas stay.
+	SpeakerRelative []string
+	dropLevel       bool // experiments: ignore the absolute level entirely
+	Seed            int64
 }
 
 // DefaultTrainParams are the settings used for the shipped model.
-var DefaultTrainParams = TrainParams{L2: 3e-2, Iterations: 300, Orders: 3, BaselinePrior: 2, BaselineScale: true, Seed: 1}
+var DefaultTrainParams = TrainParams{L2: 0.1, Iterations: 300, Orders: 1, BaselinePrior: 2, BaselineScale: true,
+	Calm: 0, BaselineWindow: 8, AugCopies: 4, AugPitch: DefaultPitchRange, Band: BandWide, ArousalL2: 3e-2, Seed: 1}
 
 // sample is one utterance under one channel condition.
 type sample struct {
 	speaker string
 	class   int       // −1: not a product class (still feeds the baseline)
+	high    int       // arousal group: 1 high, 0 low, −1 unknown (e.g. disgust)
 	x       []float64 // raw functionals
 	cond    Condition
 }
@@ -47,20 +61,44 @@ func defaultLabelMap() map[string]string {
 	}
 }
 
-// fit trains a model on samples: standardisation over the product-class samples, the
-// absolute head on z, and the relative head on [z, z − baseline] with baselines built as
-// in a call (each speaker's utterances in shuffled order, per condition).
+// arousalOf is the activation group of a corpus label: 1 high (angry, happy, fearful,
+// surprised), 0 low (neutral, calm, sad, boredom), −1 when it is neither clearly (disgust,
+// unknown labels). Surprised trains the arousal head although it is not a product class.
+func arousalOf(label string) int {
+	switch label {
+	case "surprised", "surprise":
+		return 1
+	case "boredom", "calm":
+		return 0
+	}
+	switch (&Model{LabelMap: defaultLabelMap()}).ClassOf(label) {
+	case 1, 2, 4:
+		return 1
+	case 0, 3:
+		return 0
+	}
+	return -1
+}
+
+// fit trains a model on samples: standardisation over the product-class samples; the
+// absolute head on z; the arousal head on z; and the relative head on [z, rel(z)] with
+// baselines built as in a call (each speaker stream in shuffled order, the baseline
+// learning only from utterances the arousal head calls calm).
 func fit(samples []sample, p TrainParams) *Model {
 	nf := features.NumFunctionals
 	m := &Model{
 		Format: Format, Version: FormatVersion, FeatureSet: FeatureSet,
 		Classes: slices.Clone(Classes), LabelMap: defaultLabelMap(),
 		Features: features.FunctionalNames(), BaselinePrior: p.BaselinePrior,
-		BaselineScale: p.BaselineScale,
-		RelativeOnly:  []string{features.LevelFunctional},
+		BaselineScale: p.BaselineScale, Band: p.Band,
+		Calm: p.Calm, BaselineWindow: math.Max(p.BaselineWindow, 1),
+		RelativeOnly: relativeOnly(p.SpeakerRelative),
 		// Circumplex coordinates (arousal, valence) per class.
 		Arousal: []float64{-0.3, 0.9, 0.6, -0.7, 0.8},
 		Valence: []float64{0.1, -0.7, 0.8, -0.7, -0.6},
+	}
+	if p.NoCalmGate {
+		m.Calm, m.BaselineWindow = math.Inf(1), 1e9
 	}
 	m.Mean = make([]float64, nf)
 	m.Scale = make([]float64, nf)
@@ -98,44 +136,114 @@ func fit(samples []sample, p TrainParams) *Model {
 			za[i][j] = 0
 		}
 	}
-	// Absolute head.
-	var X [][]float64
-	var y []int
+	// Absolute head and arousal head.
+	var X, XA [][]float64
+	var y, ya []int
 	for i, sm := range samples {
 		if sm.class >= 0 {
 			X = append(X, za[i])
 			y = append(y, sm.class)
 		}
+		if sm.high >= 0 {
+			XA = append(XA, za[i])
+			ya = append(ya, sm.high)
+		}
 	}
 	m.Absolute = trainSoftmax(X, y, p)
-	// Relative head: streams per (speaker, condition), several orders.
+	m.ArousalHead = trainBinary(XA, ya, p.ArousalL2, p.Iterations)
+	// Relative head: streams per (speaker, condition), p.Orders orders each.
 	X, y = X[:0], y[:0]
 	r := rand.New(rand.NewPCG(uint64(p.Seed), 7))
 	for _, grp := range groupStreams(samples) {
-		for o := 0; o < p.Orders; o++ {
+		for o := 0; o < max(p.Orders, 1); o++ {
 			order := slices.Clone(grp)
 			r.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-			sum, sq := make([]float64, nf), make([]float64, nf)
-			for n, i := range order {
+			b := NewBaseline(m)
+			for _, i := range order {
 				if samples[i].class >= 0 {
 					row := make([]float64, 2*nf)
 					copy(row, za[i])
 					for j := range nf {
-						row[nf+j] = relFeature(z[i][j], sum[j], sq[j], float64(n), p.BaselinePrior, p.BaselineScale)
+						row[nf+j] = b.rel(j, z[i][j])
 					}
 					X = append(X, row)
 					y = append(y, samples[i].class)
 				}
-				for j, v := range z[i] {
-					sum[j] += v
-					sq[j] += v * v
-				}
+				b.Update(z[i], Prediction{Arousal: 2*m.ArousalHead.prob(za[i]) - 1})
 			}
 		}
 	}
 	h := trainSoftmax(X, y, p)
 	m.Relative = &h
 	return m
+}
+
+// relativeOnly lists the functionals that enter only relative to the baseline: the level
+// always, plus the named speaker-dependent groups.
+func relativeOnly(groups []string) []string {
+	out := []string{features.LevelFunctional}
+	lld := map[string][]string{"pitch": {"f0_st"}, "formants": {"f1", "f2", "f3"}}
+	for _, g := range groups {
+		for _, l := range lld[g] {
+			for _, f := range []string{"mean", "p10", "p50", "p90"} {
+				out = append(out, l+"_"+f)
+			}
+		}
+	}
+	return out
+}
+
+// trainBinary fits class-balanced logistic regression with an L2 penalty by L-BFGS.
+func trainBinary(X [][]float64, y []int, l2 float64, iters int) Binary {
+	d := len(X[0])
+	var n1 float64
+	for _, v := range y {
+		n1 += float64(v)
+	}
+	n0 := float64(len(y)) - n1
+	cw := [2]float64{0.5 / math.Max(n0, 1), 0.5 / math.Max(n1, 1)}
+	w := lbfgs(d+1, iters, func(w, g []float64) float64 {
+		clear(g)
+		f := 0.0
+		for i, x := range X {
+			s := w[d]
+			for j, v := range x {
+				s += w[j] * v
+			}
+			q := 1 / (1 + math.Exp(-s))
+			t := float64(y[i])
+			wi := cw[y[i]]
+			f -= wi * (t*math.Log(q+1e-300) + (1-t)*math.Log(1-q+1e-300))
+			e := wi * (q - t)
+			for j, v := range x {
+				g[j] += e * v
+			}
+			g[d] += e
+		}
+		for j := 0; j < d; j++ {
+			f += 0.5 * l2 * w[j] * w[j]
+			g[j] += l2 * w[j]
+		}
+		return f
+	})
+	return Binary{W: slices.Clone(w[:d]), B: w[d], Temperature: 1}
+}
+
+// fitTemperatureBinary is fitTemperature for a logistic scorer: T minimising the NLL of
+// σ(logit/T) over held-out logits.
+func fitTemperatureBinary(logits []float64, y []int) float64 {
+	return goldenLogT(func(T float64) float64 {
+		s := 0.0
+		for i, l := range logits {
+			q := 1 / (1 + math.Exp(-l/T))
+			if y[i] == 1 {
+				s -= math.Log(q + 1e-300)
+			} else {
+				s -= math.Log(1 - q + 1e-300)
+			}
+		}
+		return s
+	})
 }
 
 // groupStreams returns the sample indices of each (speaker, condition) stream, in a
@@ -229,11 +337,9 @@ func trainSoftmax(X [][]float64, y []int, p TrainParams) Head {
 }
 
 // fitTemperature finds T minimising the mean negative log-likelihood of softmax(logits/T)
-// (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017) by golden-section
-// search over log T in [−2, 2].
+// (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017).
 func fitTemperature(logits [][NumClasses]float64, y []int) float64 {
-	nll := func(lt float64) float64 {
-		T := math.Exp(lt)
+	return goldenLogT(func(T float64) float64 {
 		s := 0.0
 		var p [NumClasses]float64
 		for i, l := range logits {
@@ -244,20 +350,25 @@ func fitTemperature(logits [][NumClasses]float64, y []int) float64 {
 			s -= math.Log(p[y[i]] + 1e-300)
 		}
 		return s
-	}
+	})
+}
+
+// goldenLogT minimises nll(T) by golden-section search over log T in [−2, 2].
+func goldenLogT(nll func(T float64) float64) float64 {
+	f := func(lt float64) float64 { return nll(math.Exp(lt)) }
 	a, b := -2.0, 2.0
 	g := (math.Sqrt(5) - 1) / 2
 	c, d := b-g*(b-a), a+g*(b-a)
-	fc, fd := nll(c), nll(d)
+	fc, fd := f(c), f(d)
 	for range 60 {
 		if fc < fd {
 			b, d, fd = d, c, fc
 			c = b - g*(b-a)
-			fc = nll(c)
+			fc = f(c)
 		} else {
 			a, c, fc = c, d, fd
 			d = a + g*(b-a)
-			fd = nll(d)
+			fd = f(d)
 		}
 	}
 	return math.Exp((a + b) / 2)
@@ -371,105 +482,4 @@ func classWeights(y []int) []float64 {
 		}
 	}
 	return cw
-}
-
-// trainMLP fits a one-hidden-layer tanh network with a softmax output, class-balanced
-// cross-entropy and an L2 penalty on all weights, by full-batch L-BFGS from a seeded
-// Glorot initialisation.
-func trainMLP(X [][]float64, y []int, p TrainParams) Head {
-	d, H, K := len(X[0]), p.Hidden, NumClasses
-	cw := classWeights(y)
-	n1 := H * (d + 1) // hidden weights and biases
-	np := n1 + K*(H+1)
-	r := rand.New(rand.NewPCG(uint64(p.Seed), 99))
-	init := make([]float64, np)
-	sd := math.Sqrt(2 / float64(d+H))
-	for j := 0; j < H; j++ {
-		for i := 0; i < d; i++ {
-			init[j*(d+1)+i] = sd * r.NormFloat64()
-		}
-	}
-	hid := make([]float64, H)
-	gh := make([]float64, H)
-	logit := make([]float64, K)
-	f := func(w, g []float64) float64 {
-		for i := range g {
-			g[i] = 0
-		}
-		loss := 0.0
-		for n, x := range X {
-			for j := 0; j < H; j++ {
-				row := w[j*(d+1) : (j+1)*(d+1)]
-				s := row[d]
-				for i, v := range x {
-					s += row[i] * v
-				}
-				hid[j] = math.Tanh(s)
-			}
-			for c := 0; c < K; c++ {
-				row := w[n1+c*(H+1) : n1+(c+1)*(H+1)]
-				s := row[H]
-				for j, v := range hid {
-					s += row[j] * v
-				}
-				logit[c] = s
-			}
-			softmax(logit)
-			wi := cw[y[n]]
-			loss -= wi * math.Log(logit[y[n]]+1e-300)
-			clear(gh)
-			for c := 0; c < K; c++ {
-				e := logit[c]
-				if c == y[n] {
-					e--
-				}
-				e *= wi
-				row := w[n1+c*(H+1) : n1+(c+1)*(H+1)]
-				gr := g[n1+c*(H+1) : n1+(c+1)*(H+1)]
-				for j, v := range hid {
-					gr[j] += e * v
-					gh[j] += e * row[j]
-				}
-				gr[H] += e
-			}
-			for j := 0; j < H; j++ {
-				a := gh[j] * (1 - hid[j]*hid[j])
-				if a == 0 {
-					continue
-				}
-				gr := g[j*(d+1) : (j+1)*(d+1)]
-				for i, v := range x {
-					gr[i] += a * v
-				}
-				gr[d] += a
-			}
-		}
-		for j := 0; j < H; j++ {
-			for i := 0; i < d; i++ {
-				v := w[j*(d+1)+i]
-				loss += 0.5 * p.L2 * v * v
-				g[j*(d+1)+i] += p.L2 * v
-			}
-		}
-		for c := 0; c < K; c++ {
-			for j := 0; j < H; j++ {
-				v := w[n1+c*(H+1)+j]
-				loss += 0.5 * p.L2 * v * v
-				g[n1+c*(H+1)+j] += p.L2 * v
-			}
-		}
-		return loss
-	}
-	w := lbfgsFrom(init, p.Iterations, f)
-	h := Head{Inputs: d, H: make([][]float64, H), HB: make([]float64, H),
-		W: make([][]float64, K), B: make([]float64, K), Temperature: 1}
-	for j := 0; j < H; j++ {
-		h.H[j] = slices.Clone(w[j*(d+1) : j*(d+1)+d])
-		h.HB[j] = w[j*(d+1)+d]
-	}
-	for c := 0; c < K; c++ {
-		h.W[c] = slices.Clone(w[n1+c*(H+1) : n1+c*(H+1)+H])
-		h.B[c] = w[n1+c*(H+1)+H]
-	}
-	return h
 }

@@ -38,7 +38,7 @@ func TestEmbeddedTranscriptEndToEnd(t *testing.T) {
 	if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "150", "-w", raw, "yes please").CombinedOutput(); err != nil {
 		t.Fatalf("espeak-ng: %v %s", err, out)
 	}
-	if out, err := exec.Command("sox", raw, "-r", "8000", "-c", "1", "-b", "16", wav, "pad", "1", "1").CombinedOutput(); err != nil {
+	if out, err := exec.Command("sox", "-R", raw, "-r", "8000", "-c", "1", "-b", "16", wav, "pad", "1", "1").CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v %s", err, out)
 	}
 	chans, err := whipclient.LoadWAV(wav)

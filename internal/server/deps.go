@@ -81,6 +81,7 @@ func openDeps(ctx context.Context, cfg config.Config, log *slog.Logger) (*deps, 
 		return nil, fmt.Errorf("emotion model: %w", err)
 	}
 	log.Info("emotion model loaded", "took", time.Since(start).Round(time.Microsecond))
+	log.Info("emotion model trained on", "corpora", em.Card.Corpus, "licence", em.Card.Licence, "date", em.Card.Date)
 	he, err := hintEngine(cfg.HintPlaybooks, cfg.Language, cfg.Hints.Sectors)
 	if err != nil {
 		st.Close()

@@ -53,7 +53,7 @@ func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 	case event.Emotion:
 		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok {
 			pt := event.ArcPoint{T: round(d.End, 10), Arousal: round(d.Arousal, 100),
-				Valence: round(d.Valence, 100), Top: d.Top, Confidence: round(d.Confidence, 100)}
+				Valence: round(d.Valence, 100), Top: cmp.Or(d.Headline, d.Top), Confidence: round(d.Confidence, 100)}
 			if d.Kind == event.EmotionWindow {
 				b.windows[ev.Party] = append(b.windows[ev.Party], pt)
 			} else {

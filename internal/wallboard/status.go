@@ -20,7 +20,14 @@ type Config struct {
 	SilenceRisk   time.Duration // dead air that counts fully towards risk [20s]
 	AlertHalfLife time.Duration // how fast an alert's weight fades [60s]
 	Trend         int           // utterances in the trend window [3]
-	Now           func() time.Time
+	// Heat: the customer's held arousal. Arousal at or above HighArousal holds it (it
+	// cannot decay while arousal stays high); only speech that has stayed below
+	// HighArousal for CalmFor of media time lets it fall, by CoolRate of the gap per
+	// emotion event — a calmer sentence in the middle of a tirade does not.
+	HighArousal float64       // [0.2]
+	CalmFor     time.Duration // [6s]
+	CoolRate    float64       // [0.35]
+	Now         func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -36,6 +43,15 @@ func (c *Config) defaults() {
 	if c.Trend <= 0 {
 		c.Trend = 3
 	}
+	if c.HighArousal == 0 {
+		c.HighArousal = 0.2
+	}
+	if c.CalmFor <= 0 {
+		c.CalmFor = 6 * time.Second
+	}
+	if c.CoolRate <= 0 || c.CoolRate > 1 {
+		c.CoolRate = 0.35
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -44,7 +60,7 @@ func (c *Config) defaults() {
 // NewFactory returns the call analyzer factory of the wallboard stage.
 func NewFactory(cfg Config) call.CallAnalyzerFactory {
 	cfg.defaults()
-	return func(string) call.CallAnalyzer { return &tracker{cfg: cfg} }
+	return func(string) call.CallAnalyzer { return &tracker{cfg: cfg, calmSince: -1} }
 }
 
 type tracker struct {
@@ -59,6 +75,9 @@ type tracker struct {
 	negHist   []float64 // customer negative share per utterance, newest last
 	alertAt   []time.Duration
 	elapsed   time.Duration
+	heat      float64 // the customer's held arousal, −1..1 (see Config.HighArousal)
+	heated    bool    // heat has been set by a first emotion event
+	calmSince float64 // media time the customer's arousal fell below HighArousal; <0: not calm
 }
 
 func idx(p event.Party) int {
@@ -111,7 +130,11 @@ func (t *tracker) vad(ev *event.Event, d *event.VADData) {
 }
 
 func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
-	ps := &event.PartyStatus{Top: d.Top, Negative: d.Probs["angry"] + d.Probs["fearful"] + d.Probs["sad"],
+	top := d.Top
+	if d.Headline != "" {
+		top = d.Headline // the class the agent sees, or "unsure"
+	}
+	ps := &event.PartyStatus{Top: top, Negative: d.Probs["angry"] + d.Probs["fearful"] + d.Probs["sad"],
 		NegTop:  topNegative(d.Probs),
 		Arousal: d.Arousal, Valence: d.Valence, Confidence: d.Confidence, DeltaA: d.Baseline.Arousal}
 	t.dirty = true
@@ -119,6 +142,7 @@ func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
 		t.st.AgentP = ps
 		return
 	}
+	t.warm(d.Arousal, d.End)
 	if d.Kind == event.EmotionUtterance {
 		t.negHist = append(t.negHist, ps.Negative)
 		if len(t.negHist) > t.cfg.Trend {
@@ -129,6 +153,27 @@ func (t *tracker) emotion(p event.Party, d *event.EmotionData) {
 		ps.Trend = t.negHist[len(t.negHist)-1] - t.negHist[0]
 	}
 	t.st.Customer = ps
+}
+
+// warm updates the held arousal with the customer's latest (absolute, smoothed) arousal
+// at media time end: it rises at once, holds while arousal stays at or above HighArousal,
+// and falls towards the current arousal only once the customer has sounded calmer than
+// that for CalmFor — never merely because time passes, the model wavered for a sentence,
+// or the caller's own baseline moved.
+func (t *tracker) warm(a, end float64) {
+	switch {
+	case !t.heated || a >= t.heat:
+		t.heat, t.heated, t.calmSince = a, true, -1
+	case a >= t.cfg.HighArousal:
+		t.calmSince = -1 // still high: hold
+	default:
+		if t.calmSince < 0 {
+			t.calmSince = end
+		}
+		if end-t.calmSince >= t.cfg.CalmFor.Seconds() {
+			t.heat += t.cfg.CoolRate * (a - t.heat)
+		}
+	}
 }
 
 // Tick implements call.CallAnalyzer: it emits a status when something changed and the
@@ -162,10 +207,12 @@ func (t *tracker) emit(elapsed time.Duration, emit call.Emitter) {
 	t.last, t.dirty = elapsed, false
 }
 
-// risk combines, each in [0,1] and weighted, the customer's negative emotion (0.45), the
-// rise of arousal above the caller's own baseline (0.2), a worsening trend (0.1), recent
-// alerts fading with AlertHalfLife (0.15) and dead air (0.1). Reasons list the parts that
-// contribute, largest first.
+// risk combines, each in [0,1] and weighted: the customer's held arousal (0.6: arousal is
+// the most robust emotion signal across speakers, languages and channels, so it drives
+// risk; 0 at arousal 0 (undecided) or below, full at +0.6 and above), negative emotion discounted
+// when the model is unsure of its class (0.15), arousal above the caller's own calm
+// baseline (0.1), a worsening trend (0.05), recent alerts fading with AlertHalfLife (0.1)
+// and dead air (0.1). Reasons list the parts that contribute, largest first.
 func (t *tracker) risk(elapsed time.Duration) (float64, []string) {
 	type part struct {
 		w, v float64
@@ -174,16 +221,17 @@ func (t *tracker) risk(elapsed time.Duration) (float64, []string) {
 	var parts []part
 	if c := t.st.Customer; c != nil {
 		parts = append(parts,
+			part{0.6, clamp01(t.heat / 0.6), "high arousal (sustained)"},
 			// discounted when the model is unsure of its top class
-			part{0.45, clamp01(c.Negative * math.Min(1, c.Confidence/0.5)), "negative emotion (" + c.NegTop + ")"},
-			part{0.2, clamp01(c.DeltaA * 2), "arousal above the caller's baseline"},
-			part{0.1, clamp01(c.Trend * 2), "getting worse over the last utterances"})
+			part{0.15, clamp01(c.Negative * math.Min(1, c.Confidence/0.5)), "negative emotion (" + c.NegTop + ")"},
+			part{0.1, clamp01(c.DeltaA * 2), "arousal above the caller's baseline"},
+			part{0.05, clamp01(c.Trend * 2), "getting worse over the last utterances"})
 	}
 	var alerts float64
 	for _, at := range t.alertAt {
 		alerts += math.Exp2(-(elapsed - at).Seconds() / t.cfg.AlertHalfLife.Seconds())
 	}
-	parts = append(parts, part{0.15, clamp01(alerts), "escalation alerts"})
+	parts = append(parts, part{0.1, clamp01(alerts), "escalation alerts"})
 	parts = append(parts, part{0.1, clamp01(t.st.Silence / t.cfg.SilenceRisk.Seconds()), "long silence"})
 	var r float64
 	reasons := []string{}
