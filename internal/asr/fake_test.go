@@ -88,10 +88,11 @@ type recEvent struct {
 	data  event.TranscriptData
 }
 
-func (r *recEmitter) Emit(typ string, p event.Party, t time.Duration, data any) {
+func (r *recEmitter) Emit(p event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.evs = append(r.evs, recEvent{typ: typ, party: p, t: t, data: data.(event.TranscriptData)})
+	r.evs = append(r.evs, recEvent{typ: typ, party: p, t: t, data: (*data.(*event.TranscriptData))})
 }
 
 func (r *recEmitter) events() []recEvent {

@@ -172,7 +172,7 @@ type lagEmitter struct {
 	lags  *[]time.Duration
 }
 
-func (l *lagEmitter) Emit(_ string, _ event.Party, t time.Duration, _ any) {
+func (l *lagEmitter) Emit(_ event.Party, t time.Duration, _ event.Payload) {
 	lag := time.Since(l.start.Add(t))
 	l.mu.Lock()
 	*l.lags = append(*l.lags, lag)

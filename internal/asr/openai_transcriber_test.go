@@ -17,7 +17,8 @@ type anyEmitter struct {
 	evs []event.Event
 }
 
-func (r *anyEmitter) Emit(typ string, p event.Party, t time.Duration, data any) {
+func (r *anyEmitter) Emit(p event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.mu.Lock()
 	r.evs = append(r.evs, event.Event{Type: typ, Party: p, T: t.Seconds(), Data: data})
 	r.mu.Unlock()
@@ -28,8 +29,8 @@ func (r *anyEmitter) transcripts() []event.TranscriptData {
 	defer r.mu.Unlock()
 	var out []event.TranscriptData
 	for _, ev := range r.evs {
-		if d, ok := ev.Data.(event.TranscriptData); ok {
-			out = append(out, d)
+		if d, ok := ev.Data.(*event.TranscriptData); ok {
+			out = append(out, *d)
 		}
 	}
 	return out
@@ -40,8 +41,8 @@ func (r *anyEmitter) statuses() []StatusData {
 	defer r.mu.Unlock()
 	var out []StatusData
 	for _, ev := range r.evs {
-		if d, ok := ev.Data.(StatusData); ok {
-			out = append(out, d)
+		if d, ok := ev.Data.(*StatusData); ok {
+			out = append(out, *d)
 		}
 	}
 	return out
@@ -104,7 +105,7 @@ func TestRecognizerDownStatusNoStall(t *testing.T) {
 	tr := newTestTranscriber(t, rec, Params{DefaultLang: "nl", Metrics: m})
 	em := &anyEmitter{}
 	st := NewStatusFactory(rec, "en")("c1")
-	st.Event(&event.Event{Type: event.CallStarted, Data: event.CallInfo{Meta: map[string]string{"lang": "nl"}}}, em)
+	st.Event(&event.Event{Type: event.CallStarted, Data: &event.CallStartedData{Meta: map[string]string{"lang": "nl"}}}, em)
 	a := tr.Analyzer("c1", event.Customer)
 	f := newFeeder(a, em)
 	el := time.Duration(0)

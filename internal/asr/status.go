@@ -15,7 +15,7 @@ import (
 // "no live transcript for Dutch calls: emotion and dynamics cues only" instead of leaving
 // an empty transcript pane unexplained. Integrator transcripts
 // (POST /v1/calls/{id}/transcript) work whatever it says.
-const StatusEvent = "transcript.status"
+const StatusEvent = event.TranscriptStatus
 
 // StatusRepeat is how often StatusEvent is repeated during a call.
 const StatusRepeat = time.Minute
@@ -30,17 +30,8 @@ const (
 	metaLangFallback = "language"             // accepted as well (AudioHook's name)
 )
 
-// StatusData is the payload of StatusEvent.
-type StatusData struct {
-	Available bool   `json:"available"`        // embedded transcript events will come
-	Engine    string `json:"engine,omitempty"` // e.g. pocketsphinx, openai; empty: none
-	Lang      string `json:"lang"`             // the call's language, normalised (en, nl)
-	Reason    string `json:"reason,omitempty"` // ReasonLanguage, ReasonNoEngine or ReasonDown when not available; ReasonSlow
-	Message   string `json:"message"`          // one line for the UI
-	// Health of an engine that can fail at run time (HealthReporter: the external
-	// recogniser): ok, slow or down. A change is emitted at once, recovery included.
-	Health string `json:"health,omitempty"`
-}
+// StatusData is the payload of StatusEvent (event.TranscriptStatusData).
+type StatusData = event.TranscriptStatusData
 
 // LangOf returns the language a call's metadata gives (meta "lang", else "language"),
 // normalised, or def when it gives none.
@@ -111,7 +102,7 @@ func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
 		return
 	}
 	var meta map[string]string
-	if d, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
+	if d, ok := ev.Data.(*event.CallStartedData); ok {
 		meta = d.Meta
 	}
 	d := Status(s.rec, LangOf(meta, s.def))
@@ -120,7 +111,7 @@ func (s *statusStage) Event(ev *event.Event, emit call.Emitter) {
 	if d.Engine == "" || d.Reason == ReasonLanguage {
 		s.hr = nil // nothing to watch: no transcript for this call whatever the health
 	}
-	emit.Emit(StatusEvent, "", 0, d)
+	emit.Emit("", 0, &d)
 }
 
 // Tick repeats the status every StatusRepeat and, for an engine that reports its health,
@@ -134,13 +125,14 @@ func (s *statusStage) Tick(elapsed time.Duration, emit call.Emitter) {
 		if h := s.hr.Health(s.data.Lang); h.State != s.data.Health {
 			d := Status(s.rec, s.data.Lang)
 			s.data, s.last = &d, elapsed
-			emit.Emit(StatusEvent, "", elapsed, d)
+			emit.Emit("", elapsed, &d)
 			return
 		}
 	}
 	if elapsed-s.last >= StatusRepeat {
 		s.last = elapsed
-		emit.Emit(StatusEvent, "", elapsed, *s.data)
+		d := *s.data // the stage keeps its own; emitted payloads are not changed after
+		emit.Emit("", elapsed, &d)
 	}
 }
 

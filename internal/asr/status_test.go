@@ -131,8 +131,9 @@ func TestStatusWithoutRecognizer(t *testing.T) {
 
 type countEmitter struct{ n map[string]int }
 
-func (c *countEmitter) Emit(typ string, _ event.Party, _ time.Duration, data any) {
-	if _, ok := data.(StatusData); !ok {
+func (c *countEmitter) Emit(_ event.Party, _ time.Duration, data event.Payload) {
+	typ := data.EventType()
+	if _, ok := data.(*StatusData); !ok {
 		panic("status payload is not StatusData")
 	}
 	c.n[typ]++
@@ -147,8 +148,8 @@ func TestStatusRepeats(t *testing.T) {
 	if em.n[StatusEvent] != 0 {
 		t.Fatal("status before call.started")
 	}
-	a.Event(&event.Event{Type: event.CallStarted, Data: event.CallInfo{}}, em)
-	a.Event(&event.Event{Type: event.CallStarted, Data: event.CallInfo{}}, em)
+	a.Event(&event.Event{Type: event.CallStarted, Data: &event.CallStartedData{}}, em)
+	a.Event(&event.Event{Type: event.CallStarted, Data: &event.CallStartedData{}}, em)
 	for el := time.Duration(0); el <= 3*StatusRepeat; el += call.TickInterval {
 		a.Tick(el, em)
 	}

@@ -216,6 +216,6 @@ func (a *partyASR) emitDone(t time.Duration, d event.TranscriptData) bool {
 	// the integrator endpoint's "party-N" so both can feed one call.
 	a.segs++
 	d.Segment = string(a.party) + "-asr-" + strconv.Itoa(a.segs)
-	a.emit.Emit(event.Transcript, a.party, t, d)
+	a.emit.Emit(a.party, t, &d)
 	return true
 }

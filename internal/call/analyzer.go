@@ -28,9 +28,10 @@ type Hop struct {
 	Speech    bool          // voice activity (with hangover) at this hop
 }
 
-// Emitter sends an event into the call's stream. It never blocks.
+// Emitter sends an event into the call's stream: the payload's type is the event's.
+// It never blocks.
 type Emitter interface {
-	Emit(typ string, party event.Party, t time.Duration, data any)
+	Emit(party event.Party, t time.Duration, data event.Payload)
 }
 
 // Analyzer consumes one party's hops on that party's goroutine (the hot path): it must

@@ -180,7 +180,8 @@ func (c *Call) OnEnd(fn func()) {
 
 // Emit implements Emitter: it stamps the event with the next sequence number and the
 // wall clock and publishes it. Safe from any goroutine; never blocks.
-func (c *Call) Emit(typ string, party event.Party, t time.Duration, data any) {
+func (c *Call) Emit(party event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.seq++
@@ -217,7 +218,7 @@ func (c *Call) Join(p event.Party, codecName string) (*Stream, error) {
 	c.order = append(c.order, p)
 	c.mu.Unlock()
 	c.log.Info("party joined", "party", p, "codec", codecName)
-	c.Emit(event.PartyJoined, p, offset, map[string]string{"codec": codecName})
+	c.Emit(p, offset, &event.PartyJoinedData{Codec: codecName})
 	return s, nil
 }
 
@@ -313,7 +314,8 @@ func (c *Call) finish(reason string) {
 		c.log.Error("writing call summary failed", "err", err)
 	}
 	cancel()
-	c.Emit(event.CallEnded, "", 0, c.callInfo(rec))
+	ended := event.CallEndedData(c.callInfo(rec))
+	c.Emit("", 0, &ended)
 	c.cfg.Metrics.CallsActive.Dec()
 	c.cfg.Metrics.CallsEnded.WithLabelValues(reason).Inc()
 	c.log.Info("call ended", "reason", reason, "duration_s", fmt.Sprintf("%.1f", sum.DurationS))

@@ -55,8 +55,9 @@ func (c *Call) emitCue(typ string, party event.Party, t time.Duration, payload [
 	counter.Inc()
 	c.cfg.Publish(event.Raw{Type: typ, Call: c.id, Seq: c.seq, Party: party, Body: b})
 	if joinData != nil && c.joinCh != nil {
+		d := *joinData // the stream reuses its own: the joiner gets a copy (a few vad changes a second)
 		c.enqueue(event.Event{V: event.Version, Type: typ, Call: c.id, Seq: c.seq, TS: ts, Party: party,
-			T: t.Seconds(), Data: *joinData})
+			T: t.Seconds(), Data: &d})
 	}
 }
 

@@ -27,8 +27,8 @@ func (r *recorderAnalyzer) Event(ev *event.Event, emit Emitter) {
 	r.seen = append(r.seen, ev.Type)
 	r.seqs = append(r.seqs, ev.Seq)
 	r.mu.Unlock()
-	if v, ok := ev.Data.(event.VADData); ok && v.Speech {
-		emit.Emit(event.Dynamics, "", time.Duration(ev.T*float64(time.Second)), map[string]any{"onset": ev.Party})
+	if v, ok := ev.Data.(*event.VADData); ok && v.Speech {
+		emit.Emit("", time.Duration(ev.T*float64(time.Second)), &event.DynamicsData{T: ev.T})
 	}
 }
 func (r *recorderAnalyzer) Tick(time.Duration, Emitter) { r.mu.Lock(); r.ticks++; r.mu.Unlock() }

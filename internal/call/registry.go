@@ -181,7 +181,8 @@ func (r *Registry) Open(p OpenParams) (c *Call, created bool, err error) {
 	r.cfg.Metrics.CallsTotal.WithLabelValues(p.Source).Inc()
 	c.log.Info("call started")
 	c.startJoiner(r.cfg.Joiners)
-	c.Emit(event.CallStarted, "", 0, c.callInfo(rec))
+	started := event.CallStartedData(c.callInfo(rec))
+	c.Emit("", 0, &started)
 	c.Go("watchdog", c.watch)
 	return c, true, nil
 }

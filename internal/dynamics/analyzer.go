@@ -48,7 +48,7 @@ func newAnalyzer(cfg Config) *analyzer {
 func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	switch ev.Type {
 	case event.VAD:
-		d, ok := event.PayloadAs[event.VADData](ev.Data)
+		d, ok := ev.Data.(*event.VADData)
 		if !ok || !ev.Party.Valid() {
 			return
 		}
@@ -56,7 +56,7 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 		a.raise(emit)
 		a.checkDeadAir(a.tl.newest(), emit)
 	case event.Transcript:
-		if d, ok := event.PayloadAs[event.TranscriptData](ev.Data); ok && ev.Party.Valid() {
+		if d, ok := ev.Data.(*event.TranscriptData); ok && ev.Party.Valid() {
 			a.tl.transcript(pidx(ev.Party), d)
 		}
 	}
@@ -79,7 +79,7 @@ func (a *analyzer) Close(emit call.Emitter) {
 	a.raise(emit)
 	if a.tl.started || a.emitted {
 		d := a.tl.snapshot(a.tl.cur)
-		emit.Emit(event.Dynamics, "", dur(d.T), d)
+		emit.Emit("", dur(d.T), &d)
 	}
 }
 
@@ -94,7 +94,7 @@ func (a *analyzer) publish(elapsed time.Duration, now float64, emit call.Emitter
 		return
 	}
 	a.emitted, a.lastEmit, a.last = true, elapsed, d
-	emit.Emit(event.Dynamics, "", dur(d.T), d)
+	emit.Emit("", dur(d.T), &d)
 }
 
 // mediaNow estimates the current media time: the newest received, carried forward by
@@ -127,7 +127,7 @@ func (a *analyzer) checkDeadAir(now float64, emit call.Emitter) {
 		return
 	}
 	a.deadAirLevel = level
-	emit.Emit(event.Alert, "", dur(now), event.AlertData{Kind: event.AlertDeadAir, Severity: sev,
+	emit.Emit("", dur(now), &event.AlertData{Kind: event.AlertDeadAir, Severity: sev,
 		Message:   "No one has spoken for " + secs(sil),
 		MessageNL: "Al " + secs(sil) + " stilte op de lijn",
 		Value:     round2(sil), Threshold: thr, Start: round2(a.tl.quietFrom), Source: "dynamics"})
@@ -136,7 +136,7 @@ func (a *analyzer) checkDeadAir(now float64, emit call.Emitter) {
 // raise emits the alerts the timeline queued.
 func (a *analyzer) raise(emit call.Emitter) {
 	for _, al := range a.tl.alerts {
-		emit.Emit(event.Alert, event.Agent, dur(a.tl.cur), al)
+		emit.Emit(event.Agent, dur(a.tl.cur), &al)
 	}
 	a.tl.alerts = a.tl.alerts[:0]
 }

@@ -12,7 +12,8 @@ import (
 // rec is an Emitter that keeps what it is given.
 type rec struct{ evs []event.Event }
 
-func (r *rec) Emit(typ string, p event.Party, t time.Duration, data any) {
+func (r *rec) Emit(p event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.evs = append(r.evs, event.Event{Type: typ, Party: p, T: t.Seconds(), Data: data})
 }
 
@@ -32,7 +33,7 @@ func (r *rec) lastDynamics(t *testing.T) event.DynamicsData {
 	if len(ds) == 0 {
 		t.Fatal("no dynamics event")
 	}
-	return ds[len(ds)-1].Data.(event.DynamicsData)
+	return *ds[len(ds)-1].Data.(*event.DynamicsData)
 }
 
 type seg struct{ from, to float64 }
@@ -59,7 +60,7 @@ func vadEvents(cust, agent []seg, end, every, lag float64) []event.Event {
 		for i := 0; i <= n; i++ {
 			t := math.Round(float64(i)*every*1000) / 1000
 			items = append(items, item{t + lag, event.Event{Type: event.VAD, Party: p, T: t,
-				Data: event.VADData{Speech: speaking(t)}}})
+				Data: &event.VADData{Speech: speaking(t)}}})
 		}
 	}
 	gen(event.Customer, cust, 0)
@@ -83,8 +84,8 @@ func vadEvents(cust, agent []seg, end, every, lag float64) []event.Event {
 func transitions(p event.Party, segs []seg) []event.Event {
 	var out []event.Event
 	for _, s := range segs {
-		out = append(out, event.Event{Type: event.VAD, Party: p, T: s.from, Data: event.VADData{Speech: true}},
-			event.Event{Type: event.VAD, Party: p, T: s.to, Data: event.VADData{Speech: false}})
+		out = append(out, event.Event{Type: event.VAD, Party: p, T: s.from, Data: &event.VADData{Speech: true}},
+			event.Event{Type: event.VAD, Party: p, T: s.to, Data: &event.VADData{Speech: false}})
 	}
 	return out
 }
@@ -192,7 +193,7 @@ func TestDeadAirAlertsFromHeartbeatsAndTicks(t *testing.T) {
 	if len(al) != 1 {
 		t.Fatalf("alerts after 18 s of silence: %+v", al)
 	}
-	d := al[0].Data.(event.AlertData)
+	d := (*al[0].Data.(*event.AlertData))
 	if d.Kind != event.AlertDeadAir || d.Severity != event.SeverityWarning || d.Value != 15 || d.Start != 2 || al[0].T != 17 {
 		t.Fatalf("dead-air warning: %+v at %v", d, al[0].T)
 	}
@@ -204,7 +205,7 @@ func TestDeadAirAlertsFromHeartbeatsAndTicks(t *testing.T) {
 	if len(al) != 2 {
 		t.Fatalf("alerts after 58 s of silence: %d", len(al))
 	}
-	if d := al[1].Data.(event.AlertData); d.Severity != event.SeverityCritical || d.Value != 45 || al[1].T != 47 {
+	if d := (*al[1].Data.(*event.AlertData)); d.Severity != event.SeverityCritical || d.Value != 45 || al[1].T != 47 {
 		t.Fatalf("dead-air critical: %+v at %v", d, al[1].T)
 	}
 	dy := r.lastDynamics(t)
@@ -212,7 +213,7 @@ func TestDeadAirAlertsFromHeartbeatsAndTicks(t *testing.T) {
 		t.Fatalf("live silence: %+v", dy)
 	}
 	// Speech resumes: the silence is over, the total keeps it.
-	ev := event.Event{Type: event.VAD, Party: event.Agent, T: 60, Data: event.VADData{Speech: true}}
+	ev := event.Event{Type: event.VAD, Party: event.Agent, T: 60, Data: &event.VADData{Speech: true}}
 	a.Event(&ev, &r)
 	a.Close(&r)
 	if dy := r.lastDynamics(t); dy.SilenceNowS != 0 || dy.DeadAirS != 58 {
@@ -235,7 +236,7 @@ func TestAgentOvertalkAlerts(t *testing.T) {
 		if len(al) != 1 {
 			t.Fatalf("want one alert (the fourth is inside the cooldown), got %+v", al)
 		}
-		d := al[0].Data.(event.AlertData)
+		d := (*al[0].Data.(*event.AlertData))
 		if d.Kind != event.AlertAgentOvertalk || d.Value != 3 || d.Start != 10.5 || al[0].T != 50.5 || al[0].Party != event.Agent {
 			t.Fatalf("alert %+v at %v", d, al[0].T)
 		}
@@ -251,7 +252,7 @@ func TestAgentOvertalkAlerts(t *testing.T) {
 			a.Event(&evs[i], &r)
 		}
 		al := r.of(event.Alert)
-		if len(al) != 1 || al[0].T != 10 || al[0].Data.(event.AlertData).Start != 6 {
+		if len(al) != 1 || al[0].T != 10 || (*al[0].Data.(*event.AlertData)).Start != 6 {
 			t.Fatalf("run alert: %+v", al)
 		}
 	})
@@ -288,7 +289,7 @@ func TestPaceFromTranscripts(t *testing.T) {
 		a.Event(&evs[i], &r)
 	}
 	tr := []event.Event{
-		{Type: event.Transcript, Party: event.Customer, T: 6, Data: event.TranscriptData{Start: 0, End: 6, Text: "ik wil graag weten waarom mijn rekening deze maand zo hoog is", Final: true}},
+		{Type: event.Transcript, Party: event.Customer, T: 6, Data: &event.TranscriptData{Start: 0, End: 6, Text: "ik wil graag weten waarom mijn rekening deze maand zo hoog is", Final: true}},
 		{Type: event.Transcript, Party: event.Agent, T: 10, Data: &event.TranscriptData{Start: 6, End: 10, Text: "dat zoek ik", Final: false}},
 		{Type: event.Transcript, Party: event.Agent, T: 10, Data: &event.TranscriptData{Start: 6, End: 10, Text: "dat zoek ik even voor u op", Final: true}},
 	}

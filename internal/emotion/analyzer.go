@@ -233,7 +233,7 @@ func (a *Analyzer) score(emit call.Emitter, kind string, start, end time.Duratio
 	for c, q := range s.Probs {
 		probs[Classes[c]] = round3(q)
 	}
-	emit.Emit(event.Emotion, a.party, end, &event.EmotionData{
+	emit.Emit(a.party, end, &event.EmotionData{
 		Probs:      probs,
 		Top:        Classes[s.Top],
 		Headline:   a.head.name(),

@@ -205,7 +205,8 @@ func must[T any](v T, err error) T {
 // recorder is a call.Emitter that keeps emotion events.
 type recorder struct{ ev []*event.EmotionData }
 
-func (r *recorder) Emit(typ string, _ event.Party, _ time.Duration, data any) {
+func (r *recorder) Emit(_ event.Party, _ time.Duration, data event.Payload) {
+	typ := data.EventType()
 	if typ == event.Emotion {
 		r.ev = append(r.ev, data.(*event.EmotionData))
 	}

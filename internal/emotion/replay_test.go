@@ -13,9 +13,10 @@ import (
 // statuses is a call.Emitter that keeps the wallboard's call.status events.
 type statuses struct{ got []event.StatusData }
 
-func (s *statuses) Emit(typ string, _ event.Party, _ time.Duration, data any) {
+func (s *statuses) Emit(_ event.Party, _ time.Duration, data event.Payload) {
+	typ := data.EventType()
 	if typ == event.CallStatus {
-		s.got = append(s.got, data.(event.StatusData))
+		s.got = append(s.got, (*data.(*event.StatusData)))
 	}
 }
 
@@ -50,7 +51,7 @@ func TestReplayedSustainedAngerKeepsRiskHigh(t *testing.T) {
 
 	wb := wallboard.NewFactory(wallboard.Config{})("replay")
 	out := &statuses{}
-	wb.Event(&event.Event{Type: event.VAD, Party: event.Customer, T: 0.1, Data: event.VADData{Speech: true}}, out)
+	wb.Event(&event.Event{Type: event.VAD, Party: event.Customer, T: 0.1, Data: &event.VADData{Speech: true}}, out)
 	next := 0
 	var calmMax, angryMin float64 = 0, 1
 	var nAngry int

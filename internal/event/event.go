@@ -62,7 +62,10 @@ type Event struct {
 	TS    int64   `json:"ts"`
 	Party Party   `json:"party,omitempty"`
 	T     float64 `json:"t,omitempty"`
-	Data  any     `json:"data,omitempty"`
+	// Data is the payload: in-process (what call analyzers see) always a Payload, a
+	// pointer to one of this package's payload types; decoded from JSON, whatever the
+	// decoder made of it.
+	Data any `json:"data,omitempty"`
 }
 
 // Coalescable reports whether a newer event of the same type and party makes this one
@@ -112,18 +115,4 @@ func Unmarshal(b []byte) (Raw, error) {
 		return Raw{}, fmt.Errorf("event: decode: missing type or call: %w", ErrMalformed)
 	}
 	return Raw{Type: h.Type, Call: h.Call, Seq: h.Seq, Party: h.Party, Body: b}, nil
-}
-
-// PayloadAs returns an in-process event's payload as a *T whether the stage emitted it as
-// a T or a *T; both happen (the emotion analyzer emits a pointer), and a consumer that
-// matches only one form silently misses the other. Events decoded from JSON carry a map
-// and return false.
-func PayloadAs[T any](data any) (*T, bool) {
-	switch d := data.(type) {
-	case T:
-		return &d, true
-	case *T:
-		return d, d != nil
-	}
-	return nil, false
 }

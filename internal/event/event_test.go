@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -31,17 +32,23 @@ func FuzzUnmarshal(f *testing.F) {
 	})
 }
 
-func TestPayloadAsTakesValuesAndPointers(t *testing.T) {
-	v := EmotionData{Top: "angry"}
-	if d, ok := PayloadAs[EmotionData](v); !ok || d.Top != "angry" {
-		t.Errorf("value: %v %v", d, ok)
-	}
-	if d, ok := PayloadAs[EmotionData](&v); !ok || d != &v {
-		t.Errorf("pointer: %v %v", d, ok)
-	}
-	for _, bad := range []any{nil, (*EmotionData)(nil), VADData{}, map[string]any{"top": "angry"}} {
-		if _, ok := PayloadAs[EmotionData](bad); ok {
-			t.Errorf("%#v accepted as EmotionData", bad)
+// Every payload's type names its event, and a payload marshals as the JSON the event
+// types promise (the defined types of call.started and call.ended as a CallInfo).
+func TestPayloadsNameTheirEvents(t *testing.T) {
+	for want, p := range map[string]Payload{
+		CallStarted: &CallStartedData{}, CallEnded: &CallEndedData{}, PartyJoined: &PartyJoinedData{},
+		Level: &LevelData{}, Pitch: &PitchData{}, VAD: &VADData{}, Emotion: &EmotionData{},
+		Dynamics: &DynamicsData{}, Transcript: &TranscriptData{}, TranscriptStatus: &TranscriptStatusData{},
+		Intent: &IntentData{}, Hint: &HintData{}, HintFeedback: &HintFeedbackData{}, Alert: &AlertData{},
+		CallStatus: &StatusData{},
+	} {
+		if got := p.EventType(); got != want {
+			t.Errorf("%T: event type %q, want %q", p, got, want)
 		}
+	}
+	a, _ := json.Marshal(&CallEndedData{Source: "whip", Agent: "A17"})
+	b, _ := json.Marshal(CallInfo{Source: "whip", Agent: "A17"})
+	if string(a) != string(b) {
+		t.Errorf("call.ended payload %s, want the CallInfo JSON %s", a, b)
 	}
 }

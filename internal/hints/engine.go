@@ -163,12 +163,12 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 	}
 	switch ev.Type {
 	case event.CallStarted:
-		if in, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
+		if in, ok := ev.Data.(*event.CallStartedData); ok {
 			a.rules = a.e.rulesFor(in.Meta)
 		}
 		return
 	case event.Transcript:
-		d, ok := event.PayloadAs[event.TranscriptData](ev.Data)
+		d, ok := ev.Data.(*event.TranscriptData)
 		if !ok || !d.Final {
 			return
 		}
@@ -188,28 +188,28 @@ func (a *analyzer) Event(ev *event.Event, emit call.Emitter) {
 			s.addUtterance(ev.T, d, confident, a.e.cfg.RepeatWindow.Seconds(), a.e.cfg.RepeatOverlap, a.e.nWords)
 		}
 	case event.Intent:
-		d, ok := event.PayloadAs[event.IntentData](ev.Data)
+		d, ok := ev.Data.(*event.IntentData)
 		if !ok || ev.Party != event.Customer || s.gated(d.Segment) {
 			return
 		}
 		s.tick(ev.T)
 		s.intents = trim(append(s.intents, intentObs{t: ev.T, d: *d}), func(o intentObs) float64 { return o.t }, s.now)
 	case event.Emotion:
-		d, ok := event.PayloadAs[event.EmotionData](ev.Data)
+		d, ok := ev.Data.(*event.EmotionData)
 		if !ok || ev.Party != event.Customer {
 			return
 		}
 		s.tick(ev.T)
 		s.emos = trim(append(s.emos, emoObs{t: ev.T, d: *d}), func(o emoObs) float64 { return o.t }, s.now)
 	case event.Dynamics:
-		d, ok := event.PayloadAs[event.DynamicsData](ev.Data)
+		d, ok := ev.Data.(*event.DynamicsData)
 		if !ok {
 			return
 		}
 		s.tick(ev.T)
 		s.addDynamics(ev.T, *d)
 	case event.Alert:
-		d, ok := event.PayloadAs[event.AlertData](ev.Data)
+		d, ok := ev.Data.(*event.AlertData)
 		if !ok || d.Kind != event.AlertAgentOvertalk {
 			return
 		}
@@ -335,7 +335,7 @@ func (a *analyzer) evaluate(emit call.Emitter) {
 	for i := range bestEv {
 		bestEv[i].T = math.Round(bestEv[i].T*100) / 100
 	}
-	emit.Emit(event.Hint, "", time.Duration(now*float64(time.Second)), event.HintData{
+	emit.Emit("", time.Duration(now*float64(time.Second)), &event.HintData{
 		ID: id, Rule: best.key, Playbook: best.playbook,
 		Title: event.Localized{NL: h.Title.NL, EN: h.Title.EN}, Need: h.Need,
 		Underlying: event.Localized{NL: h.Underlying.NL, EN: h.Underlying.EN},

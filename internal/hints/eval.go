@@ -92,14 +92,14 @@ func (p EvalParams) Run(sc Scenario) ([]event.HintData, error) {
 		p.Engine.Factory()("eval-" + sc.ID),
 	}
 	j := &syncJoiner{as: as}
-	j.Emit(event.CallStarted, "", 0, event.CallInfo{Source: "eval",
+	j.Emit("", 0, &event.CallStartedData{Source: "eval",
 		Meta: map[string]string{"lang": sc.Lang, "playbook": sc.Playbook, "queue": sc.Queue}})
 	t := 2.0
 	tick := 1.0
 	talk := map[event.Party]float64{}
 	dyn := func(until float64) {
 		for ; tick <= until; tick++ {
-			j.Emit(event.Dynamics, "", secs(tick), event.DynamicsData{T: tick, TalkRatio: ratio(talk),
+			j.Emit("", secs(tick), &event.DynamicsData{T: tick, TalkRatio: ratio(talk),
 				Talk: event.TalkShares{Customer: talk[event.Customer], Agent: talk[event.Agent]}})
 		}
 	}
@@ -111,7 +111,7 @@ func (p EvalParams) Run(sc Scenario) ([]event.HintData, error) {
 		d := max(minTurnS, float64(len(strings.Fields(turn.Text)))/wordsPerSecond)
 		dyn(t + d)
 		talk[party] += d
-		j.Emit(event.Transcript, party, secs(t+d), event.TranscriptData{Segment: fmt.Sprintf("%s-%d", party, i+1),
+		j.Emit(party, secs(t+d), &event.TranscriptData{Segment: fmt.Sprintf("%s-%d", party, i+1),
 			Start: t, End: t + d, Text: turn.Text, Final: true, Lang: sc.Lang, Confidence: integratorConf,
 			Source: event.TranscriptSourceIntegrator})
 		t += d + gapS
@@ -135,12 +135,12 @@ type syncJoiner struct {
 	hints   []event.HintData
 }
 
-func (j *syncJoiner) Emit(typ string, party event.Party, t time.Duration, data any) {
+func (j *syncJoiner) Emit(party event.Party, t time.Duration, data event.Payload) {
 	j.seq++
-	j.queue = append(j.queue, event.Event{V: event.Version, Type: typ, Call: "eval", Seq: j.seq, Party: party,
+	j.queue = append(j.queue, event.Event{V: event.Version, Type: data.EventType(), Call: "eval", Seq: j.seq, Party: party,
 		T: t.Seconds(), Data: data})
-	if h, ok := data.(event.HintData); ok && typ == event.Hint {
-		j.hints = append(j.hints, h)
+	if h, ok := data.(*event.HintData); ok {
+		j.hints = append(j.hints, *h)
 	}
 	if j.running {
 		return

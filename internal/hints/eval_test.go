@@ -117,11 +117,11 @@ func TestMisheardLineThroughTheChain(t *testing.T) {
 			e.Factory()("c"),
 		}
 		j := &syncJoiner{as: as}
-		j.Emit(event.CallStarted, "", 0, event.CallInfo{Meta: map[string]string{"playbook": "banking"}})
-		j.Emit(event.Transcript, event.Customer, 4*time.Second, event.TranscriptData{Segment: "customer-1", Start: 1, End: 4,
+		j.Emit("", 0, &event.CallStartedData{Meta: map[string]string{"playbook": "banking"}})
+		j.Emit(event.Customer, 4*time.Second, &event.TranscriptData{Segment: "customer-1", Start: 1, End: 4,
 			Text: line, Final: true, Lang: "en", Source: c.src, Confidence: c.conf})
 		for s := 5; s < 40; s++ {
-			j.Emit(event.Dynamics, "", time.Duration(s)*time.Second, event.DynamicsData{T: float64(s)})
+			j.Emit("", time.Duration(s)*time.Second, &event.DynamicsData{T: float64(s)})
 		}
 		got := false
 		for _, h := range j.hints {

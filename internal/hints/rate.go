@@ -97,7 +97,7 @@ func (f *Feedback) Rate(in call.Info, hint string, p auth.Principal, req *Feedba
 	if req.Comment != "" {
 		d.Comment, _ = redact.Redact(strings.TrimSpace(req.Comment), redact.Options{})
 	}
-	emit.Emit(event.HintFeedback, "", 0, d)
+	emit.Emit("", 0, &d)
 	f.p.Log.Debug("hint rated", "call", in.ID, "hint", hint, "rule", rule, "rating", req.Rating, "by", p.Name)
 	return FeedbackResponse{Call: in.ID, Hint: hint, Rule: rule, Rating: req.Rating}, nil
 }

@@ -154,7 +154,7 @@ func (n *fbNode) openWithHint(id string) (*call.Call, string) {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	c.Emit(event.Transcript, event.Customer, 6*time.Second, event.TranscriptData{Segment: "customer-1", Start: 3, End: 6,
+	c.Emit(event.Customer, 6*time.Second, &event.TranscriptData{Segment: "customer-1", Start: 3, End: 6,
 		Text: "ik kan het niet betalen deze maand", Final: true, Lang: "nl", Source: event.TranscriptSourceIntegrator, Confidence: 0.9})
 	raw, _ := n.await(event.Hint, 0)
 	var ev struct{ Data event.HintData }

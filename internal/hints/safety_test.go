@@ -73,7 +73,7 @@ func TestSectorsFollowTheCall(t *testing.T) {
 		}
 		if c.queue == "mobiel" && c.playbook == "" {
 			for _, ev := range got {
-				if h := ev.Data.(event.HintData); h.Playbook == "banking" {
+				if h := (*ev.Data.(*event.HintData)); h.Playbook == "banking" {
 					t.Errorf("telecom queue got banking hint %s", h.Rule)
 				}
 			}
@@ -97,7 +97,7 @@ func TestTelecomQueueNeverGetsBankingHints(t *testing.T) {
 		c := *sc
 		c.Playbook, c.Queue = "", "mobiel"
 		for _, ev := range play(e, &c) {
-			if h := ev.Data.(event.HintData); h.Playbook != "telecom" && h.Playbook != GeneralPlaybook {
+			if h := (*ev.Data.(*event.HintData)); h.Playbook != "telecom" && h.Playbook != GeneralPlaybook {
 				t.Errorf("%s on a telecom queue: hint %s", sc.Name, h.Rule)
 			}
 		}
@@ -148,7 +148,7 @@ steps:
 	if r := rulesOf(got); !slices.Equal(r, []string{"banking.fraud_block_first@40.0"}) {
 		t.Fatalf("said twice: hints %v", r)
 	}
-	if ev := got[0].Data.(event.HintData).Evidence; len(ev) < 2 {
+	if ev := (*got[0].Data.(*event.HintData)).Evidence; len(ev) < 2 {
 		t.Errorf("corroborated hint shows one piece of evidence: %+v", ev)
 	}
 }
@@ -200,10 +200,10 @@ steps:
 			t.Errorf("%s: hints %v, want %v", c.name, r, c.want)
 			continue
 		}
-		if c.has != "" && !slices.ContainsFunc(got[0].Data.(event.HintData).Evidence, func(e event.Evidence) bool {
+		if c.has != "" && !slices.ContainsFunc((*got[0].Data.(*event.HintData)).Evidence, func(e event.Evidence) bool {
 			return strings.Contains(e.Detail, c.has)
 		}) {
-			t.Errorf("%s: evidence %+v lacks %q", c.name, got[0].Data.(event.HintData).Evidence, c.has)
+			t.Errorf("%s: evidence %+v lacks %q", c.name, (*got[0].Data.(*event.HintData)).Evidence, c.has)
 		}
 	}
 	// A medium-priority rule fires on one signal from the same unsure transcript.

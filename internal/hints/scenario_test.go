@@ -98,7 +98,8 @@ type wantEvid struct {
 // recorder is the call's Emitter for one analyzer: it keeps what was emitted.
 type recorder struct{ evs []event.Event }
 
-func (r *recorder) Emit(typ string, party event.Party, t time.Duration, data any) {
+func (r *recorder) Emit(party event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.evs = append(r.evs, event.Event{V: event.Version, Type: typ, Party: party, T: t.Seconds(), Data: data})
 }
 
@@ -118,7 +119,7 @@ func shippedEngine(t testing.TB) *Engine {
 // events turns a scenario into the events the joiner would hand the engine, payloads of
 // the same types the live stages emit (emotion as a pointer, as internal/emotion does).
 func (sc *scenario) events() []event.Event {
-	evs := []event.Event{{Type: event.CallStarted, Data: event.CallInfo{Source: "test",
+	evs := []event.Event{{Type: event.CallStarted, Data: &event.CallStartedData{Source: "test",
 		Meta: map[string]string{"playbook": sc.Playbook, "queue": sc.Queue, "team": sc.Team}}}}
 	seg := 0
 	for _, s := range sc.Steps {
@@ -156,7 +157,7 @@ func (sc *scenario) events() []event.Event {
 			if u.p == event.Customer && s.Conf != nil {
 				conf = *s.Conf
 			}
-			evs = append(evs, event.Event{Type: event.Transcript, Party: u.p, T: at, Data: event.TranscriptData{
+			evs = append(evs, event.Event{Type: event.Transcript, Party: u.p, T: at, Data: &event.TranscriptData{
 				Segment: fmt.Sprintf("%s-%d", u.p, seg), Start: math.Max(0, at-0.35*n), End: at, Text: u.text,
 				Final: !s.Partial, Lang: sc.Lang, Confidence: conf, Source: src}})
 		}
@@ -169,7 +170,7 @@ func (sc *scenario) events() []event.Event {
 			for _, n := range in.Needs {
 				d.Needs = append(d.Needs, event.NeedScore{ID: n.ID, Confidence: n.P, Evidence: n.Evidence})
 			}
-			evs = append(evs, event.Event{Type: event.Intent, Party: event.Customer, T: at, Data: d})
+			evs = append(evs, event.Event{Type: event.Intent, Party: event.Customer, T: at, Data: &d})
 		}
 		if dy := s.Dynamics; dy != nil {
 			d := event.DynamicsData{T: at, Talk: event.TalkShares{Customer: dy.CustomerTalk, Agent: dy.AgentTalk},
@@ -177,10 +178,10 @@ func (sc *scenario) events() []event.Event {
 			if tot := dy.CustomerTalk + dy.AgentTalk; tot > 0 {
 				d.TalkRatio = dy.AgentTalk / tot
 			}
-			evs = append(evs, event.Event{Type: event.Dynamics, T: at, Data: d})
+			evs = append(evs, event.Event{Type: event.Dynamics, T: at, Data: &d})
 		}
 		if s.Alert != "" {
-			evs = append(evs, event.Event{Type: event.Alert, Party: event.Agent, T: at, Data: event.AlertData{
+			evs = append(evs, event.Event{Type: event.Alert, Party: event.Agent, T: at, Data: &event.AlertData{
 				Kind: s.Alert, Severity: event.SeverityWarning, Start: at, Source: "dynamics"}})
 		}
 	}
@@ -251,7 +252,7 @@ func TestScenarios(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			got := play(e, sc)
 			for i, ev := range got {
-				h := ev.Data.(event.HintData)
+				h := (*ev.Data.(*event.HintData))
 				t.Logf("hint %d at %.2f: %s %s %v", i+1, ev.T, h.Rule, h.Priority, h.Evidence)
 			}
 			if len(got) != len(sc.Expect) {
@@ -270,17 +271,18 @@ func TestScenarios(t *testing.T) {
 func rulesOf(evs []event.Event) []string {
 	out := make([]string, len(evs))
 	for i, ev := range evs {
-		out[i] = fmt.Sprintf("%s@%.1f", ev.Data.(event.HintData).Rule, ev.T)
+		out[i] = fmt.Sprintf("%s@%.1f", (*ev.Data.(*event.HintData)).Rule, ev.T)
 	}
 	return out
 }
 
 func checkHint(t *testing.T, n int, ev event.Event, w wantHint, lang string) {
 	t.Helper()
-	h, ok := ev.Data.(event.HintData)
+	hp, ok := ev.Data.(*event.HintData)
 	if !ok || ev.Type != event.Hint {
 		t.Fatalf("hint %d: event %s with %T", n, ev.Type, ev.Data)
 	}
+	h := *hp
 	if h.Rule != w.Rule {
 		t.Errorf("hint %d: rule %s, want %s", n, h.Rule, w.Rule)
 	}
@@ -341,7 +343,7 @@ func TestScenarioThroughCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ev := range sc.events()[1:] { // call.started comes from Open
-		c.Emit(ev.Type, ev.Party, time.Duration(ev.T*float64(time.Second)), ev.Data)
+		c.Emit(ev.Party, time.Duration(ev.T*float64(time.Second)), ev.Data.(event.Payload))
 	}
 	c.End("hangup")
 	var hints []string

@@ -10,7 +10,8 @@ import (
 
 type emitted struct{ evs []event.Event }
 
-func (r *emitted) Emit(typ string, p event.Party, t time.Duration, data any) {
+func (r *emitted) Emit(p event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.evs = append(r.evs, event.Event{Type: typ, Party: p, T: t.Seconds(), Data: data})
 }
 
@@ -21,9 +22,9 @@ func TestPlugsIntoTranscriptStage(t *testing.T) {
 	a := transcript.NewIntentFactory(transcript.IntentConfig{Classify: m.ClassifyEvent})("call-1")
 	var out emitted
 	evs := []event.Event{
-		{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{Segment: "c-1", Start: 3, End: 7.5,
+		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "c-1", Start: 3, End: 7.5,
 			Text: "ik heb al drie keer gebeld mijn internet doet het nog steeds niet", Final: true, Lang: "nl-NL"}},
-		{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{Segment: "c-2", Start: 9, End: 11,
+		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "c-2", Start: 9, End: 11,
 			Text: "I lost my bank card", Final: true, Lang: "en"}},
 	}
 	for i := range evs {
@@ -32,7 +33,7 @@ func TestPlugsIntoTranscriptStage(t *testing.T) {
 	if len(out.evs) != 2 {
 		t.Fatalf("events %+v", out.evs)
 	}
-	d := out.evs[0].Data.(event.IntentData)
+	d := (*out.evs[0].Data.(*event.IntentData))
 	if d.Intent != "outage_or_fault" || d.Lang != "nl" || d.Segment != "c-1" || out.evs[0].T != 7.5 {
 		t.Errorf("first event %+v", d)
 	}
@@ -43,7 +44,7 @@ func TestPlugsIntoTranscriptStage(t *testing.T) {
 	if !found {
 		t.Errorf("repeat_contact missing from %+v", d.Needs)
 	}
-	if d := out.evs[1].Data.(event.IntentData); d.Intent != "card_lost_or_stolen" || d.Lang != "en" {
+	if d := (*out.evs[1].Data.(*event.IntentData)); d.Intent != "card_lost_or_stolen" || d.Lang != "en" {
 		t.Errorf("second event %+v", d)
 	}
 }

@@ -51,7 +51,7 @@ var (
 func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 	switch ev.Type {
 	case event.Emotion:
-		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.EmotionData); ok {
 			pt := event.ArcPoint{T: round(d.End, 10), Arousal: round(d.Arousal, 100),
 				Valence: round(d.Valence, 100), Top: cmp.Or(d.Headline, d.Top), Confidence: round(d.Confidence, 100)}
 			if d.Kind == event.EmotionWindow {
@@ -64,7 +64,7 @@ func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 		if ev.Party != event.Customer {
 			return
 		}
-		d, ok := event.PayloadAs[event.IntentData](ev.Data)
+		d, ok := ev.Data.(*event.IntentData)
 		if !ok {
 			return
 		}
@@ -75,12 +75,12 @@ func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 			b.needs = count(b.needs, n.ID)
 		}
 	case event.Hint:
-		if d, ok := event.PayloadAs[event.HintData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.HintData); ok {
 			b.hints = append(b.hints, event.HintOutcome{ID: d.ID, Rule: d.Rule, Need: d.Need, Priority: d.Priority,
 				Title: d.Title, T: round(ev.T, 10)})
 		}
 	case event.HintFeedback:
-		if d, ok := event.PayloadAs[event.HintFeedbackData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.HintFeedbackData); ok {
 			for i := range b.hints {
 				if b.hints[i].ID == d.Hint {
 					b.hints[i].Feedback = d.Rating
@@ -88,11 +88,11 @@ func (b *builder) Event(ev *event.Event, _ call.Emitter) {
 			}
 		}
 	case event.Dynamics:
-		if d, ok := event.PayloadAs[event.DynamicsData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.DynamicsData); ok {
 			b.dynamics = d
 		}
 	case event.CallStatus:
-		if d, ok := event.PayloadAs[event.StatusData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.StatusData); ok {
 			b.peak = max(b.peak, d.Risk)
 		}
 	}

@@ -11,26 +11,26 @@ import (
 // dynamics and the peak risk — and a long call's arc is thinned to MaxArc points.
 func TestSummaryOfACall(t *testing.T) {
 	b := NewFactory()("c1").(*builder)
-	ev := func(typ string, p event.Party, at float64, data any) {
+	ev := func(typ string, p event.Party, at float64, data event.Payload) {
 		b.Event(&event.Event{Type: typ, Party: p, T: at, Data: data}, nil)
 	}
 	for i := range 100 {
 		ev(event.Emotion, event.Customer, float64(i), &event.EmotionData{Kind: event.EmotionUtterance, End: float64(i),
 			Arousal: 0.5, Valence: -0.4, Top: "angry", Confidence: 0.7})
 	}
-	ev(event.Emotion, event.Agent, 3, event.EmotionData{Kind: event.EmotionWindow, End: 3, Top: "neutral"})
-	ev(event.Emotion, event.Agent, 4, event.EmotionData{Kind: event.EmotionUtterance, End: 4, Top: "neutral", Confidence: 0.8})
-	ev(event.Intent, event.Customer, 5, event.IntentData{Intent: "complaint", Needs: []event.NeedScore{{ID: "repeat_contact"}}})
+	ev(event.Emotion, event.Agent, 3, &event.EmotionData{Kind: event.EmotionWindow, End: 3, Top: "neutral"})
+	ev(event.Emotion, event.Agent, 4, &event.EmotionData{Kind: event.EmotionUtterance, End: 4, Top: "neutral", Confidence: 0.8})
+	ev(event.Intent, event.Customer, 5, &event.IntentData{Intent: "complaint", Needs: []event.NeedScore{{ID: "repeat_contact"}}})
 	ev(event.Intent, event.Customer, 9, &event.IntentData{Intent: "complaint", Needs: []event.NeedScore{{ID: "recognition"}, {ID: "repeat_contact"}}})
-	ev(event.Intent, event.Customer, 12, event.IntentData{Intent: "out_of_scope", Abstained: true})
-	ev(event.Intent, event.Agent, 13, event.IntentData{Intent: "thanks_goodbye"})
-	ev(event.Hint, "", 10, event.HintData{ID: "h1", Rule: "repeat", Need: "repeat_contact", Priority: event.PriorityMedium,
+	ev(event.Intent, event.Customer, 12, &event.IntentData{Intent: "out_of_scope", Abstained: true})
+	ev(event.Intent, event.Agent, 13, &event.IntentData{Intent: "thanks_goodbye"})
+	ev(event.Hint, "", 10, &event.HintData{ID: "h1", Rule: "repeat", Need: "repeat_contact", Priority: event.PriorityMedium,
 		Title: event.Localized{NL: "Al vaker gebeld", EN: "Called before"}})
-	ev(event.HintFeedback, "", 20, event.HintFeedbackData{Hint: "h1", Rating: event.RatingUsed})
-	ev(event.Dynamics, "", 30, event.DynamicsData{TalkRatio: 0.42, LongestSilenceS: 7.25, OvertalkS: 3.1,
+	ev(event.HintFeedback, "", 20, &event.HintFeedbackData{Hint: "h1", Rating: event.RatingUsed})
+	ev(event.Dynamics, "", 30, &event.DynamicsData{TalkRatio: 0.42, LongestSilenceS: 7.25, OvertalkS: 3.1,
 		Interruptions: event.PartyCounts{Agent: 2}})
-	ev(event.CallStatus, "", 30, event.StatusData{Risk: 0.81})
-	ev(event.CallStatus, "", 40, event.StatusData{Risk: 0.2})
+	ev(event.CallStatus, "", 30, &event.StatusData{Risk: 0.81})
+	ev(event.CallStatus, "", 40, &event.StatusData{Risk: 0.2})
 
 	var s event.Summary
 	b.Summarize(&s)

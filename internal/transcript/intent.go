@@ -58,7 +58,7 @@ func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
 	if ev.Type != event.Transcript {
 		return
 	}
-	d, ok := event.PayloadAs[event.TranscriptData](ev.Data)
+	d, ok := ev.Data.(*event.TranscriptData)
 	if !ok || !d.Final {
 		return
 	}
@@ -90,7 +90,7 @@ func (s *intentStage) Event(ev *event.Event, emit call.Emitter) {
 	if res.Lang == "" {
 		res.Lang = lang
 	}
-	emit.Emit(event.Intent, ev.Party, secondsDur(d.End), res)
+	emit.Emit(ev.Party, secondsDur(d.End), &res)
 }
 
 // Tick implements call.CallAnalyzer.

@@ -12,7 +12,8 @@ import (
 
 type rec struct{ evs []event.Event }
 
-func (r *rec) Emit(typ string, p event.Party, t time.Duration, data any) {
+func (r *rec) Emit(p event.Party, t time.Duration, data event.Payload) {
+	typ := data.EventType()
 	r.evs = append(r.evs, event.Event{Type: typ, Party: p, T: t.Seconds(), Data: data})
 }
 
@@ -28,12 +29,12 @@ func TestIntentStage(t *testing.T) {
 	a := f("c")
 	var r rec
 	evs := []event.Event{
-		{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{Segment: "customer-1", Text: "ik wil opzeggen", Final: false, Lang: "nl"}},
-		{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{Segment: "customer-1", Start: 1, End: 2.5, Text: "ik wil mijn abonnement opzeggen", Final: true, Lang: "nl"}},
+		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "customer-1", Text: "ik wil opzeggen", Final: false, Lang: "nl"}},
+		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "customer-1", Start: 1, End: 2.5, Text: "ik wil mijn abonnement opzeggen", Final: true, Lang: "nl"}},
 		{Type: event.Transcript, Party: event.Agent, Data: &event.TranscriptData{Segment: "agent-1", Text: "dat is jammer om te horen", Final: true, Lang: "nl"}},
 		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "customer-2", Text: "ja", Final: true}},
 		{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{Segment: "customer-3", Start: 4, End: 6, Text: "what about my bill", Final: true}},
-		{Type: event.Intent, Party: event.Customer, Data: event.IntentData{Intent: "x"}},
+		{Type: event.Intent, Party: event.Customer, Data: &event.IntentData{Intent: "x"}},
 	}
 	for i := range evs {
 		a.Event(&evs[i], &r)
@@ -44,12 +45,12 @@ func TestIntentStage(t *testing.T) {
 	if len(r.evs) != 2 {
 		t.Fatalf("events %+v", r.evs)
 	}
-	d := r.evs[0].Data.(event.IntentData)
+	d := (*r.evs[0].Data.(*event.IntentData))
 	if r.evs[0].Type != event.Intent || r.evs[0].Party != event.Customer || r.evs[0].T != 2.5 ||
 		d.Intent != "cancel_contract" || d.Segment != "customer-1" || d.Start != 1 || d.Lang != "nl" {
 		t.Fatalf("intent event %+v %+v", r.evs[0], d)
 	}
-	if d := r.evs[1].Data.(event.IntentData); d.Lang != "en" || d.Segment != "customer-3" {
+	if d := (*r.evs[1].Data.(*event.IntentData)); d.Lang != "en" || d.Segment != "customer-3" {
 		t.Fatalf("model's language wins: %+v", d)
 	}
 	if NewIntentFactory(IntentConfig{})("c") != nil {
@@ -67,7 +68,7 @@ func TestIntentStageDistrustsRecognizerNeeds(t *testing.T) {
 	a := f("c")
 	var r rec
 	for _, src := range []string{"pocketsphinx", event.TranscriptSourceIntegrator} {
-		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{
+		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{
 			Segment: "s-" + src, Text: "it it really really big", Final: true, Lang: "en", Source: src, Confidence: 0.9}}
 		a.Event(&ev, &r)
 	}
@@ -80,10 +81,10 @@ func TestIntentStageDistrustsRecognizerNeeds(t *testing.T) {
 		}
 		return out
 	}
-	if got := ids(r.evs[0].Data.(event.IntentData)); len(got) != 1 || got[0] != "repeat_contact" {
+	if got := ids((*r.evs[0].Data.(*event.IntentData))); len(got) != 1 || got[0] != "repeat_contact" {
 		t.Errorf("recogniser transcript kept needs %v, want only the confident repeat_contact", got)
 	}
-	if got := ids(r.evs[1].Data.(event.IntentData)); len(got) != 2 {
+	if got := ids((*r.evs[1].Data.(*event.IntentData))); len(got) != 2 {
 		t.Errorf("integrator transcript kept needs %v, want both", got)
 	}
 }
@@ -115,7 +116,7 @@ func TestIntentStageGatesRecognizer(t *testing.T) {
 		{"", 0, "i got a strange text message", true},
 	}
 	for i, c := range cases {
-		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: event.TranscriptData{
+		ev := event.Event{Type: event.Transcript, Party: event.Customer, Data: &event.TranscriptData{
 			Segment: fmt.Sprintf("s%d", i), Text: c.text, Final: true, Lang: "en", Source: c.src, Confidence: c.conf}}
 		a.Event(&ev, &r)
 		if got := slices.Contains(asked, c.text); got != c.want {

@@ -127,7 +127,7 @@ func (h *Intake) Push(callID string, p auth.Principal, req *Request) (Response, 
 		return Response{}, fmt.Errorf("transcript: call %s: %w", callID, call.ErrNotOwner)
 	}
 	d, party := h.build(c, req)
-	c.Emit(event.Transcript, party, secondsDur(d.End), d)
+	c.Emit(party, secondsDur(d.End), &d)
 	return Response{Segment: d.Segment, Final: d.Final, Redacted: d.Redacted}, nil
 }
 

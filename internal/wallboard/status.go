@@ -92,16 +92,16 @@ func (t *tracker) Event(ev *event.Event, _ call.Emitter) {
 	t.mediaNow = math.Max(t.mediaNow, ev.T)
 	switch ev.Type {
 	case event.CallStarted:
-		if d, ok := event.PayloadAs[event.CallInfo](ev.Data); ok {
+		if d, ok := ev.Data.(*event.CallStartedData); ok {
 			t.st.Agent = d.Agent
 			t.dirty = true
 		}
 	case event.VAD:
-		if d, ok := event.PayloadAs[event.VADData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.VADData); ok {
 			t.vad(ev, d)
 		}
 	case event.Emotion:
-		if d, ok := event.PayloadAs[event.EmotionData](ev.Data); ok {
+		if d, ok := ev.Data.(*event.EmotionData); ok {
 			t.emotion(ev.Party, d)
 		}
 	case event.Alert:
@@ -203,7 +203,7 @@ func (t *tracker) emit(elapsed time.Duration, emit call.Emitter) {
 		a := *st.AgentP
 		st.AgentP = &a
 	}
-	emit.Emit(event.CallStatus, "", elapsed, st)
+	emit.Emit("", elapsed, &st)
 	t.last, t.dirty = elapsed, false
 }
 

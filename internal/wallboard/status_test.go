@@ -10,25 +10,26 @@ import (
 
 type collect struct{ got []event.StatusData }
 
-func (c *collect) Emit(typ string, _ event.Party, _ time.Duration, data any) {
+func (c *collect) Emit(_ event.Party, _ time.Duration, data event.Payload) {
+	typ := data.EventType()
 	if typ == event.CallStatus {
-		c.got = append(c.got, data.(event.StatusData))
+		c.got = append(c.got, (*data.(*event.StatusData)))
 	}
 }
 
-func emo(neg, conf, arousal, delta float64) event.EmotionData {
-	return event.EmotionData{Probs: map[string]float64{"angry": neg, "neutral": 1 - neg}, Top: "angry",
+func emo(neg, conf, arousal, delta float64) *event.EmotionData {
+	return &event.EmotionData{Probs: map[string]float64{"angry": neg, "neutral": 1 - neg}, Top: "angry",
 		Confidence: conf, Arousal: arousal, Baseline: event.BaselineDelta{Arousal: delta, N: 3}, Kind: event.EmotionUtterance}
 }
 
 func TestRiskFollowsCuesAndStatusIsRateLimited(t *testing.T) {
 	a := NewFactory(Config{})("c1")
 	out := &collect{}
-	ev := func(typ string, p event.Party, tsec float64, d any) {
+	ev := func(typ string, p event.Party, tsec float64, d event.Payload) {
 		a.Event(&event.Event{Type: typ, Party: p, T: tsec, Data: d}, out)
 	}
-	ev(event.CallStarted, "", 0, event.CallInfo{Agent: "A17"})
-	ev(event.VAD, event.Customer, 0.5, event.VADData{Speech: true, TalkS: 0})
+	ev(event.CallStarted, "", 0, &event.CallStartedData{Agent: "A17"})
+	ev(event.VAD, event.Customer, 0.5, &event.VADData{Speech: true, TalkS: 0})
 	ev(event.Emotion, event.Customer, 2, emo(0.1, 0.9, -0.5, 0))
 	for el := 500 * time.Millisecond; el <= 3*time.Second; el += 500 * time.Millisecond {
 		a.Tick(el, out)
@@ -43,8 +44,8 @@ func TestRiskFollowsCuesAndStatusIsRateLimited(t *testing.T) {
 	// The customer gets angry, above their own baseline, and worse each utterance. These
 	// come as pointers, the way internal/emotion emits them.
 	e1, e2 := emo(0.5, 0.8, 0.4, 0.2), emo(0.9, 0.9, 0.8, 0.5)
-	ev(event.Emotion, event.Customer, 4, &e1)
-	ev(event.Emotion, event.Customer, 6, &e2)
+	ev(event.Emotion, event.Customer, 4, e1)
+	ev(event.Emotion, event.Customer, 6, e2)
 	ev(event.Alert, "", 6, nil)
 	a.Tick(4*time.Second, out)
 	hot := out.got[len(out.got)-1]
@@ -52,7 +53,7 @@ func TestRiskFollowsCuesAndStatusIsRateLimited(t *testing.T) {
 		t.Fatalf("angry call status %+v", hot)
 	}
 	// Then both fall silent for a long time: silence shows and counts.
-	ev(event.VAD, event.Customer, 7, event.VADData{Speech: false, TalkS: 6})
+	ev(event.VAD, event.Customer, 7, &event.VADData{Speech: false, TalkS: 6})
 	a.Tick(30*time.Second, out)
 	quiet := out.got[len(out.got)-1]
 	if quiet.Silence < 20 || quiet.Talk.Customer != 6 {
@@ -94,10 +95,10 @@ func TestRiskCannotDecayWhileArousalStaysHigh(t *testing.T) {
 		d := emo(0.1, 0.7, -0.6, 0)
 		d.Probs = map[string]float64{"neutral": 0.8, "sad": 0.1, "angry": 0.1}
 		d.Top, d.Headline = "neutral", "neutral"
-		return d
+		return *d
 	}
 	// The customer talks throughout (no dead air adds to the risk).
-	a.Event(&event.Event{Type: event.VAD, Party: event.Customer, T: 0.5, Data: event.VADData{Speech: true}}, out)
+	a.Event(&event.Event{Type: event.VAD, Party: event.Customer, T: 0.5, Data: &event.VADData{Speech: true}}, out)
 	for i := 0; i < 3; i++ {
 		ev(float64(3*i+2), calm(float64(3*i+2)))
 	}
@@ -118,7 +119,7 @@ func TestRiskCannotDecayWhileArousalStaysHigh(t *testing.T) {
 			d.Top, d.Headline = "happy", "unsure"
 		}
 		d.Kind = []string{event.EmotionUtterance, event.EmotionWindow}[i%2]
-		ev(tsec, d)
+		ev(tsec, *d)
 		if i >= 1 {
 			min = math.Min(min, last(time.Duration((tsec+1)*float64(time.Second))).Risk)
 		}
@@ -145,7 +146,7 @@ func TestHeatHoldsThroughSilence(t *testing.T) {
 	a := NewFactory(Config{})("c1")
 	out := &collect{}
 	d := emo(0.7, 0.8, 0.8, 0.5)
-	a.Event(&event.Event{Type: event.Emotion, Party: event.Customer, T: 1, Data: &d}, out)
+	a.Event(&event.Event{Type: event.Emotion, Party: event.Customer, T: 1, Data: d}, out)
 	a.Tick(2*time.Second, out)
 	hot := out.got[len(out.got)-1].Risk
 	a.Tick(40*time.Second, out)
