@@ -27,7 +27,8 @@ import (
 // Config tunes the hub. Zero values take the defaults in brackets.
 type Config struct {
 	QueueLen       int           // per-client outbox [256]
-	History        int           // events kept per live call for since= replay [4096]
+	History        int           // events other than live cues kept per call for since= replay [2048]
+	CueHistory     int           // live cues (level, pitch, vad) kept per call: ~30 s of a two-party call [1200]
 	HistoryTTL     time.Duration // how long an ended call's history is kept [10m]
 	TrimAfter      time.Duration // an ended call keeps its live cues this long, then only the rest [30s]
 	MaxEnded       int           // ended calls whose history is kept at most [2000]
@@ -45,7 +46,10 @@ func (c *Config) defaults() {
 		c.QueueLen = 256
 	}
 	if c.History <= 0 {
-		c.History = 4096
+		c.History = 2048
+	}
+	if c.CueHistory <= 0 {
+		c.CueHistory = 1200
 	}
 	if c.HistoryTTL <= 0 {
 		c.HistoryTTL = 10 * time.Minute
@@ -166,7 +170,7 @@ func (h *Hub) topicFor(call string) *topic {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t = h.calls[call]; t == nil {
-		t = &topic{hist: newHistory(h.cfg.History), created: h.cfg.Now()}
+		t = &topic{hist: newHistory(h.cfg.CueHistory, h.cfg.History), created: h.cfg.Now()}
 		h.calls[call] = t
 	}
 	return t

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,12 +91,13 @@ func TestQueueLagBound(t *testing.T) {
 	}
 }
 
-// History grows with the call (nothing allocated up front), is bounded, and keeps only
-// the events that are not live cues once the call has ended.
-func TestHistoryGrowsAndTrims(t *testing.T) {
-	h := newHistory(100)
-	if cap(h.ring) != 0 {
-		t.Fatalf("history preallocated %d slots", cap(h.ring))
+// History grows with the call (nothing allocated up front); live cues and the other
+// events have their own bounds, so a long call's cues cannot push out its emotions and
+// hints; since= replays both in seq order; once the call has ended the cues go.
+func TestHistoryGrowsBoundsAndTrims(t *testing.T) {
+	h := newHistory(100, 10)
+	if cap(h.cues.items)+cap(h.rest.items) != 0 {
+		t.Fatal("history preallocated slots")
 	}
 	for s := uint64(1); s <= 250; s++ {
 		typ := event.Level
@@ -104,17 +106,24 @@ func TestHistoryGrowsAndTrims(t *testing.T) {
 		}
 		h.add(raw(s, typ, event.Customer))
 	}
-	if h.len() != 100 {
-		t.Fatalf("held %d, want the bound 100", h.len())
+	if h.len() != 105 {
+		t.Fatalf("held %d, want the 100 newest cues and the 5 emotions", h.len())
+	}
+	got := seqs(h.since(0, nil))
+	if len(got) != 105 || got[0] != 50 || got[1] != 100 || got[len(got)-1] != 250 || !slices.IsSorted(got) {
+		t.Fatalf("since 0: %v…, want the emotions from 50 and the cues from 146, in seq order", got[:5])
+	}
+	if got := seqs(h.since(240, nil)); len(got) != 10 || got[0] != 241 {
+		t.Fatalf("since 240: %v", got)
 	}
 	h.trim()
-	if got := seqs(h.since(0, nil)); len(got) != 2 || got[0] != 200 || got[1] != 250 {
-		t.Fatalf("after trim: %v, want the emotion events [200 250]", got)
+	if got := seqs(h.since(0, nil)); len(got) != 5 || got[0] != 50 || got[4] != 250 {
+		t.Fatalf("after trim: %v, want the emotion events", got)
 	}
 }
 
 func TestHistorySince(t *testing.T) {
-	h := newHistory(5)
+	h := newHistory(5, 5)
 	for s := uint64(1); s <= 12; s++ {
 		h.add(raw(s, event.Level, event.Customer))
 	}
