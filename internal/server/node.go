@@ -169,7 +169,11 @@ func (n *Node) start() error {
 	if total == 0 {
 		total = connBudget()
 	}
-	ln = newLimitListener(ln, total, h.MaxConnsPerSource, func(reason string) {
+	perSource := h.MaxConnsPerSource
+	if total > 0 && (perSource == 0 || perSource > total/2) {
+		perSource = max(1, total/2) // one address can never hold every connection
+	}
+	ln = newLimitListener(ln, total, perSource, func(reason string) {
 		n.Metrics.ConnsRefused.WithLabelValues(reason).Inc()
 	})
 	n.ln = ln
