@@ -83,6 +83,17 @@ func TestHTTPConnectionsAreBounded(t *testing.T) {
 	if b, err := io.ReadAll(extra); len(b) != 0 || (err != nil && !errors.Is(err, syscall.ECONNRESET)) {
 		t.Errorf("connection over the per-source bound: read %q, %v; want closed without an answer", b, err)
 	}
+	// Another address is still served while this one is at its bound.
+	other := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	if res, err := other.Get(n.URL() + "/healthz"); err != nil {
+		t.Errorf("another address while this one holds its bound: %v", err)
+	} else {
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("another address while this one holds its bound: %d", res.StatusCode)
+		}
+	}
 	for _, h := range held {
 		h.Close()
 	}
