@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/hub"
+	"github.com/undertone/undertone/internal/store"
 )
 
 // openLive starts a call in the registry (and so in the store) assigned to agent in team.
@@ -78,5 +81,42 @@ func TestLiveCallsAreScoped(t *testing.T) {
 	}
 	if !seen["live-red"+event.CallStarted] {
 		t.Errorf("snapshot lacked live-red: %v", seen)
+	}
+}
+
+// A viewer that connects to a live call before its call.started has reached the hub — it
+// connected as the call opened, or the call runs on another node and its events come over
+// the bus — waits for it. It was once told the call had ended (a call.ended without a
+// summary, then 4410) because the hub did not hold the call yet.
+func TestLiveCallNotYetOnTheHubIsWaitedFor(t *testing.T) {
+	var h *hub.Hub
+	n := newNode(t, func(p *Params) { h = p.Hub })
+	ctx := context.Background()
+	started := time.Now()
+	if err := n.st.CallStarted(ctx, store.CallRecord{ID: "c-remote", Source: "whip", State: "live", StartedAt: started,
+		Parties: []string{"customer"}}); err != nil {
+		t.Fatal(err)
+	}
+	u := "ws" + strings.TrimPrefix(n.srv.URL, "http") + "/v1/ws/calls/c-remote?token=" + url.QueryEscape(n.tok["admin"])
+	conn, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(100 * time.Millisecond) // the viewer is in before the call's first event
+	raw, err := event.Marshal(&event.Event{V: event.Version, Type: event.CallStarted, Call: "c-remote", Seq: 1,
+		TS: started.UnixMilli(), Data: &event.CallStartedData{Source: "whip", StartedAt: started.UnixMilli()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(raw)
+	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, b, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("no event: %v", err)
+	}
+	var ev event.Event
+	if err := json.Unmarshal(b, &ev); err != nil || ev.Type != event.CallStarted {
+		t.Fatalf("first event %s (%v), want call.started", b, err)
 	}
 }

@@ -35,22 +35,26 @@ func (s *Server) wsCall(w http.ResponseWriter, r *http.Request, p auth.Principal
 	}
 	id := r.PathValue("id")
 	sub := hub.Subscription{Call: id, Since: since}
-	if found {
-		if !s.mayView(w, p, in) {
-			return
-		}
-	} else {
+	if found && !s.mayView(w, p, in) {
+		return
+	}
+	if !found || in.EndedAt == nil {
+		// Not started, or live but its call.started still on the bus (a viewer that
+		// connects as the call opens; a call on another node): wait for it. Only a call
+		// that has ended may be answered with its stored end.
+		sub.WaitUntil = time.Now().Add(s.p.CallWait)
+	}
+	if !found {
 		release, ok := s.waits.acquire(p.Key(), s.p.WaitsPerToken)
 		if !ok {
 			writeError(w, http.StatusTooManyRequests, "this token already waits for "+strconv.Itoa(s.p.WaitsPerToken)+" calls to start")
 			return
 		}
 		defer release()
-		sub.WaitUntil = time.Now().Add(s.p.CallWait)
 		sub.Allow = func(m hub.CallMeta) (bool, string) { return viewable(p, id, m.Agent, m.Team) }
 	}
 	err := s.p.Hub.Serve(w, r, sub)
-	if errors.Is(err, hub.ErrNoCall) {
+	if errors.Is(err, hub.ErrNoCall) { // only without WaitUntil: an ended call
 		err = s.p.Hub.ServeEnded(w, r, endedEvents(in), "call "+id+" has ended; its record is at /v1/calls/"+id+"/timeline")
 	}
 	if err != nil && !errors.Is(err, hub.ErrClosed) {

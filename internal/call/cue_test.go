@@ -92,15 +92,25 @@ func TestStreamAllocations(t *testing.T) {
 		for i, pk := range tc.packets[:50] { // warm up: buffers grown, resamplers made
 			st.WriteRTP(uint16(i), pk)
 		}
-		// testing.AllocsPerRun rounds down to whole allocations per run: count 300 packets.
-		var m0, m1 runtime.MemStats
-		e0 := events.Load()
-		runtime.ReadMemStats(&m0)
-		for i := 50; i < 350; i++ {
-			st.WriteRTP(uint16(i), tc.packets[i%len(tc.packets)])
+		// testing.AllocsPerRun rounds down to whole allocations per run: count 300
+		// packets. Mallocs counts the whole process (the registry's timers, the runtime):
+		// the fewest of three runs is the stream's own.
+		var allocs, bodies uint64
+		seq := 50
+		for try := range 3 {
+			var m0, m1 runtime.MemStats
+			e0 := events.Load()
+			runtime.ReadMemStats(&m0)
+			for range 300 {
+				st.WriteRTP(uint16(seq), tc.packets[seq%len(tc.packets)])
+				seq++
+			}
+			runtime.ReadMemStats(&m1)
+			a, b := m1.Mallocs-m0.Mallocs, uint64(events.Load()-e0)
+			if try == 0 || int64(a)-int64(b) < int64(allocs)-int64(bodies) {
+				allocs, bodies = a, b
+			}
 		}
-		runtime.ReadMemStats(&m1)
-		allocs, bodies := m1.Mallocs-m0.Mallocs, uint64(events.Load()-e0)
 		if allocs > bodies+3 { // +3: the runtime's own, now and then
 			t.Errorf("%s: %d allocations in 300 packets (6 s) that emitted %d events", tc.codec, allocs, bodies)
 		}
