@@ -17,8 +17,11 @@ import (
 //     or negative emotion together is ≥ 0.6); and
 //   - a second, independent signal beside it: another kind of text evidence, even in the
 //     same utterance (the intent and a need, the rule's words and a need), or the same
-//     evidence in another utterance. A state signal from a confident integrator transcript
-//     (Config.IntegratorMinConfidence) is enough alone.
+//     evidence in another utterance. A need from a confident integrator transcript
+//     (Config.IntegratorMinConfidence) is enough alone ("I can't pay the bill this month,
+//     I've no money left"), unless the model read that utterance as a general
+//     information question: a need read in a calm question ("with those phone scams, how
+//     would I know it was really you?" gave security_worry) is one detector's opinion.
 //
 // Topic evidence — the intent and the rule's words — never suffices on its own, however
 // confident the transcript and however often it recurs: a calm caller asking how the
@@ -37,6 +40,7 @@ type signal struct {
 	text      bool // from words, intents or needs
 	state     bool // the customer's state (a need or emotion), not the topic
 	confident bool // from a confident integrator transcript
+	asking    bool // a need read in an utterance the model took for an information request
 }
 
 // corroborate returns the evidence for a high-priority rule that matched with ev, with
@@ -57,7 +61,7 @@ func (r *rule) corroborate(s *callState, ev []event.Evidence) ([]event.Evidence,
 	for _, sg := range sigs {
 		keys[sg.key] = true
 		state = state || sg.state
-		confidentState = confidentState || sg.state && sg.confident
+		confidentState = confidentState || sg.state && sg.confident && !sg.asking
 	}
 	if !state || len(keys) < 2 && !confidentState {
 		return ev, false
@@ -114,8 +118,9 @@ func (r *rule) signals(s *callState) []signal {
 			}
 			for _, n := range o.d.Needs {
 				if r.stateNeed(a, n.ID) && n.Confidence >= a.minNeed {
-					add(signal{key: "need:" + key, text: true, state: true, confident: conf, ev: event.Evidence{Kind: event.EvidenceIntent,
-						Detail: fmt.Sprintf("need %s %.2f", n.ID, n.Confidence), T: o.t}})
+					add(signal{key: "need:" + key, text: true, state: true, confident: conf, asking: asking(o.d),
+						ev: event.Evidence{Kind: event.EvidenceIntent,
+							Detail: fmt.Sprintf("need %s %.2f", n.ID, n.Confidence), T: o.t}})
 				}
 			}
 		}
@@ -161,9 +166,14 @@ func (r *rule) stateSignals(s *callState, a *alt, from float64, add func(signal)
 		}
 		for _, n := range o.d.Needs {
 			if r.stateNeed(a, n.ID) && n.Confidence >= a.minNeed {
-				add(signal{key: "need:" + key, text: true, state: true, confident: s.confidentSeg(o.d.Segment),
+				add(signal{key: "need:" + key, text: true, state: true, confident: s.confidentSeg(o.d.Segment), asking: asking(o.d),
 					ev: event.Evidence{Kind: event.EvidenceIntent, Detail: fmt.Sprintf("need %s %.2f", n.ID, n.Confidence), T: o.t}})
 			}
 		}
 	}
+}
+
+// asking reports whether the model read an utterance as a general information question.
+func asking(d event.IntentData) bool {
+	return !d.Abstained && d.Intent == "information_request"
 }

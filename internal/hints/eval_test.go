@@ -48,7 +48,7 @@ func TestEvalCommand(t *testing.T) {
 	// The team wrote these calls and the model's training text: this is a floor against
 	// regressions of the chain, not a measure of how it does on calls written elsewhere.
 	if s.NeedRecall < 0.8 {
-		t.Errorf("need recall %.3f on the development calls, was 0.905 when the model was frozen", s.NeedRecall)
+		t.Errorf("need recall %.3f on the development calls, was 0.857 when the model was frozen (round 2)", s.NeedRecall)
 	}
 }
 

@@ -164,8 +164,8 @@ func ptr(v float64) *float64 { return &v }
 
 // TestHighPriorityNeedsCorroboration: a fraud hint needs the customer's state — a need
 // next to the intent, or a fearful voice — and shows it. The topic alone (the intent) is
-// never enough, not even from a confident integrator transcript; a state signal from one
-// is. Lower-priority hints are not held back.
+// never enough, not even from a confident integrator transcript; a need from one is,
+// unless the model read that utterance as a general information question. Lower-priority hints are not held back.
 func TestHighPriorityNeedsCorroboration(t *testing.T) {
 	e := shippedEngine(t)
 	base := `
@@ -216,6 +216,23 @@ steps:
 		}) {
 			t.Errorf("%s: evidence %+v lacks %q", c.name, got[0].Data.(event.HintData).Evidence, c.has)
 		}
+	}
+	// A need the model read in one calm question, from a confident integrator, is one
+	// detector's opinion: no high-priority hint.
+	calm := parseScenario(t, `
+name: calm_question
+playbook: banking
+lang: en
+steps:
+  - at: 5
+    customer: "with those phone scams how would I know it was really you calling"
+    conf: 0.95
+    intent: {id: information_request, p: 0.67, needs: [{id: security_worry, p: 0.68}]}
+  - at: 30
+    agent: "we never ask for your PIN"
+`)
+	if r := rulesOf(play(e, calm)); len(r) != 0 {
+		t.Errorf("a need alone in a calm question: hints %v", r)
 	}
 	// A medium-priority rule fires on one signal from the same unsure transcript.
 	sc := parseScenario(t, `
