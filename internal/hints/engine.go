@@ -31,9 +31,10 @@ type Config struct {
 	// by any rule, nor are intents derived from it [transcript.DefaultGates].
 	Gates transcript.Gates
 	// IntegratorMinConfidence: an integrator's transcript at or above this confidence is
-	// "confident", enough on its own for a high-priority hint. Anything else — an
-	// embedded recogniser's words, an integrator that reports a lower confidence or none
-	// — needs a second, independent signal for one [0.7].
+	// "confident": a need the model read in it is enough on its own for a high-priority
+	// hint, unless the model read the utterance as a general information question. The
+	// topic (an intent, a rule's words) never is, confident or not; see corroborate.go
+	// [0.7].
 	IntegratorMinConfidence float64
 	// DefaultLang is the hint language until a transcript names one [nl].
 	DefaultLang string

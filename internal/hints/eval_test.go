@@ -48,7 +48,35 @@ func TestEvalCommand(t *testing.T) {
 	// The team wrote these calls and the model's training text: this is a floor against
 	// regressions of the chain, not a measure of how it does on calls written elsewhere.
 	if s.NeedRecall < 0.8 {
-		t.Errorf("need recall %.3f on the development calls, was 0.905 when the model was frozen", s.NeedRecall)
+		t.Errorf("need recall %.3f on the development calls, was 0.857 when the model was frozen (round 2)", s.NeedRecall)
+	}
+}
+
+// TestEvalCalmCallsRaiseNothing runs the second development file: calm callers asking
+// about alarming topics (fraud protection, roaming prices, storm cover, refund policy, a
+// passport appointment, a move) in both languages, next to calls with two needs. A calm
+// question must raise no hint at all — a neutral fraud-policy question once raised the
+// high-priority fraud hint — and the two-need calls must still be hinted.
+func TestEvalCalmCallsRaiseNothing(t *testing.T) {
+	var out bytes.Buffer
+	if err := EvalCommand(context.Background(), []string{"testdata/eval_own2.json", "--json", "--sectors", "mobiel=telecom,broadband=telecom,mobile=telecom"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var s HintScores
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if s.NeutralCalls < 10 || s.ExpectedNeeds < 12 {
+		t.Errorf("scores %+v", s)
+	}
+	for _, m := range s.Misses {
+		if m.Neutral {
+			t.Errorf("calm call %s raised %v", m.ID, m.Rules)
+		}
+	}
+	t.Logf("need recall %.3f (%d/%d), false alarms %d/%d", s.NeedRecall, s.NamedNeeds, s.ExpectedNeeds, s.FalseAlarms, s.NeutralCalls)
+	if s.NeedRecall < 0.75 {
+		t.Errorf("need recall %.3f on the two-need calls", s.NeedRecall)
 	}
 }
 

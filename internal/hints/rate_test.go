@@ -156,6 +156,10 @@ func (n *fbNode) openWithHint(id string) (*call.Call, string) {
 	}
 	c.Emit(event.Customer, 6*time.Second, &event.TranscriptData{Segment: "customer-1", Start: 3, End: 6,
 		Text: "ik kan het niet betalen deze maand", Final: true, Lang: "nl", Source: event.TranscriptSourceIntegrator, Confidence: 0.9})
+	// The intent stage's reading of it: a high-priority hint needs the customer's state
+	// (here the need), not the words alone.
+	c.Emit(event.Customer, 6*time.Second, &event.IntentData{Intent: "payment_problem", Confidence: 0.8,
+		Lang: "nl", Segment: "customer-1", Needs: []event.NeedScore{{ID: "financial_strain", Confidence: 0.8}}})
 	raw, _ := n.await(event.Hint, 0)
 	var ev struct{ Data event.HintData }
 	if err := json.Unmarshal(raw.Body, &ev); err != nil || ev.Data.Rule != "energy.payment_trouble_arrangement" {

@@ -142,11 +142,18 @@ steps:
 	if got := play(e, above); len(got) != 0 {
 		t.Errorf("one recogniser signal raised %v", rulesOf(got))
 	}
+	// Said twice is the same topic twice: still no state, still no high-priority hint.
 	above.Steps = append(above.Steps, step{At: 40, Customer: "it was a payment i really did not make", Source: "pocketsphinx",
 		Conf: ptr(0.7), Intent: &stepInt{ID: "fraud_or_security", P: 0.8}})
+	if got := play(e, above); len(got) != 0 {
+		t.Errorf("the topic twice raised %v", rulesOf(got))
+	}
+	// A worried customer is: the need beside the intent corroborates it.
+	above.Steps = append(above.Steps, step{At: 50, Customer: "i am really worried they will take more", Source: "pocketsphinx",
+		Conf: ptr(0.7), Intent: &stepInt{ID: "fraud_or_security", P: 0.7, Needs: []stepNeed{{ID: "security_worry", P: 0.7}}}})
 	got := play(e, above)
-	if r := rulesOf(got); !slices.Equal(r, []string{"banking.fraud_block_first@40.0"}) {
-		t.Fatalf("said twice: hints %v", r)
+	if r := rulesOf(got); !slices.Equal(r, []string{"banking.fraud_block_first@50.0"}) {
+		t.Fatalf("topic and a worried customer: hints %v", r)
 	}
 	if ev := (*got[0].Data.(*event.HintData)).Evidence; len(ev) < 2 {
 		t.Errorf("corroborated hint shows one piece of evidence: %+v", ev)
@@ -155,10 +162,10 @@ steps:
 
 func ptr(v float64) *float64 { return &v }
 
-// TestHighPriorityNeedsCorroboration: from a transcript that is not a confident
-// integrator one, a fraud hint needs a second signal — a need next to the intent, or
-// a fearful voice — and shows it; a confident integrator transcript is enough alone.
-// Lower-priority hints are not held back.
+// TestHighPriorityNeedsCorroboration: a fraud hint needs the customer's state — a need
+// next to the intent, or a fearful voice — and shows it. The topic alone (the intent) is
+// never enough, not even from a confident integrator transcript; a need from one is,
+// unless the model read that utterance as a general information question. Lower-priority hints are not held back.
 func TestHighPriorityNeedsCorroboration(t *testing.T) {
 	e := shippedEngine(t)
 	base := `
@@ -188,7 +195,11 @@ steps:
 		{name: "intent and a calm voice", conf: "0.5",
 			emo:  "    emotion: {probs: {neutral: 0.8, happy: 0.1, fearful: 0.1}, arousal: 0.1, valence: 0.1}\n",
 			want: nil},
-		{name: "confident integrator", conf: "0.9", want: []string{"banking.fraud_block_first@5.0"}},
+		{name: "confident integrator, the topic alone", conf: "0.9", want: nil},
+		{name: "confident integrator, intent and need", conf: "0.9", needs: ", needs: [{id: security_worry, p: 0.7}]",
+			want: []string{"banking.fraud_block_first@5.0"}, has: "need security_worry"},
+		{name: "intent and urgency", conf: "0.5", needs: ", needs: [{id: urgency, p: 0.7}]",
+			want: []string{"banking.fraud_block_first@5.0", "general.urgency@30.0"}, has: "need urgency"},
 	}
 	for _, c := range cases {
 		src := strings.Replace(base, "conf: %s", "conf: "+c.conf, 1)
@@ -205,6 +216,23 @@ steps:
 		}) {
 			t.Errorf("%s: evidence %+v lacks %q", c.name, (*got[0].Data.(*event.HintData)).Evidence, c.has)
 		}
+	}
+	// A need the model read in one calm question, from a confident integrator, is one
+	// detector's opinion: no high-priority hint.
+	calm := parseScenario(t, `
+name: calm_question
+playbook: banking
+lang: en
+steps:
+  - at: 5
+    customer: "with those phone scams how would I know it was really you calling"
+    conf: 0.95
+    intent: {id: information_request, p: 0.67, needs: [{id: security_worry, p: 0.68}]}
+  - at: 30
+    agent: "we never ask for your PIN"
+`)
+	if r := rulesOf(play(e, calm)); len(r) != 0 {
+		t.Errorf("a need alone in a calm question: hints %v", r)
 	}
 	// A medium-priority rule fires on one signal from the same unsure transcript.
 	sc := parseScenario(t, `

@@ -379,8 +379,8 @@ func TestGuardsAreWhatKeepHintsBack(t *testing.T) {
 			want: []string{"telecom.repeat_contact@6.0", "telecom.outage_repeat@30.0", "telecom.outage_work_dependent@40.0",
 				"telecom.outage_repeat@300.0", "telecom.agent_overtalk@360.0"}},
 		{name: "no gap between hints", scenario: "telecom_nl_outage_escalation", cfg: Config{MinGap: time.Nanosecond, Dedupe: time.Nanosecond},
-			want: []string{"telecom.outage_work_dependent@5.0", "telecom.repeat_contact@18.0", "telecom.escalating_customer@30.0",
-				"telecom.agent_overtalk@33.0"}},
+			want: []string{"telecom.outage_work_dependent@5.0", "general.urgency@12.0", "telecom.repeat_contact@18.0",
+				"telecom.escalating_customer@30.0", "telecom.agent_overtalk@33.0"}},
 		{name: "no rule cooldown", scenario: "banking_en_cooldown", cfg: Config{Dedupe: time.Nanosecond},
 			tweak: func(pbs []*Playbook) {
 				for _, pb := range pbs {

@@ -54,8 +54,10 @@ func argmax(z []float64, skip int) int {
 }
 
 // tuneNeeds picks per-need thresholds maximising F1 on the labelled dev lines: one for
-// lines where none of the need's cue phrases occurs (within [0.3, 0.8], so that a small dev
-// set cannot push it to extremes) and one for lines where a cue does (within [0.05, 0.8]).
+// lines where none of the need's cue phrases occurs (within [0.4, 0.8], so that a small dev
+// set cannot push it to extremes: tuned on held-out groups, where the heads are less sure,
+// the F1 optimum for urgency and distrust fell to 0.2–0.3, and calm questions then raised
+// hints) and one for lines where a cue does (within [0.05, 0.8]).
 // The need heads learn mostly from Dutch lines; a cue phrase is the explicit, language-
 // independent evidence that lets an English line through at a lower probability.
 func tuneNeeds(nm *softmaxLR, dev []example) (thr, cueThr []float64) {
@@ -78,7 +80,7 @@ func tuneNeeds(nm *softmaxLR, dev []example) (thr, cueThr []float64) {
 	for n := range thr {
 		thr[n], cueThr[n] = 0.5, 0.5
 		bestF := -1.0
-		for t := 0.3; t <= 0.801; t += 0.05 {
+		for t := 0.4; t <= 0.801; t += 0.05 {
 			for tc := 0.05; tc <= 0.801; tc += 0.05 {
 				var tp, fp, fn float64
 				for _, x := range per[n] {
@@ -126,15 +128,15 @@ func oosScores(m *softmaxLR, ex []example, oos int, temp, thr float64) (inAcc, o
 }
 
 // abstainAccuracy is the accuracy with out_of_scope as a label: abstaining counts as
-// predicting it, as Model.Classify does.
-func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr float64) float64 {
+// predicting it, as Model.Classify does with in-scope floor floor (0: none).
+func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr, floor float64) float64 {
 	z := make([]float64, m.C)
 	ok := 0
 	for _, e := range ex {
 		m.logits(e.x, z)
 		softmaxT(z, temp)
 		pred := argmax(z, oos)
-		if argmax(z, -1) == oos || z[pred] < thr {
+		if argmax(z, -1) == oos && !(floor > 0 && z[pred] >= floor) || z[pred] < thr {
 			pred = oos
 		}
 		if pred == e.y {
@@ -144,21 +146,26 @@ func abstainAccuracy(m *softmaxLR, ex []example, oos int, temp, thr float64) flo
 	return float64(ok) / math.Max(float64(len(ex)), 1)
 }
 
-// tuneOOSShift returns the shift in [-4, 0] added to out_of_scope's bias that maximises
-// the accuracy (abstaining counts as predicting out_of_scope) on dev; ties go to the
-// smaller shift.
-func tuneOOSShift(m *softmaxLR, dev []example, oos int, temp, thr float64) float64 {
+// tuneOOS returns the shift in [-4, 0] added to out_of_scope's bias and the in-scope
+// floor (0, or 0.15 to 0.5: see Meta.InScopeFloor) that together maximise the accuracy
+// (abstaining counts as predicting out_of_scope) on dev; ties go to the smaller shift and
+// no floor. The dev lines are whole held-out groups (splitDevGroups), so both are tuned
+// on phrasing the model was not trained on.
+func tuneOOS(m *softmaxLR, dev []example, oos int, temp, thr float64) (shift, floor float64) {
 	if oos < 0 || len(dev) == 0 {
-		return 0
+		return 0, 0
 	}
 	orig := m.b[oos]
 	defer func() { m.b[oos] = orig }()
-	best, bestAcc := 0.0, -1.0
+	bestAcc := -1.0
+	floors := []float64{0, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15}
 	for sh := 0.0; sh >= -4.0001; sh -= 0.25 {
 		m.b[oos] = orig + float32(sh)
-		if acc := abstainAccuracy(m, dev, oos, temp, thr); acc > bestAcc+1e-9 {
-			best, bestAcc = sh, acc
+		for _, fl := range floors {
+			if acc := abstainAccuracy(m, dev, oos, temp, thr, fl); acc > bestAcc+1e-9 {
+				shift, floor, bestAcc = sh, fl, acc
+			}
 		}
 	}
-	return best
+	return shift, floor
 }

@@ -66,6 +66,9 @@ func crossValidate(ctx context.Context, cfg trainConfig, fz *featurizer, corp *c
 			log("confusion %s %3d %s -> %s", c.Lang, c.Count, c.Gold, c.Pred)
 		}
 	}
+	if cfg.groups && !cfg.jsonOut {
+		writeGroups(stdout, ScoreGroups(golds, preds))
+	}
 	if cfg.jsonOut {
 		return json.NewEncoder(stdout).Encode(sum)
 	}

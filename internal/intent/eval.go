@@ -127,7 +127,8 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	modelPath := fl.String("model", "", "model directory or its intent.json (default: the model built into the binary)")
 	top := fl.Int("confusions", 10, "how many of the most frequent errors to list")
 	showErrors := fl.Bool("errors", false, "also list every misclassified line")
-	pos, err := cli.Parse(fl, args, "usage: undertone eval --intent FILE.csv [--json] (CSV header text,lang,intent,needs)", stdout)
+	byGroup := fl.Bool("groups", false, "also score each group (the CSV's group column, else the file) on its own")
+	pos, err := cli.Parse(fl, args, "usage: undertone eval --intent FILE.csv [--json] [--groups] (CSV header text,lang,intent,needs[,group])", stdout)
 	if err != nil {
 		return err
 	}
@@ -154,10 +155,14 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	scores, confs := Evaluate(m, ss)
+	rs := make([]Result, len(ss))
+	for i, s := range ss {
+		rs[i] = m.Classify(s.Text, s.Lang)
+	}
+	scores, confs := Score(ss, rs)
 	if *showErrors && !*jsonOut {
-		for _, s := range ss {
-			r := m.Classify(s.Text, s.Lang)
+		for i, s := range ss {
+			r := rs[i]
 			var got []string
 			for _, n := range r.Needs {
 				got = append(got, n.ID)
@@ -180,6 +185,10 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, l := range langs {
 		s := scores[l]
 		fmt.Fprintf(stdout, "%-4s %6d %9.3f %9.3f %14.3f\n", l, s.N, s.Accuracy, s.MacroF1, s.NeedMicroF1)
+	}
+	if *byGroup {
+		fmt.Fprintln(stdout)
+		writeGroups(stdout, ScoreGroups(ss, rs))
 	}
 	if len(confs) > 0 {
 		fmt.Fprintf(stdout, "\nmost frequent errors (gold -> predicted):\n")

@@ -43,6 +43,11 @@ func fnv1a(ns byte, s string) uint32 {
 // extract returns the features of text (L2-normalised values) and the words they refer to.
 func (f *featurizer) extract(text string) ([]feat, []string) {
 	ws := words(text)
+	return f.features(ws), ws
+}
+
+// features returns the features of the words ws.
+func (f *featurizer) features(ws []string) []feat {
 	fs := make([]feat, 0, 16*len(ws)+8)
 	mask := uint32(f.dim - 1)
 	add := func(ns byte, s string, word int, v float32) {
@@ -65,6 +70,15 @@ func (f *featurizer) extract(text string) ([]feat, []string) {
 			for j := 0; j+n <= len(p); j++ {
 				add('c', p[j:j+n], i, 0.4)
 			}
+		}
+	}
+	// How the request opens, past the greeting and fillers: "what happens if …", "is
+	// there …", "how do you …" ask about a topic; "someone has …", "I've been charged …"
+	// report it. The same words later in a turn weigh as ordinary words.
+	if i := openingWord(ws); i >= 0 {
+		add('s', ws[i], i, 1)
+		if i+1 < len(ws) {
+			add('s', ws[i]+" "+ws[i+1], -1, 1)
 		}
 	}
 	if f.wp != nil {
@@ -102,7 +116,28 @@ func (f *featurizer) extract(text string) ([]feat, []string) {
 			out[i].val *= inv
 		}
 	}
-	return out, ws
+	return out
+}
+
+// openers are greetings and fillers a caller says before the request.
+var openers = map[string]bool{"yeah": true, "yes": true, "yep": true, "hi": true, "hello": true, "hiya": true, "hey": true,
+	"um": true, "uh": true, "er": true, "erm": true, "uhm": true, "eh": true, "ehm": true, "so": true, "right": true, "okay": true,
+	"ok": true, "oke": true, "oké": true, "well": true, "morning": true, "afternoon": true, "good": true,
+	"ja": true, "hallo": true, "hoi": true, "nou": true, "dag": true, "goedemorgen": true, "goedemiddag": true, "goedenavond": true,
+	"oh": true, "ah": true, "and": true, "en": true, "dus": true, "sorry": true, "please": true, "g'day": true, "howdy": true}
+
+// openingWord returns the index of the first word that is not a greeting or filler among
+// the first six, or -1.
+func openingWord(ws []string) int {
+	for i, w := range ws {
+		if i == 6 {
+			break
+		}
+		if !openers[w] {
+			return i
+		}
+	}
+	return -1
 }
 
 // cueWeight is the raw value of a need cue feature before normalisation: a cue is one

@@ -34,14 +34,17 @@ var ErrModel = errors.New("intent: bad model")
 
 // Meta is the model's JSON header: labels, calibration, thresholds and provenance.
 type Meta struct {
-	Version        int       `json:"version"`
-	Created        string    `json:"created"`
-	Command        string    `json:"command"`
-	Dim            int       `json:"dim"`
-	Intents        []string  `json:"intents"`
-	Needs          []string  `json:"needs"`
-	Temperature    float64   `json:"temperature"`
-	Threshold      float64   `json:"threshold"`       // abstain when the top in-scope probability is below
+	Version     int      `json:"version"`
+	Created     string   `json:"created"`
+	Command     string   `json:"command"`
+	Dim         int      `json:"dim"`
+	Intents     []string `json:"intents"`
+	Needs       []string `json:"needs"`
+	Temperature float64  `json:"temperature"`
+	Threshold   float64  `json:"threshold"` // abstain when the top in-scope probability is below
+	// InScopeFloor: when out_of_scope is the most probable class but the best in-scope
+	// class still has at least this probability, answer that class (0: always abstain).
+	InScopeFloor   float64   `json:"in_scope_floor,omitempty"`
 	NeedThresholds []float64 `json:"need_thresholds"` // per need, on the sigmoid output
 	// NeedCueThresholds apply instead when one of the need's cue phrases occurs (optional).
 	NeedCueThresholds []float64          `json:"need_cue_thresholds,omitempty"`
@@ -263,7 +266,7 @@ func (m *Model) Classify(text, lang string) Result {
 	switch {
 	case len(ws) == 0:
 		res.Intent, res.Confidence, res.Abstained = OutOfScope, 1, true
-	case order[0] == m.oos:
+	case order[0] == m.oos && !(m.meta.InScopeFloor > 0 && probs[best] >= m.meta.InScopeFloor):
 		res.Intent, res.Confidence, res.Abstained = OutOfScope, probs[m.oos], true
 	case probs[best] < m.meta.Threshold:
 		res.Intent, res.Confidence, res.Abstained = OutOfScope, 1-probs[best], true

@@ -126,6 +126,32 @@ func TestNeedsOnFrustratedLine(t *testing.T) {
 	}
 }
 
+// TestCalmQuestionsAreNotIncidents: a calm question about an alarming topic is not read as
+// the incident, and reveals none of the needs that raise high-priority hints; "I'm
+// afraid" is politeness, not a security worry. (Kinds of error from a test written
+// outside the team; these sentences are not training lines.)
+func TestCalmQuestionsAreNotIncidents(t *testing.T) {
+	m := model(t)
+	for _, c := range []struct{ text, lang string }{
+		{"can I cancel the engineer's appointment for tomorrow please we fixed it ourselves", "en"},
+		{"what do you do to protect customers against fraud", "en"},
+		{"what does it cost to use my phone in Turkey", "en"},
+		{"I'm afraid I can't make the payment this month", "en"},
+		{"wat doen jullie eigenlijk tegen fraude met betaalverzoeken", "nl"},
+		{"wanneer wordt de huurtoeslag uitbetaald", "nl"},
+	} {
+		r := m.Classify(c.text, c.lang)
+		if r.Intent == "fraud_or_security" || r.Intent == "card_lost_or_stolen" || r.Intent == "cancel_contract" {
+			t.Errorf("%q read as %s", c.text, r.Intent)
+		}
+		for _, n := range r.Needs {
+			if n.ID == "security_worry" || n.ID == "urgency" || n.ID == "churn_risk" || n.ID == "vulnerability" {
+				t.Errorf("%q: need %s (%v)", c.text, n.ID, n.Evidence)
+			}
+		}
+	}
+}
+
 func TestEventCarriesResult(t *testing.T) {
 	r := model(t).Classify("er staan betalingen op mijn rekening die ik niet herken ik ben bang dat ik gehackt ben", "nl")
 	d := r.Event()
