@@ -236,26 +236,3 @@ func parabolicMin(a, b, c float64) (offset, value float64) {
 	offset = min(max(offset, -0.5), 0.5)
 	return offset, b - 0.25*(a-c)*offset
 }
-
-// dot8 is Σ a[i]·b[i] in float32 with eight partial sums, unrolled by
-// eight (Go does not vectorise; independent sums hide the add latency).
-func dot8(a, b []float32) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3, s4, s5, s6, s7 float32
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		aa, bb := a[i:i+8:i+8], b[i:i+8:i+8]
-		s0 += aa[0] * bb[0]
-		s1 += aa[1] * bb[1]
-		s2 += aa[2] * bb[2]
-		s3 += aa[3] * bb[3]
-		s4 += aa[4] * bb[4]
-		s5 += aa[5] * bb[5]
-		s6 += aa[6] * bb[6]
-		s7 += aa[7] * bb[7]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return float64((s0+s1)+(s2+s3)) + float64((s4+s5)+(s6+s7))
-}

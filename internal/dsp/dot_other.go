@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package dsp
+
+func dot8(a, b []float32) float64 { return dot8Go(a, b) }
+
+func dot(a, b []float32) float32 { return dotGo(a, b) }
