@@ -17,3 +17,17 @@ func dot8SSE(a, b []float32) float64
 
 //go:noescape
 func dotSSE(a, b []float32) float32
+
+// butterflies is butterfliesGo in SSE2, four butterflies per instruction.
+func butterflies(ur, ui, vr, vi, wr, wi []float32) {
+	n := len(ur)
+	if n%4 != 0 {
+		butterfliesGo(ur, ui, vr, vi, wr, wi)
+		return
+	}
+	_, _, _, _, _ = ui[:n], vr[:n], vi[:n], wr[:n], wi[:n] // bounds: panic here, not in the kernel
+	butterfliesSSE(ur, ui, vr, vi, wr, wi)
+}
+
+//go:noescape
+func butterfliesSSE(ur, ui, vr, vi, wr, wi []float32)

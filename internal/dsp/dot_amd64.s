@@ -120,3 +120,60 @@ reduce4:
 	ADDSS  X3, X6
 	MOVSS  X6, ret+48(FP)
 	RET
+
+// func butterfliesSSE(ur, ui, vr, vi, wr, wi []float32)
+// Four butterflies at a time: t = w·v (tr = wr·vr − wi·vi, ti = wr·vi + wi·vr, each
+// product rounded, as in butterfliesGo), u ← u + t, v ← u − t. len(ur) is a multiple of 4.
+TEXT ·butterfliesSSE(SB), NOSPLIT, $0-144
+	MOVQ ur_base+0(FP), AX
+	MOVQ ur_len+8(FP), CX
+	MOVQ ui_base+24(FP), BX
+	MOVQ vr_base+48(FP), DX
+	MOVQ vi_base+72(FP), SI
+	MOVQ wr_base+96(FP), DI
+	MOVQ wi_base+120(FP), R8
+	SHRQ $2, CX
+	JZ   bfdone
+
+bfloop:
+	MOVUPS (DX), X0 // vr
+	MOVUPS (SI), X1 // vi
+	MOVUPS (DI), X2 // wr
+	MOVUPS (R8), X3 // wi
+
+	MOVAPS X2, X4
+	MULPS  X0, X4 // wr·vr
+	MOVAPS X3, X5
+	MULPS  X1, X5 // wi·vi
+	SUBPS  X5, X4 // tr
+
+	MOVAPS X2, X6
+	MULPS  X1, X6 // wr·vi
+	MOVAPS X3, X7
+	MULPS  X0, X7 // wi·vr
+	ADDPS  X7, X6 // ti
+
+	MOVUPS (AX), X8 // ur
+	MOVUPS (BX), X9 // ui
+	MOVAPS X8, X10
+	ADDPS  X4, X10
+	SUBPS  X4, X8
+	MOVAPS X9, X11
+	ADDPS  X6, X11
+	SUBPS  X6, X9
+	MOVUPS X10, (AX)
+	MOVUPS X11, (BX)
+	MOVUPS X8, (DX)
+	MOVUPS X9, (SI)
+
+	ADDQ $16, AX
+	ADDQ $16, BX
+	ADDQ $16, DX
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	DECQ CX
+	JNZ  bfloop
+
+bfdone:
+	RET

@@ -43,3 +43,26 @@ func BenchmarkDot8(b *testing.B) {
 		}
 	}
 }
+
+func TestButterfliesMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	mk := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		return x
+	}
+	for _, n := range []int{4, 8, 64, 128, 6} {
+		ur, ui, vr, vi, wr, wi := mk(n), mk(n), mk(n), mk(n), mk(n), mk(n)
+		gr, gi, hr, hi := append([]float32(nil), ur...), append([]float32(nil), ui...), append([]float32(nil), vr...), append([]float32(nil), vi...)
+		butterflies(ur, ui, vr, vi, wr, wi)
+		butterfliesGo(gr, gi, hr, hi, wr, wi)
+		for j := range n {
+			if math.Float32bits(ur[j]) != math.Float32bits(gr[j]) || math.Float32bits(ui[j]) != math.Float32bits(gi[j]) ||
+				math.Float32bits(vr[j]) != math.Float32bits(hr[j]) || math.Float32bits(vi[j]) != math.Float32bits(hi[j]) {
+				t.Fatalf("n=%d j=%d: kernel and Go differ", n, j)
+			}
+		}
+	}
+}

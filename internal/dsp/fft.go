@@ -140,17 +140,23 @@ func (p *RealFFT) complexFFT(re, im []float32) {
 	for h := 4; h < m; h *= 2 {
 		twr, twi := p.twr[h:2*h:2*h], p.twi[h:2*h:2*h]
 		for s := 0; s < m; s += 2 * h {
-			ur, ui := re[s:s+h:s+h], im[s:s+h:s+h]
-			vr, vi := re[s+h:s+2*h:s+2*h], im[s+h:s+2*h:s+2*h]
-			for j := range ur {
-				wr, wi := twr[j], twi[j]
-				xr, xi := vr[j], vi[j]
-				tr := wr*xr - wi*xi
-				ti := wr*xi + wi*xr
-				ar, ai := ur[j], ui[j]
-				ur[j], ui[j] = ar+tr, ai+ti
-				vr[j], vi[j] = ar-tr, ai-ti
-			}
+			butterflies(re[s:s+h:s+h], im[s:s+h:s+h], re[s+h:s+2*h:s+2*h], im[s+h:s+2*h:s+2*h], twr, twi)
 		}
+	}
+}
+
+// butterfliesGo runs the radix-2 butterflies (u, v) ← (u + w·v, u − w·v) over one block,
+// in split real/imaginary form (len(vr), len(vi), len(wr), len(wi) ≥ len(ur) = len(ui),
+// a multiple of 4).
+func butterfliesGo(ur, ui, vr, vi, wr, wi []float32) {
+	n := len(ur)
+	ui, vr, vi, wr, wi = ui[:n], vr[:n], vi[:n], wr[:n], wi[:n]
+	for j := range ur {
+		xr, xi := vr[j], vi[j]
+		tr := wr[j]*xr - wi[j]*xi
+		ti := wr[j]*xi + wi[j]*xr
+		ar, ai := ur[j], ui[j]
+		ur[j], ui[j] = ar+tr, ai+ti
+		vr[j], vi[j] = ar-tr, ai-ti
 	}
 }
