@@ -3,14 +3,15 @@ package call
 import (
 	"time"
 
+	"github.com/undertone/undertone/internal/dsp"
 	"github.com/undertone/undertone/internal/event"
 )
 
 // HopSamples is the hop length of every party stream: 10 ms at 16 kHz.
 const (
 	SampleRate    = 16000
-	HopSamples    = 160
-	WindowSamples = 640 // 40 ms analysis window ending at the hop (two periods of 50 Hz)
+	HopSamples    = dsp.FrontHop
+	WindowSamples = dsp.FrontWindow // 40 ms analysis window ending at the hop (two periods of 50 Hz)
 )
 
 // Hop is one 10 ms step of a party's 16 kHz mono stream, with the core measurements
@@ -26,6 +27,12 @@ type Hop struct {
 	PitchConf float64       // 0..1 periodicity of the pitch estimate
 	Voiced    bool          // voicing decision for Window
 	Speech    bool          // voice activity (with hangover) at this hop
+	// Pitch is the stream's whole YIN estimate on Window8 (PitchHz, PitchConf and Voiced
+	// are its voiced summary), Spectrum the power spectrum of the newest 25 ms of Window,
+	// computed by the first analyzer that asks: one pitch estimate and one FFT per hop,
+	// whoever consumes them. A hand-built Hop may leave Spectrum nil.
+	Pitch    dsp.PitchEstimate
+	Spectrum *dsp.Spectrum
 }
 
 // Emitter sends an event into the call's stream: the payload's type is the event's.

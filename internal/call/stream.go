@@ -38,13 +38,9 @@ type Stream struct {
 	lastLen int            // samples in the last decoded packet, for concealment
 	rs      *dsp.Resampler // codec rate → 16 kHz
 	rsRate  int
-	pend    []float32      // 16 kHz samples not yet a full hop
-	pend8   []float32      // 8 kHz codecs: their samples not yet a full hop, delayed to line up with pend
-	win     []float32      // the last WindowSamples samples
-	dec8    *dsp.Resampler // 16 → 8 kHz for the pitch tracker, when the codec is not at 8 kHz
-	hop8    []float32      // one decimated hop
-	win8    []float32      // the last WindowSamples/2 samples at 8 kHz
-	pitch   *dsp.Pitch
+	pend    []float32  // 16 kHz samples not yet a full hop
+	pend8   []float32  // 8 kHz codecs: their samples not yet a full hop, delayed to line up with pend
+	front   *dsp.Front // windows, level, pitch and spectrum of each hop
 	vad     *dsp.VAD
 	hop     Hop
 	an      []Analyzer
@@ -87,12 +83,7 @@ func newStream(c *Call, p event.Party, codecName string, offset time.Duration) *
 		pend:  make([]float32, 0, 2048), // a 120 ms packet at 16 kHz and a hop left over; grows if ever short
 		pend8: make([]float32, 0, 1024),
 		cue:   make([]byte, 0, 64),
-		win:   make([]float32, WindowSamples),
-		hop8:  make([]float32, 0, HopSamples),
-		win8:  make([]float32, WindowSamples/2),
-		// F0 ≤ 500 Hz needs no more than 8 kHz: YIN on the decimated 40 ms window costs a
-		// quarter of the full-rate one (lags and window both halve) at the same accuracy.
-		pitch: dsp.NewPitch(SampleRate/2, 60, 500, WindowSamples/2),
+		front: dsp.NewFront(),
 		vad:   dsp.NewVAD(dsp.VADConfig{HopMs: 10}),
 	}
 	s.pace = newPacer(c.cfg.Burst, c.cfg.Now, c.cfg.Sleep)
@@ -238,12 +229,6 @@ func (s *Stream) process(pcm []int16, rate int) {
 	s.mAnalysis.Observe(time.Since(start).Seconds())
 }
 
-// decimatorDelay8 is the 16 → 8 kHz decimator's group delay in 8 kHz samples.
-var decimatorDelay8 = func() float64 {
-	d, _ := dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
-	return d.Delay() / 2
-}()
-
 // setRate prepares the branches for a codec at rate Hz (once, or when the codec changes).
 func (s *Stream) setRate(rate int) error {
 	rs, err := dsp.NewResampler(rate, SampleRate)
@@ -258,7 +243,7 @@ func (s *Stream) setRate(rate int) error {
 		// of the other codecs delay theirs: the pitch window then trails the level window
 		// by the decimator's delay (3.6 ms) for every codec, as it did when G.711 went
 		// 8 → 16 → 8 kHz.
-		lag := int(math.Round(rs.Delay()+decimatorDelay8)) + len(s.pend)/2
+		lag := int(math.Round(rs.Delay()+dsp.Decimator8Delay)) + len(s.pend)/2
 		s.pend8 = slices.Grow(s.pend8, lag)[:lag]
 		clear(s.pend8)
 	}
@@ -268,34 +253,19 @@ func (s *Stream) setRate(rate int) error {
 // step analyses one 10 ms hop: x at 16 kHz and, from an 8 kHz codec, x8, the same
 // 10 ms at 8 kHz (nil: decimate x).
 func (s *Stream) step(x, x8 []float32) {
-	copy(s.win, s.win[HopSamples:])
-	copy(s.win[WindowSamples-HopSamples:], x)
-	if x8 == nil {
-		if s.dec8 == nil {
-			s.dec8, _ = dsp.NewResampler(SampleRate, SampleRate/2) // a supported pair: cannot fail
-		}
-		s.hop8 = s.dec8.ProcessFloat(s.hop8[:0], x)
-		x8 = s.hop8 // HopSamples/2 in steady state
-	}
-	n8 := len(x8)
-	copy(s.win8, s.win8[n8:])
-	copy(s.win8[len(s.win8)-n8:], x8)
+	fr := s.front.Step(x, x8)
 	s.samples += HopSamples
 	s.mFrames.Inc()
 
 	h := &s.hop
 	h.T = s.offset + time.Duration(s.samples)*time.Second/SampleRate
-	h.Samples, h.Window, h.Window8 = x, s.win, s.win8
-	h.LevelDB, _ = dsp.LevelDB(s.win)
-	hopDB, peak := dsp.LevelDB(x)
+	h.Samples, h.Window, h.Window8 = fr.Samples, fr.Window, fr.Window8
+	h.LevelDB, h.Pitch, h.Spectrum = fr.LevelDB, fr.Pitch, fr.Spectrum
 	h.PitchHz, h.PitchConf, h.Voiced = 0, 0, false
-	if h.LevelDB > -60 {
-		hz, conf, voiced := s.pitch.Estimate(s.win8)
-		if voiced {
-			h.PitchHz, h.PitchConf, h.Voiced = hz, conf, true
-		}
+	if fr.Pitch.Voiced {
+		h.PitchHz, h.PitchConf, h.Voiced = fr.Pitch.Hz, fr.Pitch.Conf, true
 	}
-	h.Speech = s.vad.Step(h.LevelDB, hopDB, h.Voiced)
+	h.Speech = s.vad.Step(h.LevelDB, fr.HopDB, h.Voiced)
 	for _, a := range s.an {
 		a.Hop(h, s.c)
 	}
@@ -309,7 +279,7 @@ func (s *Stream) step(x, x8 []float32) {
 			s.pitchSum += h.PitchHz
 		}
 	}
-	s.aggregate(h, peak)
+	s.aggregate(h, fr.PeakDB)
 }
 
 // aggregate folds a hop into the current cue interval and emits level/pitch/vad at its end.

@@ -9,7 +9,9 @@
 // stream goroutine that created it and is not safe for concurrent use.
 //
 // Contents: Resampler (windowed-sinc polyphase, Kaiser window), LevelDB (RMS
-// and peak in dBFS), Pitch (YIN, de Cheveigné & Kawahara 2002) and VAD
-// (energy over an adaptive noise floor, gated by voicing, with onset and
-// hangover), plus int16↔float32 conversion.
+// and peak in dBFS), Pitch (YIN, de Cheveigné & Kawahara 2002), RealFFT (a
+// float32 real FFT whose tables every stream shares), Front (a stream's
+// windows and its one measurement of each hop: level, pitch, spectrum on
+// demand) and VAD (energy over an adaptive noise floor, gated by voicing, with
+// onset and hangover), plus int16↔float32 conversion.
 package dsp

@@ -179,23 +179,6 @@ func (r *Resampler) run(dst []float32, n int) []float32 {
 	return dst
 }
 
-// dot is Σ a[i]·b[i], unrolled by four with independent accumulators.
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
 // besselI0 is the modified Bessel function of the first kind, order 0, by
 // its power series (converges quickly for the β used here).
 func besselI0(x float64) float64 {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/undertone/undertone/internal/call"
+	"github.com/undertone/undertone/internal/dsp"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/features"
 )
@@ -106,6 +107,7 @@ type Analyzer struct {
 	x     []float64
 	fe    *frontEnd // nil unless the model's front end is the telephone band
 	hb    []float32 // the filtered hop
+	fr    dsp.Frame // the stream's measurements of the hop, as the Extractor reads them
 	head  headline
 
 	inUtt     bool
@@ -143,15 +145,23 @@ func NewAnalyzer(m *Model, cfg Config, p event.Party) *Analyzer {
 	return a
 }
 
-// Hop consumes one 10 ms hop.
+// Hop consumes one 10 ms hop. The features read the stream's own measurements of it (its
+// windows, pitch estimate and shared spectrum); only a model with the telephone-band front
+// end, or a hop that carries no spectrum (built by hand), runs the Extractor's own front
+// end on the samples.
 func (a *Analyzer) Hop(h *call.Hop, emit call.Emitter) {
+	own := a.fe != nil || h.Spectrum == nil
 	samples := h.Samples
 	if a.fe != nil && len(samples) <= len(a.hb) {
 		a.fe.process(a.hb, samples)
 		samples = a.hb[:len(samples)]
 	}
 	if !a.inUtt && !h.Speech {
-		a.ext.Skip(samples)
+		if own {
+			a.ext.Skip(samples)
+		} else {
+			a.ext.Gap()
+		}
 		return
 	}
 	if !a.inUtt {
@@ -160,7 +170,13 @@ func (a *Analyzer) Hop(h *call.Hop, emit call.Emitter) {
 		a.n, a.silence, a.lastWin = 0, 0, 0
 		a.buf.Reset()
 	}
-	a.buf.Push(a.ext.Hop(samples))
+	if own {
+		a.buf.Push(a.ext.Hop(samples))
+	} else {
+		a.fr = dsp.Frame{Samples: h.Samples, Window: h.Window, Window8: h.Window8, LevelDB: h.LevelDB,
+			Pitch: h.Pitch, Spectrum: h.Spectrum}
+		a.buf.Push(a.ext.Frame(&a.fr))
+	}
 	a.n++
 	if h.Speech {
 		a.silence = 0

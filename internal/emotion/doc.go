@@ -10,8 +10,9 @@
 //
 // Live path, per party stream:
 //   - every 10 ms hop inside speech (the stream's VAD, plus Config.Hangover) goes through
-//     the model's front end and features.Extractor (outside speech the history is only
-//     shifted);
+//     features.Extractor, which reads the stream's own measurements of the hop (its
+//     windows, its one pitch estimate, its one spectrum); a model with the telephone-band
+//     front end runs its own front end on the filtered samples instead;
 //   - an utterance ends after the hangover, or is split at Config.MaxUtterance; one of at
 //     least Config.MinUtterance is scored and emitted as kind "utterance";
 //   - during a turn longer than Config.Window, the last Window is scored every

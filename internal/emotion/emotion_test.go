@@ -332,26 +332,6 @@ func TestAnalyzerHopAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkAnalyzerHop(b *testing.B) {
-	m := testModel(b)
-	a := NewAnalyzer(m, DefaultConfig(), event.Customer)
-	x := wavs(b, "02-neutral.wav", "03-angry.wav", "04-sad.wav")
-	h := &call.Hop{Party: event.Customer, Speech: true, Window: make([]float32, call.WindowSamples)}
-	var r recorder
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		h.Samples = x[i : i+call.HopSamples]
-		h.T += 10 * time.Millisecond
-		a.Hop(h, &r)
-		i = (i + call.HopSamples) % (len(x) - call.HopSamples)
-		if len(r.ev) > 1000 {
-			r.ev = r.ev[:0]
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e7, "rtf")
-}
-
 // Inference per utterance: functionals over a 3 s utterance plus the relative head.
 func BenchmarkUtteranceInference(b *testing.B) {
 	m := testModel(b)

@@ -17,7 +17,7 @@ import (
 const (
 	Format        = "undertone.emotion"
 	FormatVersion = 2
-	FeatureSet    = "ut-egemaps-4"
+	FeatureSet    = "ut-egemaps-5"
 	// DefaultPath is the shipped model inside models.FS.
 	DefaultPath = "emotion/emotion.json"
 )

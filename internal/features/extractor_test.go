@@ -3,6 +3,8 @@ package features
 import (
 	"math"
 	"testing"
+
+	"github.com/undertone/undertone/internal/dsp"
 )
 
 func readTest(t testing.TB, name string) []float32 {
@@ -127,6 +129,8 @@ func TestHopAllocs(t *testing.T) {
 	}
 }
 
+// BenchmarkHop is the offline path per 10 ms hop: the Extractor's own front end (windows,
+// 16 → 8 kHz decimation, level, YIN pitch, spectrum) plus the descriptors.
 func BenchmarkHop(b *testing.B) {
 	x := readTest(b, "speech.wav")
 	e, buf := NewExtractor(), NewBuffer(1000)
@@ -136,6 +140,32 @@ func BenchmarkHop(b *testing.B) {
 	for b.Loop() {
 		buf.Push(e.Hop(x[i : i+HopSamples]))
 		i = (i + HopSamples) % (len(x) - HopSamples)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e7, "rtf")
+}
+
+// BenchmarkHopFrame is the live path per 10 ms hop: the descriptors from a hop the
+// stream's front end has measured (windows and pitch), the shared spectrum included as
+// the features are its first consumer, and the push into the utterance buffer.
+func BenchmarkHopFrame(b *testing.B) {
+	x := readTest(b, "speech.wav")
+	f := dsp.NewFront()
+	var frames []dsp.Frame
+	for i := 0; i+HopSamples <= len(x); i += HopSamples {
+		fr := *f.Step(x[i:i+HopSamples], nil)
+		fr.Window = append([]float32(nil), fr.Window...)
+		fr.Window8 = append([]float32(nil), fr.Window8...)
+		fr.Spectrum = dsp.NewSpectrum()
+		frames = append(frames, fr)
+	}
+	e, buf := NewExtractor(), NewBuffer(1000)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		fr := &frames[i]
+		fr.Spectrum.Of(fr.Window)
+		buf.Push(e.Frame(fr))
+		i = (i + 1) % len(frames)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e7, "rtf")
 }

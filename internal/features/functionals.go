@@ -35,26 +35,28 @@ func FunctionalNames() []string {
 
 // Buffer keeps the LLD vectors of the most recent frames (a ring of fixed capacity) and
 // computes functionals over any trailing span of them without allocating.
+// The frames are stored as half-precision floats (see toHalf): 62 bytes a frame, about
+// 63 KB for 10 s, plus 9 bytes a frame of scratch for the functionals.
 type Buffer struct {
-	data   []float32 // capacity * NumLLD
+	data   []uint16 // capacity * NumLLD, binary16
 	cap    int
 	n      int // frames held (≤ cap)
 	head   int // index of the next write
-	col    []float64
-	idx    []float64
+	col    []float32
+	idx    []float32
 	act    []bool
-	smooth []float64
+	smooth []float32
 }
 
 // NewBuffer holds up to capFrames frames (e.g. 1000 for 10 s).
 func NewBuffer(capFrames int) *Buffer {
 	return &Buffer{
-		data:   make([]float32, capFrames*NumLLD),
+		data:   make([]uint16, capFrames*NumLLD),
 		cap:    capFrames,
-		col:    make([]float64, capFrames),
-		idx:    make([]float64, capFrames),
+		col:    make([]float32, capFrames),
+		idx:    make([]float32, capFrames),
 		act:    make([]bool, capFrames),
-		smooth: make([]float64, capFrames),
+		smooth: make([]float32, capFrames),
 	}
 }
 
@@ -68,7 +70,7 @@ func (b *Buffer) Reset() { b.n, b.head = 0, 0 }
 func (b *Buffer) Push(lld []float64) {
 	row := b.data[b.head*NumLLD : (b.head+1)*NumLLD]
 	for i, v := range lld[:NumLLD] {
-		row[i] = float32(v)
+		row[i] = toHalf(float32(v))
 	}
 	b.head = (b.head + 1) % b.cap
 	if b.n < b.cap {
@@ -79,7 +81,7 @@ func (b *Buffer) Push(lld []float64) {
 // at returns descriptor d of the i-th of the last `last` frames (0 = oldest of them).
 func (b *Buffer) at(last, i, d int) float64 {
 	j := (b.head - last + i + 2*b.cap) % b.cap
-	return float64(b.data[j*NumLLD+d])
+	return float64(fromHalf(b.data[j*NumLLD+d]))
 }
 
 // Functionals writes NumFunctionals values describing the last `last` frames (all held
@@ -106,7 +108,7 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 	// Activity gate from the loudness distribution.
 	col := b.col[:0]
 	for i := 0; i < last; i++ {
-		col = append(col, b.at(last, i, Loudness))
+		col = append(col, float32(b.at(last, i, Loudness)))
 	}
 	slices.Sort(col)
 	p95, p10 := pct(col, 0.95), pct(col, 0.10)
@@ -144,8 +146,8 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 				dn++
 			}
 			prevI, prevV = i, v
-			col = append(col, v)
-			idx = append(idx, float64(i)/100)
+			col = append(col, float32(v))
+			idx = append(idx, float32(i)/100)
 		}
 		if len(col) < 2 {
 			continue
@@ -156,21 +158,22 @@ func (b *Buffer) Functionals(dst []float64, last int) int {
 			slices.Sort(tmp)
 			med = pct(tmp, 0.5)
 			for i := range col {
-				col[i] -= med
+				col[i] -= float32(med)
 			}
 		}
 		o := dst[d*numFunc : (d+1)*numFunc]
 		var s, ss, st, stt, sty float64
-		for i, v := range col {
+		for i, c := range col {
+			v, t := float64(c), float64(idx[i])
 			s += v
-			t := idx[i]
 			st += t
 			stt += t * t
 			sty += t * v
 		}
 		n := float64(len(col))
 		m := s / n
-		for _, v := range col {
+		for _, c := range col {
+			v := float64(c)
 			ss += (v - m) * (v - m)
 		}
 		o[0] = m
@@ -249,11 +252,11 @@ func (b *Buffer) rhythm(o []float64, last int, act []bool, nAct int, med float64
 				n++
 			}
 		}
-		sm[i] = s / n
+		sm[i] = float32(s / n)
 	}
 	peaks, lastPeak := 0, -100
 	for i := first + 1; i < end; i++ {
-		if sm[i] > sm[i-1] && sm[i] >= sm[i+1] && sm[i] > med && i-lastPeak >= 10 {
+		if sm[i] > sm[i-1] && sm[i] >= sm[i+1] && float64(sm[i]) > med && i-lastPeak >= 10 {
 			peaks++
 			lastPeak = i
 		}
@@ -263,15 +266,15 @@ func (b *Buffer) rhythm(o []float64, last int, act []bool, nAct int, med float64
 }
 
 // pct is the linearly interpolated quantile q of sorted values.
-func pct(sorted []float64, q float64) float64 {
+func pct(sorted []float32, q float64) float64 {
 	if len(sorted) == 0 {
 		return math.NaN()
 	}
 	p := q * float64(len(sorted)-1)
 	i := int(p)
 	if i >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
+		return float64(sorted[len(sorted)-1])
 	}
 	f := p - float64(i)
-	return sorted[i]*(1-f) + sorted[i+1]*f
+	return float64(sorted[i])*(1-f) + float64(sorted[i+1])*f
 }
