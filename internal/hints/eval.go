@@ -39,6 +39,8 @@ type ScenarioResult struct {
 	Named  []string `json:"named,omitempty"`  // needs named by a raised hint
 	Missed []string `json:"missed,omitempty"` // expected needs no hint named
 	Rules  []string `json:"rules,omitempty"`  // rules raised, in order
+	// Why: per hint raised, its rule, priority and evidence, as the agent would see them.
+	Why []string `json:"why,omitempty"`
 	// Neutral calls: every hint is a false alarm.
 	Neutral bool `json:"neutral,omitempty"`
 }
@@ -180,6 +182,7 @@ func (p EvalParams) Evaluate(ctx context.Context, scs []Scenario) (*HintScores, 
 		r := ScenarioResult{ID: sc.ID, Lang: sc.Lang, Want: sc.Needs, Neutral: sc.Neutral}
 		for _, h := range hs {
 			r.Rules = append(r.Rules, h.Rule)
+			r.Why = append(r.Why, why(h))
 			if h.Need != "" && !slices.Contains(r.Named, h.Need) {
 				r.Named = append(r.Named, h.Need)
 			}
@@ -208,6 +211,19 @@ func (p EvalParams) Evaluate(ctx context.Context, scs []Scenario) (*HintScores, 
 		}
 	}
 	return total, results, nil
+}
+
+// why is one line saying what a hint rested on: rule, priority and each piece of evidence.
+func why(h event.HintData) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s):", h.Rule, h.Priority)
+	for i, e := range h.Evidence {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		fmt.Fprintf(&b, " %s %s at %.1fs", e.Kind, e.Detail, e.T)
+	}
+	return b.String()
 }
 
 func values(m map[string]*HintScores) []*HintScores {

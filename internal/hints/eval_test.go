@@ -43,6 +43,22 @@ func TestEvalCommand(t *testing.T) {
 	if missed != s.ExpectedNeeds-s.NamedNeeds {
 		t.Errorf("%d misses listed, %d needs missed", missed, s.ExpectedNeeds-s.NamedNeeds)
 	}
+	// Every hint listed says what it rested on (--why): its rule, then its evidence.
+	explained := 0
+	for _, m := range s.Misses {
+		explained += len(m.Why)
+		if len(m.Why) != len(m.Rules) {
+			t.Errorf("%s: %d rules, %d explanations", m.ID, len(m.Rules), len(m.Why))
+		}
+		for i := range m.Why {
+			if !strings.HasPrefix(m.Why[i], m.Rules[i]+" (") || !strings.Contains(m.Why[i], " at ") {
+				t.Errorf("%s: explanation %q", m.ID, m.Why[i])
+			}
+		}
+	}
+	if explained == 0 {
+		t.Error("no hint on the listed calls to explain: the check above checked nothing")
+	}
 	t.Logf("need recall %.3f (%d/%d), all named %.3f, false alarms %d/%d", s.NeedRecall, s.NamedNeeds, s.ExpectedNeeds,
 		s.AllNamed, s.FalseAlarms, s.NeutralCalls)
 	// The team wrote these calls and the model's training text: this is a floor against

@@ -64,6 +64,7 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	modelPath := fl.String("model", "", "intent model directory (default: the model built into the binary)")
 	sectors := fl.String("sectors", "", "queue or team to sector playbooks, e.g. mobiel=telecom,bank=banking (config hints.sectors)")
 	all := fl.Bool("all", false, "list every call, not only the misses")
+	showWhy := fl.Bool("why", false, "under each call listed, the evidence of every hint it raised")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return err
@@ -129,6 +130,11 @@ func EvalCommand(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "  %-28s %s neutral, raised %v\n", r.ID, r.Lang, r.Rules)
 		default:
 			fmt.Fprintf(stdout, "  %-28s %s want %v, named %v, missed %v (rules %v)\n", r.ID, r.Lang, r.Want, r.Named, r.Missed, r.Rules)
+		}
+		if *showWhy {
+			for _, w := range r.Why {
+				fmt.Fprintf(stdout, "      %s\n", w)
+			}
 		}
 	}
 	return nil
