@@ -25,6 +25,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	clips := fs.Int("clips", 24, "clips taken from the --speech folder, spread over it")
 	codecName := fs.String("codec", "pcmu", "what the calls send: pcmu, or opus (encoded once at start with opusenc, from opus-tools)")
 	kbps := fs.Int("opus-kbps", 24, "Opus target bitrate (VBR; 24 kb/s of 16 kHz speech is SILK wideband)")
+	watch := fs.String("watch", "", "base URL of another node of the same cluster whose websockets carry the cues: onset → cue across the bus, and that node's CPU")
 	floor := fs.Bool("floor", false, "the server is the transport floor (undertone-floor): no websockets, no latency")
 	pos, err := cli.Parse(fs, args, "usage: undertone loadgen [FILE.wav] --server URL --token T --calls N [--codec opus] [--speech DIR]", stderr)
 	if err != nil {
@@ -37,7 +38,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) == 1 {
 		file = pos[0]
 	}
-	p := loadgen.Params{Server: *server, Token: *token, Calls: *calls, NoCues: *floor,
+	p := loadgen.Params{Server: *server, Token: *token, Calls: *calls, NoCues: *floor, Watch: *watch,
 		Log: slog.New(slog.NewTextHandler(stderr, nil))}
 	if p.Channels, p.Opus, err = loadgen.PrepareAudio(ctx, loadgen.AudioParams{ToneBursts: *synth, SpeechDir: *speech,
 		Seconds: *seconds, Clips: *clips, WAV: file, Codec: *codecName, OpusKbps: *kbps}); err != nil {

@@ -25,9 +25,13 @@ import (
 
 // Params of a run.
 type Params struct {
-	Server   string
-	Token    string        // needs ingest and view rights (admin), or set WSToken
-	WSToken  string        // token for the websockets, if different
+	Server  string
+	Token   string // needs ingest and view rights (admin), or set WSToken
+	WSToken string // token for the websockets, if different
+	// Watch is the base URL of the node whose websockets carry the cues [Server]: another
+	// node of the same cluster measures onset → cue across the bus, and its CPU is
+	// reported beside the ingest node's.
+	Watch    string
 	Calls    int           // concurrent calls
 	Stagger  time.Duration // between call starts [50ms]
 	Channels [][]int16     // the audio every call plays, at whipclient.Rate
@@ -53,17 +57,22 @@ type Report struct {
 	LatencyP50, LatencyP99   time.Duration
 	LatencyMax               time.Duration
 	ServerCPUSeconds         float64 // process_cpu_seconds_total delta
+	WatchCPUSeconds          float64 // the same on the Watch node, when it is another node
 	CPUPerPartyPct           float64 // % of one core per party stream
 	PacketsLost              float64
 	Events                   int
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d early=%d continued=%d missed=%d latency p50=%s p99=%s max=%s "+
+	s := fmt.Sprintf("calls=%d failed=%d parties=%d wall=%s onsets=%d matched=%d early=%d continued=%d missed=%d latency p50=%s p99=%s max=%s "+
 		"server_cpu=%.2fs cpu_per_party=%.2f%% packets_lost=%.0f events=%d",
 		r.Calls, r.Failed, r.Parties, r.Wall.Round(time.Millisecond), r.Onsets, r.Matched, r.Early, r.Continued, r.Missed,
 		r.LatencyP50.Round(time.Millisecond), r.LatencyP99.Round(time.Millisecond), r.LatencyMax.Round(time.Millisecond),
 		r.ServerCPUSeconds, r.CPUPerPartyPct, r.PacketsLost, r.Events)
+	if r.WatchCPUSeconds > 0 {
+		s += fmt.Sprintf(" watch_node_cpu=%.2fs", r.WatchCPUSeconds)
+	}
+	return s
 }
 
 // ToneBursts is synthetic call audio for latency figures: one channel per party of

@@ -99,9 +99,19 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 		onsets[i] = Onsets(ch)
 		total += len(onsets[i])
 	}
+	if p.Watch == "" {
+		p.Watch = p.Server
+	}
+	other := strings.TrimRight(p.Watch, "/") != strings.TrimRight(p.Server, "/")
 	cpu0, lost0, err := scrape(ctx, p.Server, p.Token)
 	if err != nil {
 		return Report{}, err
+	}
+	var wcpu0 float64
+	if other {
+		if wcpu0, _, err = scrape(ctx, p.Watch, p.Token); err != nil {
+			return Report{}, err
+		}
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -128,6 +138,13 @@ func RunPeers(ctx context.Context, p Params, dial Dialer) (Report, error) {
 	}
 	r := Report{Calls: p.Calls, Parties: p.Calls * len(parties), Wall: wall, ServerCPUSeconds: cpu1 - cpu0,
 		PacketsLost: lost1 - lost0}
+	if other {
+		wcpu1, _, err := scrape(ctx, p.Watch, p.Token)
+		if err != nil {
+			return Report{}, err
+		}
+		r.WatchCPUSeconds = wcpu1 - wcpu0
+	}
 	var lat []time.Duration
 	for i, pr := range probes {
 		if errs[i] != nil {
@@ -178,7 +195,7 @@ func runPeer(ctx context.Context, p Params, dial Dialer, id string, parties []ev
 	}
 	// The call may be opened asynchronously by the protocol: the websocket replays its
 	// history, so retry briefly until it exists.
-	wsURL := "ws" + strings.TrimPrefix(p.Server, "http") + "/v1/ws/calls/" + id + "?token=" + p.WSToken
+	wsURL := "ws" + strings.TrimPrefix(strings.TrimRight(p.Watch, "/"), "http") + "/v1/ws/calls/" + id + "?token=" + p.WSToken
 	var conn *websocket.Conn
 	for i := 0; ; i++ {
 		conn, _, err = websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
