@@ -241,6 +241,8 @@ func newBrowser(ctx context.Context, t *testing.T, wav string) *browser {
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.UserDataDir(t.TempDir()),
+		// Chromium leaves org.chromium.Chromium.* files in TMPDIR; keep them in the test's.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
