@@ -40,8 +40,12 @@ func LevelDB(x []float32) (rmsDB, peakDB float64) {
 	if len(x) == 0 {
 		return Floor, Floor
 	}
-	var sum float64
-	var peak float32
+	sum, peak := sumSqPeak(x)
+	return toDB(math.Sqrt(sum / float64(len(x)))), toDB(float64(peak))
+}
+
+// sumSqPeak returns Σ x[i]² (in float64, in order) and max |x[i]|.
+func sumSqPeak(x []float32) (sum float64, peak float32) {
 	for _, v := range x {
 		sum += float64(v) * float64(v)
 		if v < 0 {
@@ -51,7 +55,7 @@ func LevelDB(x []float32) (rmsDB, peakDB float64) {
 			peak = v
 		}
 	}
-	return toDB(math.Sqrt(sum / float64(len(x)))), toDB(float64(peak))
+	return sum, peak
 }
 
 func toDB(a float64) float64 {

@@ -51,6 +51,15 @@ type Front struct {
 	seen  bool // the pitch tracker analysed the previous 8 kHz window
 	spec  Spectrum
 	f     Frame
+	// The window's level comes from the sums of squares of the hops it is made of
+	// (FrontWindow/FrontHop of them), so each sample is squared once, not once per
+	// window it passes through (a fifth of the work). hopSq is a ring of the last hops'
+	// sums, next its oldest slot; whole counts the hops of exactly FrontHop samples slid
+	// in since the last one of another length (the sums are then not the window's, and
+	// the window is measured sample by sample).
+	hopSq [FrontWindow / FrontHop]float64
+	next  int
+	whole int
 }
 
 // Frame is one hop's measurements. It and its slices are owned by the Front and valid
@@ -76,6 +85,7 @@ func NewFront() *Front {
 		win8:  make([]float32, FrontWindow8),
 		hop8:  make([]float32, 0, FrontHop),
 		pitch: NewPitch(FrontRate/2, PitchMinHz, PitchMaxHz, FrontWindow8),
+		whole: FrontWindow / FrontHop, // the silent window is silent hops
 	}
 	f.pitch.SetHop(FrontHop / 2)
 	f.spec.init()
@@ -87,6 +97,19 @@ func NewFront() *Front {
 // Push slides a hop into the windows without measuring it (outside speech, for a
 // consumer that only needs the history). x and x8 are as for Step.
 func (f *Front) Push(x, x8 []float32) {
+	sq, _ := sumSqPeak(x)
+	f.push(x, x8, sq)
+}
+
+// push is Push with the hop's sum of squares already taken.
+func (f *Front) push(x, x8 []float32, sq float64) {
+	if len(x) == FrontHop {
+		f.hopSq[f.next] = sq
+		f.next = (f.next + 1) % len(f.hopSq)
+		f.whole = min(f.whole+1, len(f.hopSq))
+	} else {
+		f.whole = 0
+	}
 	if x8 == nil {
 		if f.dec8 == nil {
 			f.dec8, _ = NewResampler(FrontRate, FrontRate/2) // a supported pair: cannot fail
@@ -106,7 +129,8 @@ func (f *Front) Push(x, x8 []float32) {
 // decimate x. The returned Frame is valid until the next Push or Step.
 func (f *Front) Step(x, x8 []float32) *Frame {
 	seen := f.seen
-	f.Push(x, x8)
+	sq, peak := sumSqPeak(x)
+	f.push(x, x8, sq)
 	slide := 0 // 8 kHz samples since the window the pitch tracker last analysed (0: unknown)
 	if seen {
 		slide = len(x8)
@@ -116,14 +140,29 @@ func (f *Front) Step(x, x8 []float32) *Frame {
 	}
 	fr := &f.f
 	fr.Samples, fr.Window, fr.Window8 = x, f.win, f.win8
-	fr.LevelDB, _ = LevelDB(f.win)
-	fr.HopDB, fr.PeakDB = LevelDB(x)
+	fr.LevelDB = f.windowDB()
+	fr.HopDB, fr.PeakDB = Floor, Floor
+	if len(x) > 0 {
+		fr.HopDB, fr.PeakDB = toDB(math.Sqrt(sq/float64(len(x)))), toDB(float64(peak))
+	}
 	fr.Pitch = PitchEstimate{}
 	if fr.LevelDB > PitchFloorDB {
 		fr.Pitch = f.pitch.AnalyzeNext(f.win8, slide)
 		f.seen = true
 	}
 	return fr
+}
+
+// windowDB is the RMS dBFS of the window: from its hops' sums of squares when it is
+// made of whole hops, else sample by sample.
+func (f *Front) windowDB() float64 {
+	if f.whole < len(f.hopSq) {
+		db, _ := LevelDB(f.win)
+		return db
+	}
+	h := &f.hopSq
+	sum := (h[0] + h[1]) + (h[2] + h[3])
+	return toDB(math.Sqrt(max(sum, 0) / FrontWindow))
 }
 
 // Decimator8Delay is the group delay, in 8 kHz samples, of the 16 → 8 kHz decimator a

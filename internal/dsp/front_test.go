@@ -28,6 +28,34 @@ func TestPitchAnalyze(t *testing.T) {
 	}
 }
 
+// The window level follows the window whatever the hops: silence, whole hops, a hop of
+// another length (the window is then measured sample by sample until it is made of whole
+// hops again), Push and Step mixed.
+func TestFrontWindowLevel(t *testing.T) {
+	x := glottal(FrontRate, 180, 0.4, 6000)
+	f := NewFront()
+	if fr := f.Step(make([]float32, FrontHop), nil); fr.LevelDB != Floor || fr.HopDB != Floor || fr.PeakDB != Floor {
+		t.Fatalf("silence: %v %v %v dB", fr.LevelDB, fr.HopDB, fr.PeakDB)
+	}
+	sizes := []int{FrontHop, FrontHop, 100, FrontHop, FrontHop, FrontHop, FrontHop, FrontHop, 700, FrontHop}
+	i := 0
+	for n := 0; i < len(x)-FrontWindow; n++ {
+		size := sizes[n%len(sizes)]
+		hop := x[i : i+size]
+		i += size
+		if n%3 == 1 {
+			f.Push(hop, nil)
+			continue
+		}
+		fr := f.Step(hop, nil)
+		lv, _ := LevelDB(fr.Window)
+		hdb, pdb := LevelDB(hop)
+		if math.Abs(fr.LevelDB-lv) > 1e-9 || fr.HopDB != hdb || fr.PeakDB != pdb {
+			t.Fatalf("hop %d (%d samples): level %v, %v, %v dB; want %v, %v, %v", n, size, fr.LevelDB, fr.HopDB, fr.PeakDB, lv, hdb, pdb)
+		}
+	}
+}
+
 // A Front measures what the separate pieces measure: the windows hold the last 40 ms at
 // 16 and 8 kHz, level and pitch are those of the windows, the spectrum is that of the
 // newest 25 ms (checked against the transform of a hand-windowed frame).
@@ -57,7 +85,9 @@ func TestFrontStep(t *testing.T) {
 	if want := pitch.Analyze(x8); fr.Pitch != want || !fr.Pitch.Voiced || math.Abs(fr.Pitch.Hz-210) > 1.5 {
 		t.Errorf("pitch %+v, want %+v at 210 Hz", fr.Pitch, want)
 	}
-	if lv, _ := LevelDB(fr.Window); fr.LevelDB != lv {
+	// The window's level is summed from its hops' sums of squares: the same sum in
+	// another order, equal to the last bits.
+	if lv, _ := LevelDB(fr.Window); math.Abs(fr.LevelDB-lv) > 1e-9 {
 		t.Errorf("level %v, want %v", fr.LevelDB, lv)
 	}
 	frame := fr.Window[FrontWindow-SpectrumFrame:]
