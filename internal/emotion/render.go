@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/undertone/undertone/internal/features"
 )
@@ -236,36 +235,15 @@ func extractAll(ctx context.Context, items []Item, c Condition, o extractOpts) (
 	rd := &renderer{items: items, seed: o.seed, band: band, opus: opus, pitch: o.augPitch}
 	out := make([][]float64, len(items))
 	errs := make([]error, len(items))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < max(jobs, 1); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				x, err := rd.audio(i, c)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				out[i] = utteranceFunctionals(x, band)
-			}
-		}()
-	}
-	var ctxErr error
-feed:
-	for i := range items {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			ctxErr = ctx.Err()
-			break feed
+	if err := parallel(ctx, len(items), jobs, func(i int) {
+		x, err := rd.audio(i, c)
+		if err != nil {
+			errs[i] = err
+			return
 		}
-	}
-	close(next)
-	wg.Wait()
-	if ctxErr != nil {
-		return nil, ctxErr
+		out[i] = utteranceFunctionals(x, band)
+	}); err != nil {
+		return nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

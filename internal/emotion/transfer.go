@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Tests that predict transfer, built from one corpus. RAVDESS grouped cross-validation
@@ -197,38 +196,18 @@ func runBattery(ctx context.Context, d *dataset, defs []testDef, p TrainParams, 
 			jobsList = append(jobsList, &job{def: &defs[i], f: f})
 		}
 	}
-	next := make(chan *job)
-	var wg sync.WaitGroup
-	for w := 0; w < max(jobs, 1); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				s := j.def.splits[j.f]
-				m := fit(d.trainSamples(s.train), p)
-				j.part = map[string][]scored{}
-				for _, c := range j.def.conds {
-					for _, bl := range []string{"off", "on"} {
-						j.part[c.String()+"/"+bl] = predictAll(m, d.testSamples(s.test, c), bl == "on", p.Seed+int64(j.f))
-					}
-				}
+	if err := parallel(ctx, len(jobsList), jobs, func(i int) {
+		j := jobsList[i]
+		s := j.def.splits[j.f]
+		m := fit(d.trainSamples(s.train), p)
+		j.part = map[string][]scored{}
+		for _, c := range j.def.conds {
+			for _, bl := range []string{"off", "on"} {
+				j.part[c.String()+"/"+bl] = predictAll(m, d.testSamples(s.test, c), bl == "on", p.Seed+int64(j.f))
 			}
-		}()
-	}
-	var ctxErr error
-feed:
-	for _, j := range jobsList {
-		select {
-		case next <- j:
-		case <-ctx.Done():
-			ctxErr = ctx.Err()
-			break feed
 		}
-	}
-	close(next)
-	wg.Wait()
-	if ctxErr != nil {
-		return nil, ctxErr
+	}); err != nil {
+		return nil, err
 	}
 	for _, j := range jobsList {
 		for k, v := range j.part {
