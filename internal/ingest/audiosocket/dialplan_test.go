@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +99,7 @@ func TestStockDialplan(t *testing.T) {
 	if err := ingesttest.PlayFrames(ctx, [][]int16{speech}, nil, func(_, _ int, fr []int16) error { return c.WriteAudio(fr) }); err != nil {
 		t.Fatal(err)
 	}
-	live := listCalls(t, n, u)
+	live := n.Listed(t, u)
 	if live.State != call.Live || live.Source != "audiosocket" || len(live.Parties) != 1 || live.Parties[0] != event.Customer {
 		t.Errorf("GET /v1/calls while live: %+v, want a live audiosocket call of the customer", live)
 	}
@@ -128,7 +126,7 @@ func TestStockDialplan(t *testing.T) {
 	if cues[event.Level] < 20 || cues[event.Pitch] < 20 {
 		t.Errorf("customer cues %v, want ≥ 20 level and pitch events", cues)
 	}
-	if ended := listCalls(t, n, u); ended.State != call.Ended {
+	if ended := n.Listed(t, u); ended.State != call.Ended {
 		t.Errorf("GET /v1/calls after the hangup: %+v", ended)
 	}
 	out := logs.String()
@@ -179,30 +177,6 @@ func TestUnpairedUUIDModes(t *testing.T) {
 		cl.Close()
 		as.Close()
 	}
-}
-
-func listCalls(t *testing.T, n *servertest.Node, id string) call.Info {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, n.URL()+"/v1/calls", nil)
-	req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Calls []call.Info `json:"calls"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range out.Calls {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("call %s not in GET /v1/calls (%d calls)", id, len(out.Calls))
-	return call.Info{}
 }
 
 type syncBuf struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -177,7 +176,7 @@ func testStereoCall(t *testing.T, src Source) {
 		t.Errorf("call ended with reason %q after a hangup", info.Reason)
 	}
 	// Listed by the API as ended.
-	listed := listCall(t, n, id)
+	listed := n.Listed(t, id)
 	if listed.State != call.Ended || listed.Source != src.Name {
 		t.Errorf("GET /v1/calls: %+v", listed)
 	}
@@ -226,30 +225,6 @@ func testVanished(t *testing.T, src Source) {
 	b, _ := json.Marshal(ended.Data)
 	_ = json.Unmarshal(b, &info)
 	t.Logf("%s: vanished peer ended the call after %s (reason %s)", src.Name, took.Round(10*time.Millisecond), info.Reason)
-}
-
-func listCall(t *testing.T, n *servertest.Node, id string) call.Info {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, n.URL()+"/v1/calls", nil)
-	req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Calls []call.Info `json:"calls"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range out.Calls {
-		if c.ID == id {
-			return c
-		}
-	}
-	t.Fatalf("call %s not in GET /v1/calls", id)
-	return call.Info{}
 }
 
 // PlayFrames is a helper for Peers: it paces frames against the wall clock and calls

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/undertone/undertone/internal/call"
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
 	"github.com/undertone/undertone/internal/server"
@@ -120,6 +121,32 @@ func (n *Node) Stored(id string) (store.CallRecord, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return n.Store.GetCall(ctx, id)
+}
+
+// Listed returns call id as GET /v1/calls lists it to an admin, and fails the test when
+// the listing does not have it.
+func (n *Node) Listed(t testing.TB, id string) call.Info {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, n.URL()+"/v1/calls", nil)
+	req.Header.Set("Authorization", "Bearer "+AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Calls []call.Info `json:"calls"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range out.Calls {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("call %s not in GET /v1/calls (%d calls)", id, len(out.Calls))
+	return call.Info{}
 }
 
 // Tone returns seconds of a sine at hz, 8 kHz, at -12 dBFS.
