@@ -13,6 +13,7 @@ import (
 
 	"github.com/undertone/undertone/internal/config"
 	"github.com/undertone/undertone/internal/event"
+	"github.com/undertone/undertone/internal/loadgen"
 	"github.com/undertone/undertone/internal/server/servertest"
 	"github.com/undertone/undertone/internal/whipclient"
 )
@@ -123,4 +124,40 @@ func TestTwoNodesOverNATS(t *testing.T) {
 		t.Error("supervisor on node B got no call.status for node A's call")
 	}
 	t.Logf("node B viewer: %v; supervisor statuses: %d", types, statuses)
+}
+
+// TestLoadgenWatchesAnotherNode: `loadgen --watch` sends the calls to node A and reads
+// their cues from node B's websockets. The websocket token is known to node B only, so
+// a loadgen that read the cues from A would have every call refused, and one that read
+// them from B sees every onset cued across the bus.
+func TestLoadgenWatchesAnotherNode(t *testing.T) {
+	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	const onlyB = "viewer-known-to-node-b-only"
+	a := newNode(t, func(c *config.Config) { c.NATS, c.Node = ns.ClientURL(), "a" })
+	b := newNode(t, func(c *config.Config) {
+		c.NATS, c.Node = ns.ClientURL(), "b"
+		c.Tokens += ",admin:" + onlyB
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep, err := loadgen.Run(ctx, loadgen.Params{Server: a.URL(), Watch: b.URL(), Token: servertest.AdminToken,
+		WSToken: onlyB, Calls: 1, Channels: loadgen.ToneBursts(4, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", rep)
+	if rep.Failed != 0 || rep.Onsets == 0 || rep.Matched != rep.Onsets-rep.Early-rep.Continued {
+		t.Errorf("report %s: want every onset cued through node B", rep)
+	}
+	if rep.ServerCPUSeconds <= 0 || rep.WatchCPUSeconds <= 0 {
+		t.Errorf("CPU: node A %.3f s, node B %.3f s; want both measured", rep.ServerCPUSeconds, rep.WatchCPUSeconds)
+	}
 }
